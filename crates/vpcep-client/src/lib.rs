@@ -6,7 +6,9 @@
 #[rustfmt::skip]
 pub mod generated;
 
+pub mod auth;
 pub mod lenient;
+pub mod signer;
 pub mod transport;
 
 pub use generated::types;
