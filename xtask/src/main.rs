@@ -1,6 +1,7 @@
 //! Workspace jobs, run as `cargo xtask <job>` (alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask codegen [--check]`: regenerate the client from `openapi/vpcep.yaml`.
+//! - `cargo xtask spec …`: validate, lint, bundle, document and compat-check the spec.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 mod codegen;
+mod spec;
 
 /// Write generated files, or only compare them with what is committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +22,18 @@ const USAGE: &str = "usage: cargo xtask <job>
 
 jobs:
   codegen [--check]   regenerate crates/vpcep-client/src/generated.rs from openapi/vpcep.yaml
-                      (--check: write nothing, fail with a diff if the committed file is stale)";
+                      (--check: write nothing, fail with a diff if the committed file is stale)
+  spec check          everything CI runs: openapiv3 parse, openapi-spec-validator, Redocly lint,
+                      examples vs schemas, openapi/vpcep.json drift, compat (when a git base exists)
+  spec bundle [--check]
+                      render openapi/vpcep.json from openapi/vpcep.yaml (--check: fail if stale)
+  spec lint           Redocly CLI lint under redocly.yaml
+  spec validate       openapiv3 parse, openapi-spec-validator, examples vs schemas
+  spec compat [--base REF]
+                      fail a backward-incompatible change unless info.version's MAJOR is bumped;
+                      base: REF, else the last spec-v* tag, else `git merge-base HEAD main`
+  spec docs [--test]  HTML reference in target/spec-docs/index.html (redocly build-docs);
+                      --test: also check the page rendered by headless Chromium";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +51,7 @@ fn run(args: &[String]) -> Result<()> {
     match args.as_slice() {
         ["codegen"] => codegen::run(Mode::Write),
         ["codegen", "--check"] => codegen::run(Mode::Check),
+        ["spec", rest @ ..] => spec::run(rest),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,254 @@
+//! `cargo xtask spec …`: publish the spec — validate, lint, bundle, document, keep
+//! compatible.
+//!
+//! - `spec check`: everything CI runs (see [`check`]).
+//! - `spec bundle [--check]`: render `openapi/vpcep.json` from `openapi/vpcep.yaml`.
+//! - `spec lint`: Redocly CLI lint under `redocly.yaml`.
+//! - `spec validate`: openapiv3 parse + `openapi-spec-validator` + examples.
+//! - `spec compat [--base REF]`: compatibility with a git base ([`compat`]).
+//! - `spec docs [--test]`: HTML reference with `redocly build-docs`, and (`--test`) a
+//!   headless-Chromium check of the rendered page.
+//!
+//! External tools: Python tools are run with `$VPCEP_PY` (a venv's interpreter), else
+//! `.venv/bin/python` at the repo root when it exists, else `python3`; Node tools with
+//! `npx --no-install` from the root's `node_modules` (`npm ci`). `.ci/spec.sh`
+//! installs all of them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::{codegen, ensure_file_contents, project_root, Mode};
+
+pub mod compat;
+pub mod examples;
+pub mod schema;
+
+/// The spec and its canonical JSON rendering, relative to the workspace root.
+pub const SPEC_YAML_REL: &str = codegen::SPEC_YAML;
+pub const SPEC_JSON_REL: &str = "openapi/vpcep.json";
+/// Where `spec docs` writes the HTML reference, relative to the workspace root.
+pub const DOCS_HTML_REL: &str = "target/spec-docs/index.html";
+const DOCS_TEST: &str = "tests/spec_docs/check_docs.py";
+
+const PY_INSTALL: &str =
+    "python3 -m venv .venv && .venv/bin/pip install -r tests/requirements-spec.txt \
+     (then run with VPCEP_PY=.venv/bin/python, or just keep .venv at the repo root); \
+     or run .ci/spec.sh, which does all of it";
+const NPM_INSTALL: &str = "npm ci   (at the repo root; or run .ci/spec.sh)";
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let root = project_root();
+    match args {
+        ["check"] => check(&root),
+        ["bundle"] => bundle(&root, Mode::Write),
+        ["bundle", "--check"] => bundle(&root, Mode::Check),
+        ["lint"] => lint(&root),
+        ["validate"] => validate(&root),
+        ["compat"] => compat::run(&root, None, true),
+        ["compat", "--base", base] => compat::run(&root, Some(base), true),
+        ["docs"] => docs(&root).map(|_| ()),
+        ["docs", "--test"] => docs_test(&root),
+        _ => bail!("unknown arguments `spec {}`", args.join(" ")),
+    }
+}
+
+/// `spec check`: each step runs even when an earlier one failed, so one run shows every
+/// problem.
+pub fn check(root: &Path) -> Result<()> {
+    let steps: [(&str, &dyn Fn() -> Result<()>); 4] = [
+        ("validate", &|| validate(root)),
+        ("lint", &|| lint(root)),
+        ("bundle --check", &|| bundle(root, Mode::Check)),
+        ("compat", &|| compat::run(root, None, false)),
+    ];
+    let mut failed = Vec::new();
+    for (name, step) in steps {
+        eprintln!("== spec {name}");
+        if let Err(e) = step() {
+            eprintln!("spec {name}: FAILED: {e:#}");
+            failed.push(name);
+        }
+    }
+    if failed.is_empty() {
+        eprintln!("spec check: all passed");
+        Ok(())
+    } else {
+        bail!("spec check failed: {}", failed.join(", "))
+    }
+}
+
+/// The YAML spec as a JSON value (what `spec bundle` writes and the other checks read).
+pub fn load_json(root: &Path) -> Result<Value> {
+    let path = root.join(SPEC_YAML_REL);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_norway::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The canonical JSON rendering: keys sorted (serde_json's default map is ordered by
+/// key), 2-space indent, UTF-8 as is, trailing newline. Sorting makes the file
+/// independent of how the YAML is laid out, and needs no `preserve_order` feature (which
+/// would be unified into the client crate's serde_json too).
+pub fn render_json(spec: &Value) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(spec)?;
+    text.push('\n');
+    Ok(text)
+}
+
+pub fn bundle(root: &Path, mode: Mode) -> Result<()> {
+    let text = render_json(&load_json(root)?)?;
+    ensure_file_contents(
+        &root.join(SPEC_JSON_REL),
+        &text,
+        mode,
+        "cargo xtask spec bundle",
+    )?;
+    if mode == Mode::Check {
+        eprintln!("{SPEC_JSON_REL} is up to date");
+    }
+    Ok(())
+}
+
+pub fn validate(root: &Path) -> Result<()> {
+    codegen::load_spec(&root.join(SPEC_YAML_REL))?;
+    eprintln!("openapiv3: {SPEC_YAML_REL} parses as OpenAPI 3.0");
+
+    let py = python(root);
+    let probe = Command::new(&py)
+        .args(["-c", "import openapi_spec_validator"])
+        .output();
+    if !matches!(&probe, Ok(o) if o.status.success()) {
+        bail!(
+            "openapi-spec-validator is not installed for `{}`; install it with: {PY_INSTALL}",
+            py.display()
+        );
+    }
+    let status = Command::new(&py)
+        .args(["-m", "openapi_spec_validator", SPEC_YAML_REL])
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("running {}", py.display()))?;
+    if !status.success() {
+        bail!("openapi-spec-validator rejected {SPEC_YAML_REL}");
+    }
+
+    let n = examples::check(&load_json(root)?)?;
+    eprintln!("examples: {n} example(s) and default(s) match their schemas");
+    Ok(())
+}
+
+/// `$VPCEP_PY`, else `.venv/bin/python` at the root when present, else `python3`.
+fn python(root: &Path) -> PathBuf {
+    if let Some(p) = std::env::var_os("VPCEP_PY").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let venv = root.join(".venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// `npx --no-install redocly …` at the root, telemetry off. Lines of Redocly's
+/// framed banners (e.g. the Node 20 end-of-life notice) are dropped from its output.
+fn redocly(root: &Path, args: &[&str]) -> Result<()> {
+    if !root.join("node_modules/.bin/redocly").exists() {
+        bail!("Redocly CLI is not installed; install it with: {NPM_INSTALL}");
+    }
+    let out = Command::new("npx")
+        .arg("--no-install")
+        .arg("redocly")
+        .args(args)
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .env("NO_COLOR", "1")
+        .current_dir(root)
+        .output()
+        .context("running npx (is Node.js installed?)")?;
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        for line in text.lines() {
+            if !line.trim_start().starts_with(['║', '╔', '╚']) {
+                eprintln!("{line}");
+            }
+        }
+    }
+    if !out.status.success() {
+        bail!("redocly {} failed ({})", args.join(" "), out.status);
+    }
+    Ok(())
+}
+
+pub fn lint(root: &Path) -> Result<()> {
+    redocly(
+        root,
+        &[
+            "lint",
+            "--config",
+            "redocly.yaml",
+            "--format",
+            "stylish",
+            SPEC_YAML_REL,
+        ],
+    )
+}
+
+/// Renders the HTML reference; returns its path.
+pub fn docs(root: &Path) -> Result<PathBuf> {
+    let out = root.join(DOCS_HTML_REL);
+    redocly(
+        root,
+        &[
+            "build-docs",
+            "--config",
+            "redocly.yaml",
+            SPEC_YAML_REL,
+            "--output",
+            DOCS_HTML_REL,
+        ],
+    )?;
+    eprintln!("wrote {}", out.display());
+    Ok(out)
+}
+
+pub fn docs_test(root: &Path) -> Result<()> {
+    let html = docs(root)?;
+    bundle(root, Mode::Check)?;
+    let py = python(root);
+    let status = Command::new(&py)
+        .arg(DOCS_TEST)
+        .arg(&html)
+        .arg(SPEC_JSON_REL)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("running {DOCS_TEST} with {}", py.display()))?;
+    if !status.success() {
+        bail!("{DOCS_TEST} failed");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain `cargo test` fails when the committed openapi/vpcep.json is stale.
+    #[test]
+    fn bundled_json_is_fresh() {
+        bundle(&project_root(), Mode::Check).unwrap();
+    }
+
+    #[test]
+    fn bundle_round_trips_and_is_stable() {
+        let spec = load_json(&project_root()).unwrap();
+        let text = render_json(&spec).unwrap();
+        assert!(text.ends_with("}\n") && text.starts_with("{\n  \""));
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, spec);
+        assert_eq!(render_json(&back).unwrap(), text);
+    }
+}
