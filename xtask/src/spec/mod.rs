@@ -206,6 +206,8 @@ pub fn docs(root: &Path) -> Result<PathBuf> {
             "build-docs",
             "--config",
             "redocly.yaml",
+            // Self-contained: Redoc's scripts are embedded instead of loaded from a CDN.
+            "--inlineBundle",
             SPEC_YAML_REL,
             "--output",
             DOCS_HTML_REL,
