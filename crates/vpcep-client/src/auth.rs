@@ -1,1 +1,255 @@
-//! Credentials.
+//! Credentials: an IAM token, or an AK/SK pair (optionally temporary, with a security token).
+//!
+//! Secrets are held in [`SecretString`] (zeroized on drop) and are never printed: `Debug`
+//! shows the access key but masks the secret key, the security token and IAM tokens.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Environment variable holding the access key (same name as the official SDKs).
+pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
+/// Environment variable holding the secret key.
+pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
+/// Environment variable holding the security token of temporary credentials (optional).
+pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+/// Environment variable holding the project id.
+pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+
+const MASK: &str = "***";
+
+/// Debug-prints as `***`.
+struct Masked;
+
+impl fmt::Debug for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+/// AK/SK credentials. `Debug` prints the AK and masks the SK and the security token.
+#[derive(Clone)]
+pub struct AkSk {
+    ak: String,
+    sk: SecretString,
+    security_token: Option<SecretString>,
+}
+
+impl AkSk {
+    /// Permanent AK/SK credentials.
+    pub fn new(ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            ak: ak.into(),
+            sk: SecretString::from(sk.into()),
+            security_token: None,
+        }
+    }
+
+    /// Temporary credentials: adds the security token sent as `X-Security-Token`.
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
+        self.security_token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// The access key (not a secret).
+    pub fn access_key(&self) -> &str {
+        &self.ak
+    }
+
+    /// The secret key.
+    pub fn secret_key(&self) -> &SecretString {
+        &self.sk
+    }
+
+    /// The security token of temporary credentials, if any.
+    pub fn security_token(&self) -> Option<&SecretString> {
+        self.security_token.as_ref()
+    }
+}
+
+impl fmt::Debug for AkSk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AkSk")
+            .field("ak", &self.ak)
+            .field("sk", &Masked)
+            .field("security_token", &self.security_token.as_ref().map(|_| Masked))
+            .finish()
+    }
+}
+
+/// An IAM token, sent as `X-Auth-Token`. `Debug` prints `IamToken(***)`.
+#[derive(Clone)]
+pub struct IamToken(SecretString);
+
+impl IamToken {
+    /// Wraps a token.
+    pub fn new(t: impl Into<String>) -> Self {
+        Self(SecretString::from(t.into()))
+    }
+
+    /// The token itself, for putting it in a header.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for IamToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IamToken({MASK})")
+    }
+}
+
+/// How requests authenticate. `Debug` masks every secret.
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    /// IAM token (`X-Auth-Token`).
+    Token(IamToken),
+    /// AK/SK request signing (`SDK-HMAC-SHA256`).
+    AkSk(AkSk),
+}
+
+impl Credentials {
+    /// IAM token credentials.
+    pub fn token(t: impl Into<String>) -> Self {
+        Self::Token(IamToken::new(t))
+    }
+
+    /// Permanent AK/SK credentials.
+    pub fn aksk(ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self::AkSk(AkSk::new(ak, sk))
+    }
+
+    /// AK/SK credentials from the official SDKs' environment variables: [`ENV_AK`] and
+    /// [`ENV_SK`] (both required), [`ENV_SECURITY_TOKEN`] (optional).
+    pub fn from_env() -> Result<Self, CredentialsError> {
+        Self::from_env_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Credentials::from_env`], reading variables through `get` (testable without
+    /// touching the process environment). Empty or blank values count as missing.
+    pub fn from_env_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, CredentialsError> {
+        let read = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let ak = read(ENV_AK);
+        let sk = read(ENV_SK);
+        let (ak, sk) = match (ak, sk) {
+            (Some(ak), Some(sk)) => (ak, sk),
+            (ak, sk) => {
+                let mut missing = Vec::new();
+                if ak.is_none() {
+                    missing.push(ENV_AK);
+                }
+                if sk.is_none() {
+                    missing.push(ENV_SK);
+                }
+                return Err(CredentialsError::MissingEnv(missing));
+            }
+        };
+        let mut creds = AkSk::new(ak, sk);
+        if let Some(token) = read(ENV_SECURITY_TOKEN) {
+            creds = creds.with_security_token(token);
+        }
+        Ok(Self::AkSk(creds))
+    }
+}
+
+/// Why credentials could not be loaded. Never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialsError {
+    /// Required environment variables are unset or empty (names listed).
+    #[error("missing environment variable(s): {}", .0.join(", "))]
+    MissingEnv(Vec<&'static str>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SK: &str = "SuperSecretSK0123456789";
+    const TOKEN: &str = "SecurityTokenSecretValue";
+    const IAM: &str = "MIIIamTokenSecretValue";
+
+    fn assert_no_secrets(s: &str) {
+        for secret in [SK, TOKEN, IAM] {
+            assert!(!s.contains(secret), "secret leaked in {s:?}");
+        }
+    }
+
+    #[test]
+    fn debug_masks_secrets() {
+        let aksk = AkSk::new("AKVISIBLE", SK).with_security_token(TOKEN);
+        let dbg = format!("{aksk:?}");
+        assert_no_secrets(&dbg);
+        assert!(dbg.contains("AKVISIBLE"), "{dbg}");
+        assert!(dbg.contains("***"), "{dbg}");
+        assert_no_secrets(&format!("{aksk:#?}"));
+
+        let creds = Credentials::AkSk(aksk);
+        assert_no_secrets(&format!("{creds:?}"));
+        assert_no_secrets(&format!("{creds:#?}"));
+
+        let token = IamToken::new(IAM);
+        assert_eq!(format!("{token:?}"), "IamToken(***)");
+        let creds = Credentials::token(IAM);
+        assert_no_secrets(&format!("{creds:?}"));
+        assert_no_secrets(&format!("{creds:#?}"));
+    }
+
+    #[test]
+    fn accessors() {
+        let aksk = AkSk::new("AK", SK);
+        assert_eq!(aksk.access_key(), "AK");
+        assert_eq!(aksk.secret_key().expose_secret(), SK);
+        assert!(aksk.security_token().is_none());
+        let aksk = aksk.with_security_token(TOKEN);
+        assert_eq!(aksk.security_token().unwrap().expose_secret(), TOKEN);
+        assert_eq!(IamToken::new(IAM).expose(), IAM);
+    }
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn from_env_vars_reads_sdk_names() {
+        let creds = Credentials::from_env_vars(env(&[(ENV_AK, "AK1"), (ENV_SK, SK)])).unwrap();
+        let Credentials::AkSk(aksk) = creds else {
+            panic!("expected AK/SK")
+        };
+        assert_eq!(aksk.access_key(), "AK1");
+        assert_eq!(aksk.secret_key().expose_secret(), SK);
+        assert!(aksk.security_token().is_none());
+
+        let creds = Credentials::from_env_vars(env(&[
+            (ENV_AK, "AK1"),
+            (ENV_SK, SK),
+            (ENV_SECURITY_TOKEN, TOKEN),
+        ]))
+        .unwrap();
+        let Credentials::AkSk(aksk) = creds else {
+            panic!("expected AK/SK")
+        };
+        assert_eq!(aksk.security_token().unwrap().expose_secret(), TOKEN);
+    }
+
+    #[test]
+    fn from_env_vars_names_missing_variables() {
+        let err = Credentials::from_env_vars(env(&[(ENV_SK, SK)])).unwrap_err();
+        assert_eq!(err, CredentialsError::MissingEnv(vec![ENV_AK]));
+        assert!(err.to_string().contains(ENV_AK));
+        assert_no_secrets(&err.to_string());
+        assert_no_secrets(&format!("{err:?}"));
+
+        let err = Credentials::from_env_vars(env(&[(ENV_AK, "AK"), (ENV_SK, "  ")])).unwrap_err();
+        assert_eq!(err, CredentialsError::MissingEnv(vec![ENV_SK]));
+
+        let err = Credentials::from_env_vars(env(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "missing environment variable(s): HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK"
+        );
+    }
+}
