@@ -72,7 +72,10 @@ impl fmt::Debug for AkSk {
         f.debug_struct("AkSk")
             .field("ak", &self.ak)
             .field("sk", &Masked)
-            .field("security_token", &self.security_token.as_ref().map(|_| Masked))
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| Masked),
+            )
             .finish()
     }
 }

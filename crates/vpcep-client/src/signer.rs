@@ -222,7 +222,8 @@ fn hmac_sha256(sk: &SecretString, data: &str) -> HmacSha256 {
 
 /// Value is usable as header text: UTF-8 without control characters (tab allowed).
 fn is_header_text(v: &str) -> bool {
-    !v.chars().any(|c| (c.is_ascii_control() && c != '\t') || c == '\u{7f}')
+    !v.chars()
+        .any(|c| (c.is_ascii_control() && c != '\t') || c == '\u{7f}')
 }
 
 fn body_hash(body: &[u8], content_sha256: Option<&str>) -> String {
@@ -381,8 +382,8 @@ pub fn sign_request(
         let value = HeaderValue::from_str(&host).map_err(|_| SignError::MissingHost)?;
         headers.insert(HOST, value);
     }
-    let date = HeaderValue::from_str(&format_sdk_date(now))
-        .expect("X-Sdk-Date is a valid header value");
+    let date =
+        HeaderValue::from_str(&format_sdk_date(now)).expect("X-Sdk-Date is a valid header value");
     headers.insert(HeaderName::from_static("x-sdk-date"), date);
     if let Some(token) = creds.security_token() {
         let mut value = HeaderValue::from_str(token.expose_secret())
@@ -518,9 +519,8 @@ pub fn verify(
                 "signed header {name} appears more than once"
             )));
         }
-        let value = std::str::from_utf8(value.as_bytes()).map_err(|_| {
-            VerifyError::Malformed(format!("signed header {name} is not UTF-8"))
-        })?;
+        let value = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| VerifyError::Malformed(format!("signed header {name} is not UTF-8")))?;
         signed.push(((*name).to_owned(), value.trim().to_owned()));
     }
     let find = |name: &str| {
@@ -533,9 +533,7 @@ pub fn verify(
     let date_value = find("x-sdk-date").unwrap_or_default();
     let date = parse_sdk_date(date_value)
         .ok_or_else(|| VerifyError::Malformed("X-Sdk-Date is not YYYYMMDDTHHMMSSZ".into()))?;
-    let skew = now
-        .duration_since(date)
-        .unwrap_or_else(|e| e.duration());
+    let skew = now.duration_since(date).unwrap_or_else(|e| e.duration());
     if skew > max_skew {
         return Err(VerifyError::ClockSkew {
             date: date_value.to_owned(),
@@ -588,7 +586,10 @@ mod tests {
             canonical_query([("tags", "b"), ("id", "1"), ("tags", "a")]),
             "id=1&tags=a&tags=b"
         );
-        assert_eq!(canonical_query([("k", ""), ("a b", "x y")]), "a%20b=x%20y&k=");
+        assert_eq!(
+            canonical_query([("k", ""), ("a b", "x y")]),
+            "a%20b=x%20y&k="
+        );
         assert_eq!(canonical_query([("enabled", "true")]), "enabled=true");
     }
 
@@ -608,7 +609,10 @@ mod tests {
     #[test]
     fn canonical_uri_appends_slash_and_reencodes() {
         assert_eq!(canonical_uri("/v1/p/vpc-endpoints"), "/v1/p/vpc-endpoints/");
-        assert_eq!(canonical_uri("/v1/p/vpc-endpoints/"), "/v1/p/vpc-endpoints/");
+        assert_eq!(
+            canonical_uri("/v1/p/vpc-endpoints/"),
+            "/v1/p/vpc-endpoints/"
+        );
         assert_eq!(canonical_uri("/a%20b/c d/"), "/a%20b/c%20d/");
         assert_eq!(canonical_uri("/x:y"), "/x%3Ay/");
         assert_eq!(canonical_uri(""), "/");
@@ -619,10 +623,7 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_164_645); // 2024-01-02T03:04:05Z
         assert_eq!(format_sdk_date(t), "20240102T030405Z");
         assert_eq!(parse_sdk_date("20240102T030405Z"), Some(t));
-        assert_eq!(
-            format_sdk_date(SystemTime::UNIX_EPOCH),
-            "19700101T000000Z"
-        );
+        assert_eq!(format_sdk_date(SystemTime::UNIX_EPOCH), "19700101T000000Z");
         // Sub-second precision is dropped.
         assert_eq!(
             format_sdk_date(t + Duration::from_millis(999)),
@@ -762,8 +763,17 @@ mod tests {
                 skew,
             )
             .unwrap_err(),
-            verify("GET", "/", None, &http::HeaderMap::new(), b"", |_| None, now, skew)
-                .unwrap_err(),
+            verify(
+                "GET",
+                "/",
+                None,
+                &http::HeaderMap::new(),
+                b"",
+                |_| None,
+                now,
+                skew,
+            )
+            .unwrap_err(),
         ];
         assert_eq!(verify_errors[0], VerifyError::SignatureMismatch);
         for e in &verify_errors {
