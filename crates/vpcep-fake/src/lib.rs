@@ -1,0 +1,391 @@
+//! `vpcep-fake`: a local server that behaves like Huawei Cloud VPCEP's `ListEndpoints`
+//! (`GET /v1/{project_id}/vpc-endpoints`), for tests — in the spirit of LocalStack or moto.
+//!
+//! ```no_run
+//! use vpcep_fake::{FakeConfig, FakeServer, Fault};
+//!
+//! let server = FakeServer::start(FakeConfig::new().generate(2_500, 42).token("t0ken")).unwrap();
+//! let url = server.url(); // e.g. "http://127.0.0.1:41234"
+//! server.faults().extend([Fault::unavailable(), Fault::too_many_requests(1)]);
+//! // … point a client at `url`, then inspect what it sent:
+//! let requests = server.requests();
+//! server.stop();
+//! ```
+//!
+//! See the crate's README for the semantics, the CLI and fault injection.
+
+#![warn(missing_docs)]
+
+mod faults;
+mod generate;
+mod server;
+mod store;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use vpcep_client::types::{EndpointListResp, EndpointResp};
+
+pub use faults::{Fault, FaultPlan, RandomFaults};
+pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
+pub use server::{RecordedRequest, X_REQUEST_ID};
+pub use store::{quirk_value, time_key, Query};
+
+/// The vendor doc's example response (two endpoints), served by default.
+pub const DOC_EXAMPLE_RESPONSE: &str = include_str!("../data/doc_example_response.json");
+
+/// The two endpoints of the vendor doc's example response.
+pub fn doc_example_endpoints() -> Vec<EndpointResp> {
+    parse_endpoints(DOC_EXAMPLE_RESPONSE).expect("the doc example decodes")
+}
+
+/// Decodes endpoints from JSON: either an array of endpoints or a `ListEndpoints` response
+/// body (`{"endpoints": […], …}`). Quirky shapes (`"true"`, single strings) are accepted.
+pub fn parse_endpoints(json: &str) -> Result<Vec<EndpointResp>, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_str(json)?;
+    if value.is_array() {
+        serde_json::from_value(value)
+    } else {
+        let resp: EndpointListResp = serde_json::from_value(value)?;
+        Ok(resp.endpoints.unwrap_or_default())
+    }
+}
+
+/// Reads endpoints from a file (see [`parse_endpoints`]).
+pub fn load_endpoints(path: &Path) -> io::Result<Vec<EndpointResp>> {
+    let text = std::fs::read_to_string(path)?;
+    parse_endpoints(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    })
+}
+
+/// Who may call the fake.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// Accept every request, authenticated or not.
+    pub disabled: bool,
+    /// Accepted `X-Auth-Token` values.
+    pub tokens: Vec<String>,
+    /// Accepted AK/SK pairs, checked with `vpcep_client::signer::verify`.
+    pub keys: Vec<(String, SecretString)>,
+    /// Largest accepted distance between `X-Sdk-Date` and the fake's clock.
+    pub max_skew: Duration,
+}
+
+impl Default for AuthConfig {
+    /// No authentication (the library's default; the CLI asks for a choice).
+    fn default() -> Self {
+        Self {
+            disabled: true,
+            tokens: Vec::new(),
+            keys: Vec::new(),
+            max_skew: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// How to run a fake. Build with [`FakeConfig::new`] and the chained setters.
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    /// Address to listen on; port 0 picks a free port (the default, `127.0.0.1:0`).
+    pub listen: SocketAddr,
+    /// The endpoints served (default: the doc's two examples).
+    pub endpoints: Vec<EndpointResp>,
+    /// Authentication (default: none).
+    pub auth: AuthConfig,
+    /// Random faults and latency (default: none).
+    pub faults: RandomFaults,
+    /// Serve the doc example's shapes: booleans as strings, one-element lists as strings.
+    pub quirks: bool,
+    /// How many requests [`FakeHandle::requests`] keeps (oldest dropped first); 0 keeps none.
+    pub request_log_capacity: usize,
+    /// Worker threads of the runtime [`FakeServer::start`] creates.
+    pub worker_threads: usize,
+    /// How long requests in flight may finish when the server stops.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeConfig {
+    /// 127.0.0.1 on a free port, the doc's two endpoints, no auth, no faults.
+    pub fn new() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            endpoints: doc_example_endpoints(),
+            auth: AuthConfig::default(),
+            faults: RandomFaults::default(),
+            quirks: false,
+            request_log_capacity: 10_000,
+            worker_threads: 2,
+            shutdown_grace: Duration::from_secs(2),
+        }
+    }
+
+    /// Listens on `addr`.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Serves these endpoints.
+    pub fn endpoints(mut self, endpoints: Vec<EndpointResp>) -> Self {
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// Serves `n` synthetic endpoints (see [`generate()`]) of the doc's project.
+    pub fn generate(self, n: usize, seed: u64) -> Self {
+        self.endpoints(generate(n, seed, DEFAULT_PROJECT_ID))
+    }
+
+    /// Accepts this `X-Auth-Token` (and turns authentication on).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.auth.disabled = false;
+        self.auth.tokens.push(token.into());
+        self
+    }
+
+    /// Accepts requests signed with this AK/SK (and turns authentication on).
+    pub fn aksk(mut self, ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.auth.disabled = false;
+        self.auth
+            .keys
+            .push((ak.into(), SecretString::from(sk.into())));
+        self
+    }
+
+    /// Requires authentication even with no token or key configured (every request 401).
+    pub fn require_auth(mut self) -> Self {
+        self.auth.disabled = false;
+        self
+    }
+
+    /// Sets the accepted clock skew of AK/SK signatures.
+    pub fn max_skew(mut self, skew: Duration) -> Self {
+        self.auth.max_skew = skew;
+        self
+    }
+
+    /// Random faults and latency.
+    pub fn faults(mut self, faults: RandomFaults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Quirks mode on or off.
+    pub fn quirks(mut self, on: bool) -> Self {
+        self.quirks = on;
+        self
+    }
+
+    /// Size of the request log.
+    pub fn request_log_capacity(mut self, n: usize) -> Self {
+        self.request_log_capacity = n;
+        self
+    }
+}
+
+/// Controls a fake while it runs: data, quirks, faults, request log. Cheap to clone.
+#[derive(Clone)]
+pub struct FakeHandle {
+    state: Arc<server::State>,
+}
+
+impl FakeHandle {
+    /// Builds the fake's state (indexes the endpoints) without serving it yet.
+    pub fn new(config: &FakeConfig) -> Self {
+        Self {
+            state: Arc::new(server::State::new(config)),
+        }
+    }
+
+    /// The HTTP application, to mount in another server. Connection-level faults
+    /// ([`Fault::Drop`], [`Fault::Truncate`]) need [`FakeHandle::serve`] to close the
+    /// connection; elsewhere the body just fails.
+    pub fn router(&self) -> axum::Router {
+        server::router(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then stops accepting, gives
+    /// requests in flight `grace` to finish and closes the remaining connections.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+        grace: Duration,
+    ) {
+        server::serve(listener, self.state.clone(), shutdown, grace).await
+    }
+
+    /// Replaces the endpoints served (indexes are rebuilt; requests in flight finish
+    /// with the old data).
+    pub fn set_endpoints(&self, endpoints: Vec<EndpointResp>) {
+        self.state.set_endpoints(endpoints);
+    }
+
+    /// The endpoints served, in the order given.
+    pub fn endpoints(&self) -> Vec<EndpointResp> {
+        self.state.store().endpoints().to_vec()
+    }
+
+    /// Number of endpoints served.
+    pub fn len(&self) -> usize {
+        self.state.store().len()
+    }
+
+    /// Whether no endpoints are served.
+    pub fn is_empty(&self) -> bool {
+        self.state.store().is_empty()
+    }
+
+    /// What the fake answers to `query`, without HTTP: `total_count` and the page.
+    pub fn select(&self, query: &Query) -> (usize, Vec<EndpointResp>) {
+        let store = self.state.store();
+        let (total, page) = store.select(query);
+        let all = store.endpoints();
+        (total, page.into_iter().map(|i| all[i].clone()).collect())
+    }
+
+    /// Turns quirks mode on or off.
+    pub fn set_quirks(&self, on: bool) {
+        self.state.quirks.store(on, Ordering::Relaxed);
+    }
+
+    /// The script of faults; push to it to make the next requests fail.
+    pub fn faults(&self) -> &FaultPlan {
+        &self.state.plan
+    }
+
+    /// Replaces the random faults (the random sequence restarts from their seed).
+    pub fn set_random_faults(&self, faults: RandomFaults) {
+        self.state.set_random_faults(faults);
+    }
+
+    /// The random faults in force.
+    pub fn random_faults(&self) -> RandomFaults {
+        self.state.random_faults()
+    }
+
+    /// The requests received so far (up to the log's capacity), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.state
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+/// A fake running on its own thread and Tokio runtime, so it works from synchronous and
+/// asynchronous tests alike. Dereferences to its [`FakeHandle`]. Stops when dropped.
+pub struct FakeServer {
+    handle: FakeHandle,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Binds `config.listen`, indexes the data and starts serving; returns once the port
+    /// accepts connections.
+    pub fn start(config: FakeConfig) -> io::Result<FakeServer> {
+        let listener = std::net::TcpListener::bind(config.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let handle = FakeHandle::new(&config);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.worker_threads.max(1))
+            .thread_name("vpcep-fake")
+            .enable_all()
+            .build()?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let serving = handle.clone();
+        let grace = config.shutdown_grace;
+        let thread = std::thread::Builder::new()
+            .name("vpcep-fake".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .expect("a fresh non-blocking listener");
+                    let shutdown = async {
+                        let _ = stop_rx.await;
+                    };
+                    serving.serve(listener, shutdown, grace).await;
+                });
+            })?;
+        Ok(FakeServer {
+            handle,
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, `http://ADDR:PORT` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The handle controlling this fake.
+    pub fn handle(&self) -> &FakeHandle {
+        &self.handle
+    }
+
+    /// Stops serving and waits for the server thread to end.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::ops::Deref for FakeServer {
+    type Target = FakeHandle;
+    fn deref(&self) -> &FakeHandle {
+        &self.handle
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,214 @@
+//! `vpcep-fake`: serve a fake VPCEP `ListEndpoints` on a local port.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use vpcep_fake::{FakeConfig, FakeHandle, RandomFaults, DEFAULT_PROJECT_ID};
+
+/// A local fake of Huawei Cloud VPCEP `GET /v1/{project_id}/vpc-endpoints`.
+///
+/// Authentication must be chosen: --token, --ak/--sk (both may be given), or --no-auth.
+#[derive(Parser, Debug)]
+#[command(name = "vpcep-fake", version, about, long_about = None)]
+struct Cli {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    listen: SocketAddr,
+
+    /// Serve the endpoints in FILE: a JSON array of endpoints or a ListEndpoints body.
+    #[arg(long, value_name = "FILE", conflicts_with = "generate")]
+    data: Option<PathBuf>,
+
+    /// Serve N deterministic synthetic endpoints (see --seed).
+    #[arg(long, value_name = "N")]
+    generate: Option<usize>,
+
+    /// Seed of --generate and of the random faults.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+
+    /// project_id of the generated endpoints.
+    #[arg(long, default_value = DEFAULT_PROJECT_ID)]
+    project_id: String,
+
+    /// Accept this X-Auth-Token (repeatable).
+    #[arg(long = "token", value_name = "T")]
+    tokens: Vec<String>,
+
+    /// Accept requests signed with this access key (repeatable, paired with --sk in order).
+    #[arg(long = "ak", value_name = "AK", requires = "sks")]
+    aks: Vec<String>,
+
+    /// Secret key of the --ak at the same position.
+    #[arg(long = "sk", value_name = "SK", requires = "aks")]
+    sks: Vec<String>,
+
+    /// Accept every request without authentication.
+    #[arg(long, conflicts_with_all = ["tokens", "aks"])]
+    no_auth: bool,
+
+    /// Largest accepted distance between X-Sdk-Date and the server clock, in seconds.
+    #[arg(long, default_value_t = 900)]
+    max_skew_secs: u64,
+
+    /// Milliseconds added to every response.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+
+    /// Probability (0..1) that a request is answered with --fail-status.
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    fail_rate: f64,
+
+    /// Status of --fail-rate failures (429 adds Retry-After: 1).
+    #[arg(long, default_value_t = 503, value_parser = clap::value_parser!(u16).range(100..=599))]
+    fail_status: u16,
+
+    /// Probability (0..1) that a response body is cut short, then the connection closed.
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    truncate_rate: f64,
+
+    /// Probability (0..1) that the connection is closed without a response.
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    drop_rate: f64,
+
+    /// Serve booleans as "true"/"false" and one-element lists as a single string.
+    #[arg(long)]
+    quirks: bool,
+
+    /// Seconds requests in flight may take to finish on shutdown.
+    #[arg(long, default_value_t = 5)]
+    grace_secs: u64,
+}
+
+fn rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be between 0 and 1".into())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if !cli.no_auth && cli.tokens.is_empty() && cli.aks.is_empty() {
+        eprintln!(
+            "vpcep-fake: choose authentication: --token T, --ak AK --sk SK, or --no-auth \
+             (for quick local use)"
+        );
+        return ExitCode::from(2);
+    }
+    if cli.aks.len() != cli.sks.len() {
+        eprintln!("vpcep-fake: give as many --sk as --ak");
+        return ExitCode::from(2);
+    }
+
+    let started = Instant::now();
+    let endpoints = if let Some(path) = &cli.data {
+        match vpcep_fake::load_endpoints(path) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("vpcep-fake: cannot load --data: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else if let Some(n) = cli.generate {
+        vpcep_fake::generate(n, cli.seed, &cli.project_id)
+    } else {
+        vpcep_fake::doc_example_endpoints()
+    };
+
+    let mut config = FakeConfig::new()
+        .listen(cli.listen)
+        .endpoints(endpoints)
+        .quirks(cli.quirks)
+        // Nobody reads the log of a standalone fake: keep none, so load tests stay flat.
+        .request_log_capacity(0)
+        .max_skew(Duration::from_secs(cli.max_skew_secs))
+        .faults(RandomFaults {
+            latency: Duration::from_millis(cli.latency_ms),
+            fail_rate: cli.fail_rate,
+            fail_status: cli.fail_status,
+            truncate_rate: cli.truncate_rate,
+            drop_rate: cli.drop_rate,
+            seed: cli.seed,
+        });
+    for t in &cli.tokens {
+        config = config.token(t.clone());
+    }
+    for (ak, sk) in cli.aks.iter().zip(&cli.sks) {
+        config = config.aksk(ak.clone(), sk.clone());
+    }
+    let handle = FakeHandle::new(&config);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vpcep-fake: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(cli.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("vpcep-fake: cannot listen on {}: {e}", cli.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        let addr = match listener.local_addr() {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("vpcep-fake: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        eprintln!(
+            "vpcep-fake: {} endpoints indexed in {} ms",
+            handle.len(),
+            started.elapsed().as_millis()
+        );
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "listening on http://{addr}");
+            let _ = out.flush();
+        }
+        handle
+            .serve(
+                listener,
+                shutdown_signal(),
+                Duration::from_secs(cli.grace_secs),
+            )
+            .await;
+        eprintln!("vpcep-fake: stopped");
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,601 @@
+//! HTTP side: routing, authentication, validation, faults, and the accept loop.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{Request, State as AxState};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderMap, Method, StatusCode, Uri};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use secrecy::SecretString;
+use tokio::sync::{watch, Notify};
+use vpcep_client::types::{EndpointResp, SortDir, SortKey};
+
+use crate::faults::{Dice, Fault, FaultPlan, RandomFaults};
+use crate::store::{Query, Store};
+use crate::FakeConfig;
+
+/// Header carrying the request id on every response.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// One request as the fake received it (see [`crate::FakeHandle::requests`]).
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Request target (path and query) as received.
+    pub uri: Uri,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The `X-Request-Id` the fake gave (or would have given) the response.
+    pub request_id: String,
+    /// When the request arrived.
+    pub received_at: SystemTime,
+}
+
+pub(crate) struct Auth {
+    pub(crate) disabled: bool,
+    pub(crate) tokens: HashSet<String>,
+    pub(crate) keys: HashMap<String, SecretString>,
+    pub(crate) max_skew: Duration,
+}
+
+pub(crate) struct State {
+    pub(crate) store: RwLock<Arc<Store>>,
+    pub(crate) quirks: AtomicBool,
+    pub(crate) auth: Auth,
+    pub(crate) dice: Mutex<Dice>,
+    pub(crate) latency_ms: AtomicU64,
+    pub(crate) plan: FaultPlan,
+    pub(crate) log_capacity: usize,
+    pub(crate) log: Mutex<VecDeque<RecordedRequest>>,
+    id_prefix: u64,
+    id_counter: AtomicU64,
+    /// Becomes true when the server stops; hanging requests then close their connection.
+    pub(crate) stopping: watch::Sender<bool>,
+}
+
+impl State {
+    pub(crate) fn new(config: &FakeConfig) -> Self {
+        let auth = Auth {
+            disabled: config.auth.disabled,
+            tokens: config.auth.tokens.iter().cloned().collect(),
+            keys: config.auth.keys.iter().cloned().collect(),
+            max_skew: config.auth.max_skew,
+        };
+        Self {
+            store: RwLock::new(Arc::new(Store::new(config.endpoints.clone()))),
+            quirks: AtomicBool::new(config.quirks),
+            auth,
+            latency_ms: AtomicU64::new(config.faults.latency.as_millis() as u64),
+            dice: Mutex::new(Dice::new(config.faults.clone())),
+            plan: FaultPlan::default(),
+            log_capacity: config.request_log_capacity,
+            log: Mutex::new(VecDeque::new()),
+            id_prefix: fastrand::u64(..),
+            id_counter: AtomicU64::new(0),
+            stopping: watch::channel(false).0,
+        }
+    }
+
+    pub(crate) fn store(&self) -> Arc<Store> {
+        self.store.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_endpoints(&self, endpoints: Vec<EndpointResp>) {
+        let store = Arc::new(Store::new(endpoints));
+        *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+    }
+
+    pub(crate) fn set_random_faults(&self, faults: RandomFaults) {
+        self.latency_ms
+            .store(faults.latency.as_millis() as u64, Ordering::Relaxed);
+        *self.dice.lock().unwrap_or_else(|e| e.into_inner()) = Dice::new(faults);
+    }
+
+    pub(crate) fn random_faults(&self) -> RandomFaults {
+        self.dice
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .config()
+            .clone()
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.id_counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}{:016x}", self.id_prefix, n)
+    }
+
+    fn record(&self, req: &Request, request_id: &str) {
+        if self.log_capacity == 0 {
+            return;
+        }
+        let entry = RecordedRequest {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+            request_id: request_id.to_owned(),
+            received_at: SystemTime::now(),
+        };
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        while log.len() >= self.log_capacity {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+
+    fn draw_fault(&self) -> Option<Fault> {
+        if let Some(f) = self.plan.next() {
+            return Some(f);
+        }
+        self.dice.lock().unwrap_or_else(|e| e.into_inner()).draw()
+    }
+}
+
+/// The request id of the current request, for error bodies.
+#[derive(Clone)]
+struct RequestId(String);
+
+/// Closes the connection a request came on, without a response.
+#[derive(Clone)]
+struct ConnKill(Arc<Notify>);
+
+/// The fake's router (routing, auth, validation, faults), usable on its own with any
+/// server; connection-level faults (`Drop`, `Truncate`) are best effort then.
+pub(crate) fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), front))
+        .with_state(state)
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+fn error_body(code: &str, message: &str, gateway_request_id: Option<&str>) -> Vec<u8> {
+    let mut body = serde_json::json!({ "error": { "code": code, "message": message } });
+    if let Some(request_id) = gateway_request_id {
+        // API gateways answer with the flat shape; send both so either reading works.
+        body["error_code"] = code.into();
+        body["error_msg"] = message.into();
+        body["request_id"] = request_id.into();
+    }
+    serde_json::to_vec(&body).expect("JSON")
+}
+
+fn fault_status_response(status: u16, retry_after: Option<u64>, request_id: &str) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let reason = code.canonical_reason().unwrap_or("Error");
+    let body = if code == StatusCode::TOO_MANY_REQUESTS {
+        error_body(
+            "APIGW.0308",
+            "The throttling threshold has been reached",
+            Some(request_id),
+        )
+    } else {
+        error_body(
+            &format!("VPCEP.0{}", code.as_u16()),
+            &format!("{reason} (injected fault)"),
+            None,
+        )
+    };
+    let mut resp = json_response(code, body);
+    if let Some(secs) = retry_after {
+        resp.headers_mut()
+            .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+/// Outermost layer: request id, request log, latency and faults.
+async fn front(AxState(state): AxState<Arc<State>>, mut req: Request, next: Next) -> Response {
+    let request_id = state.next_request_id();
+    state.record(&req, &request_id);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let kill = req.extensions().get::<ConnKill>().cloned();
+    let fault = state.draw_fault();
+    let latency = state.latency_ms.load(Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let mut truncate = false;
+    let mut resp = match fault {
+        None | Some(Fault::Pass) => next.run(req).await,
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => fault_status_response(status, retry_after, &request_id),
+        Some(Fault::Hang) => {
+            let mut stopping = state.stopping.subscribe();
+            async {
+                let _ = stopping.wait_for(|s| *s).await;
+            }
+            .await;
+            return kill_connection(kill).await;
+        }
+        Some(Fault::Drop) => return kill_connection(kill).await,
+        Some(Fault::Truncate) => {
+            truncate = true;
+            next.run(req).await
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert(X_REQUEST_ID, v);
+    }
+    if truncate {
+        resp = truncated(resp, kill).await;
+    }
+    resp
+}
+
+/// Closes the connection without a response (when served by [`serve`]); elsewhere, a
+/// response whose body fails at once.
+async fn kill_connection(kill: Option<ConnKill>) -> Response {
+    match kill {
+        Some(ConnKill(notify)) => {
+            notify.notify_one();
+            std::future::pending().await
+        }
+        None => {
+            let stream = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
+            });
+            Response::new(Body::from_stream(stream))
+        }
+    }
+}
+
+/// The response with its full `Content-Length` but only the first half of its body, after
+/// which the connection is closed.
+async fn truncated(resp: Response, kill: Option<ConnKill>) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let full = bytes.len().max(1);
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(full));
+    let stream = futures::stream::unfold((Some(half), kill), |(half, kill)| async move {
+        match half {
+            Some(chunk) => Some((Ok::<Bytes, std::io::Error>(chunk), (None, kill))),
+            None => {
+                // Give the connection time to flush the partial body, then close it.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if let Some(ConnKill(notify)) = &kill {
+                    notify.notify_one();
+                    std::future::pending::<()>().await;
+                }
+                Some((Err(std::io::Error::other("truncated")), (None, kill)))
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// The one route: `/v1/{project_id}/vpc-endpoints`.
+fn project_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/v1/")?;
+    let project = rest.strip_suffix("/vpc-endpoints")?;
+    (!project.contains('/')).then_some(project)
+}
+
+async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let Some(raw_project) = project_of(req.uri().path()) else {
+        let message = format!(
+            "The API does not exist or has not been published in the environment: {} {}",
+            req.method(),
+            req.uri().path()
+        );
+        return json_response(
+            StatusCode::NOT_FOUND,
+            error_body("APIGW.0101", &message, Some(&request_id)),
+        );
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let message = format!(
+            "Method {} is not allowed on /v1/{{project_id}}/vpc-endpoints; use GET",
+            req.method()
+        );
+        let mut resp = json_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            error_body("VPCEP.0405", &message, None),
+        );
+        resp.headers_mut()
+            .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return resp;
+    }
+    let project_id = percent_decode(raw_project);
+
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    if let Err(reason) = authenticate(&state.auth, &parts, &body) {
+        let message = format!("Incorrect IAM authentication information: {reason}");
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            error_body("APIGW.0301", &message, Some(&request_id)),
+        );
+    }
+    let query = match validate(&project_id, parts.uri.query(), &parts.headers) {
+        Ok(q) => q,
+        Err(message) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                error_body(
+                    "EndPoint.2001",
+                    &format!("Invalid parameter: {message}"),
+                    None,
+                ),
+            )
+        }
+    };
+    let store = state.store();
+    let (total, page) = store.select(&query);
+    let body = store.render(total, &page, state.quirks.load(Ordering::Relaxed));
+    json_response(StatusCode::OK, body)
+}
+
+fn percent_decode(s: &str) -> String {
+    // `form_urlencoded` would turn `+` into a space, which a path does not do.
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            let hi = (bytes[i + 1] as char).to_digit(16);
+            let lo = (bytes[i + 2] as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hi, lo) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn authenticate(auth: &Auth, parts: &http::request::Parts, body: &[u8]) -> Result<(), String> {
+    if auth.disabled {
+        return Ok(());
+    }
+    let mut reason = String::from("no X-Auth-Token and no AK/SK signature");
+    if let Some(token) = parts.headers.get("x-auth-token") {
+        match token.to_str() {
+            Ok(t) if auth.tokens.contains(t) => return Ok(()),
+            _ => reason = "the X-Auth-Token is not valid".to_owned(),
+        }
+    }
+    if parts.headers.contains_key(http::header::AUTHORIZATION) {
+        // HTTP/2 carries the host in the URI, not in a Host header.
+        let mut headers;
+        let headers = if parts.headers.contains_key(HOST) {
+            &parts.headers
+        } else {
+            headers = parts.headers.clone();
+            if let Some(authority) = parts.uri.authority() {
+                if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
+                    headers.insert(HOST, v);
+                }
+            }
+            &headers
+        };
+        match vpcep_client::signer::verify(
+            parts.method.as_str(),
+            parts.uri.path(),
+            parts.uri.query(),
+            headers,
+            body,
+            |ak| auth.keys.get(ak).cloned(),
+            SystemTime::now(),
+            auth.max_skew,
+        ) {
+            Ok(_) => return Ok(()),
+            Err(e) => reason = format!("AK/SK signature rejected: {e}"),
+        }
+    }
+    Err(reason)
+}
+
+fn check_len(name: &str, value: &str, min: usize, max: Option<usize>) -> Result<(), String> {
+    let n = value.chars().count();
+    match max {
+        Some(max) if n < min || n > max => Err(format!(
+            "{name} must be {min} to {max} characters long (got {n})"
+        )),
+        None if n < min => Err(format!(
+            "{name} must be at least {min} character long (got {n})"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks every documented constraint of the request and builds the query.
+pub(crate) fn validate(
+    project_id: &str,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Query, String> {
+    check_len("project_id", project_id, 1, Some(64))?;
+    if let Some(ct) = headers.get(CONTENT_TYPE) {
+        check_len(
+            "Content-Type",
+            &String::from_utf8_lossy(ct.as_bytes()),
+            1,
+            Some(64),
+        )?;
+    }
+    let mut q = Query::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (name, value) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        let known = matches!(
+            name.as_ref(),
+            "endpoint_service_name"
+                | "vpc_id"
+                | "id"
+                | "public_border_group"
+                | "limit"
+                | "offset"
+                | "sort_key"
+                | "sort_dir"
+        );
+        if !known {
+            continue; // unknown parameters are ignored, as by the real service
+        }
+        if !seen.insert(name.to_string()) {
+            return Err(format!("{name} must be given at most once"));
+        }
+        let value = value.into_owned();
+        match name.as_ref() {
+            "endpoint_service_name" => {
+                check_len("endpoint_service_name", &value, 1, Some(128))?;
+                q.endpoint_service_name = Some(value);
+            }
+            "vpc_id" => {
+                check_len("vpc_id", &value, 1, Some(64))?;
+                q.vpc_id = Some(value);
+            }
+            "id" => {
+                check_len("id", &value, 1, Some(64))?;
+                q.id = Some(value);
+            }
+            "public_border_group" => {
+                check_len("public_border_group", &value, 1, None)?;
+                q.public_border_group = Some(value);
+            }
+            "limit" => {
+                q.limit = match value.parse::<i64>() {
+                    Ok(n) if (1..=1000).contains(&n) => n as usize,
+                    _ => {
+                        return Err(format!(
+                            "limit must be an integer between 1 and 1000 (got {value:?})"
+                        ))
+                    }
+                }
+            }
+            "offset" => {
+                q.offset = match value.parse::<i64>() {
+                    Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n as usize,
+                    _ => return Err(format!(
+                        "offset must be an integer of at least 0 (and at most {}) (got {value:?})",
+                        i32::MAX
+                    )),
+                }
+            }
+            "sort_key" => {
+                q.sort_key = match value.as_str() {
+                    "create_at" => SortKey::CreateAt,
+                    "update_at" => SortKey::UpdateAt,
+                    _ => {
+                        return Err(format!(
+                            "sort_key must be create_at or update_at (got {value:?})"
+                        ))
+                    }
+                }
+            }
+            "sort_dir" => {
+                q.sort_dir = match value.as_str() {
+                    "desc" => SortDir::Desc,
+                    "asc" => SortDir::Asc,
+                    _ => return Err(format!("sort_dir must be desc or asc (got {value:?})")),
+                }
+            }
+            _ => unreachable!("known parameter"),
+        }
+    }
+    Ok(q)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets
+/// requests in flight finish for up to `grace`, and closes every connection.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    shutdown: impl Future<Output = ()> + Send,
+    grace: Duration,
+) {
+    let router = router(state.clone());
+    let mut conns = tokio::task::JoinSet::new();
+    let (closing_tx, closing_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => {
+                        // e.g. too many open files: back off instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let kill = Arc::new(Notify::new());
+                let router = router.clone();
+                let conn_kill = kill.clone();
+                let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(Body::new);
+                    req.extensions_mut().insert(ConnKill(conn_kill.clone()));
+                    let mut router = router.clone();
+                    async move {
+                        let resp: Result<Response, Infallible> =
+                            tower_service::Service::call(&mut router, req).await;
+                        resp
+                    }
+                });
+                let mut closing = closing_rx.clone();
+                conns.spawn(async move {
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = kill.notified() => {}
+                        () = async { let _ = closing.wait_for(|c| *c).await; } => {
+                            conn.as_mut().graceful_shutdown();
+                            tokio::select! {
+                                _ = conn.as_mut() => {}
+                                _ = kill.notified() => {}
+                            }
+                        }
+                    }
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    state.stopping.send_replace(true);
+    let _ = tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
