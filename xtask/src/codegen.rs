@@ -50,12 +50,7 @@ const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
 pub fn run(mode: Mode) -> Result<()> {
     let root = project_root();
     let text = generate(&root)?;
-    ensure_file_contents(
-        &root.join(GENERATED_RS),
-        &text,
-        mode,
-        "cargo xtask codegen",
-    )
+    ensure_file_contents(&root.join(GENERATED_RS), &text, mode, "cargo xtask codegen")
 }
 
 /// Reads the spec and returns the full text of the generated module.
@@ -96,7 +91,8 @@ pub fn generate(root: &Path) -> Result<String> {
 pub fn load_spec(path: &Path) -> Result<OpenAPI> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_norway::from_str(&text).with_context(|| format!("parsing {} as OpenAPI 3.0", path.display()))
+    serde_norway::from_str(&text)
+        .with_context(|| format!("parsing {} as OpenAPI 3.0", path.display()))
 }
 
 /// Adjusts the published spec for progenitor, without changing what it means:

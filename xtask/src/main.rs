@@ -97,7 +97,10 @@ pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode, command: &s
             let diff = similar::TextDiff::from_lines(old.as_str(), contents)
                 .unified_diff()
                 .context_radius(3)
-                .header(&format!("{display} (committed)"), &format!("{display} (expected)"))
+                .header(
+                    &format!("{display} (committed)"),
+                    &format!("{display} (expected)"),
+                )
                 .to_string();
             bail!("{display} is stale: run `{command}` and commit the result.\n\n{diff}")
         }

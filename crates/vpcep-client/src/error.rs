@@ -1,0 +1,358 @@
+//! The one error type of the client.
+//!
+//! Every variant says what went wrong in words a person can act on, keeps what the server
+//! said (status, code, message, request id), and never carries a secret: credentials are
+//! not part of any variant, and validation errors mask the values of secret parameters.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when listing endpoints.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request parameter broke a documented rule. Nothing was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+
+    /// The client is missing something it needs (project ID, credentials, endpoint).
+    /// Nothing was sent.
+    #[error("{0}")]
+    Config(String),
+
+    /// The connection failed or broke (DNS, refused, reset, truncated body), after the
+    /// given number of attempts.
+    #[error("could not reach VPCEP at {url} after {attempts} attempt(s): {message}")]
+    Transport {
+        /// The URL requested (without credentials; VPCEP URLs carry none).
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// What failed, with its causes.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// No answer in time.
+    #[error(
+        "VPCEP did not answer within the {kind} timeout of {after:?} ({attempts} attempt(s)); \
+         raise the timeout or check connectivity to {url}"
+    )]
+    Timeout {
+        /// Which timeout fired.
+        kind: TimeoutKind,
+        /// The timeout's length.
+        after: Duration,
+        /// Attempts made.
+        attempts: u32,
+        /// The URL requested.
+        url: String,
+    },
+
+    /// VPCEP (or a gateway in front of it) answered with an error status.
+    #[error(transparent)]
+    Api(#[from] Box<ApiError>),
+
+    /// A successful response whose body could not be decoded.
+    #[error(
+        "could not decode the VPCEP response at `{path}`: {message}{}",
+        fmt_request_id(request_id.as_deref())
+    )]
+    Decode {
+        /// Where in the body, e.g. `endpoints[3].enable_dns`.
+        path: String,
+        /// What was expected and what was found.
+        message: String,
+        /// The `X-Request-Id` of the response, if any.
+        request_id: Option<String>,
+    },
+
+    /// A listing over several pages saw `total_count` change, so the pages no longer fit
+    /// together; retry the listing.
+    #[error(
+        "the listing changed while it was read: total_count was {expected} on the first page \
+         and {found} on the page at offset {offset}; list again"
+    )]
+    TotalCountChanged {
+        /// `total_count` of the first page.
+        expected: i64,
+        /// `total_count` of the page at `offset`.
+        found: i64,
+        /// Offset of the page that disagreed.
+        offset: i64,
+    },
+}
+
+/// Which timeout fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutKind {
+    /// One attempt (connect, send, read the whole body).
+    Attempt,
+    /// The whole operation, retries and backoff included.
+    Operation,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Attempt => "per-attempt",
+            TimeoutKind::Operation => "operation",
+        })
+    }
+}
+
+impl Error {
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The error code the server gave (`error.code` or `error_code`).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `X-Request-Id` of the response, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An error status from VPCEP or from a gateway in front of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// Error code (`error.code`, or the gateway's `error_code`), e.g. `APIGW.0301`.
+    pub code: Option<String>,
+    /// Error message (`error.message` or `error_msg`), or, for a body that is not a known
+    /// JSON error (e.g. an HTML 502 page), a short readable excerpt of it.
+    pub message: String,
+    /// `X-Request-Id` response header, or the body's `request_id`.
+    pub request_id: Option<String>,
+    /// `Retry-After` in seconds, when the server sent it.
+    pub retry_after: Option<Duration>,
+    /// Attempts made (retries included).
+    pub attempts: u32,
+}
+
+impl ApiError {
+    /// Builds an API error from a status, the response body and the request id header.
+    /// Reads both error shapes (`{"error":{"code","message"}}` and the gateway's flat
+    /// `{"error_code","error_msg"}`) and falls back to the body's text.
+    pub fn from_body(status: u16, body: &[u8], request_id: Option<String>) -> Self {
+        let parsed = serde_json::from_slice::<crate::types::ErrorResponse>(body).ok();
+        let (code, message, body_request_id) = match parsed {
+            Some(e) => {
+                let (nested_code, nested_message) = match e.error {
+                    Some(d) => (d.code, d.message),
+                    None => (None, None),
+                };
+                (
+                    nested_code.or(e.error_code),
+                    nested_message.or(e.error_msg),
+                    e.request_id,
+                )
+            }
+            None => (None, None, None),
+        };
+        let message = message
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| body_excerpt(status, body));
+        ApiError {
+            status,
+            code,
+            message,
+            request_id: request_id.or(body_request_id),
+            retry_after: None,
+            attempts: 1,
+        }
+    }
+
+    /// The reason phrase of the status, e.g. "Service Unavailable".
+    pub fn reason(&self) -> &'static str {
+        http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Unknown Status")
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VPCEP answered {} {}", self.status, self.reason())?;
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
+        }
+        write!(f, ": {}", self.message)?;
+        f.write_str(&fmt_request_id(self.request_id.as_deref()))?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+fn fmt_request_id(request_id: Option<&str>) -> String {
+    match request_id {
+        Some(id) => format!(" (request id {id})"),
+        None => String::new(),
+    }
+}
+
+/// A short, single-line, readable excerpt of a body that is not a JSON error: the HTML
+/// `<title>` if there is one, else the text with tags and whitespace runs collapsed.
+fn body_excerpt(status: u16, body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    let source = match (lower.find("<title>"), lower.find("</title>")) {
+        (Some(start), Some(end)) if end > start + 7 => text[start + 7..end].to_string(),
+        _ => strip_tags(&text),
+    };
+    let collapsed: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        return format!("empty or unreadable body (HTTP {status})");
+    }
+    match collapsed.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
+        None => collapsed,
+    }
+}
+
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A request parameter that broke a documented rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {parameter}: {rule} (got {value})")]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// The parameter, as named on the wire (e.g. `limit`, `X-Auth-Token`).
+    pub parameter: &'static str,
+    /// The rule it broke, e.g. "must be between 1 and 1000".
+    pub rule: String,
+    /// The value given, quoted, or a masked description for secrets.
+    pub value: String,
+}
+
+impl ValidationError {
+    pub(crate) fn new(parameter: &'static str, rule: impl Into<String>, value: &str) -> Self {
+        ValidationError {
+            parameter,
+            rule: rule.into(),
+            value: format!("{value:?}"),
+        }
+    }
+
+    /// For secrets: the value is described by its length only.
+    pub(crate) fn secret(parameter: &'static str, rule: impl Into<String>, value: &str) -> Self {
+        ValidationError {
+            parameter,
+            rule: rule.into(),
+            value: format!(
+                "a secret of {} characters, not shown",
+                value.chars().count()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_error_body() {
+        let e = ApiError::from_body(
+            400,
+            br#"{"error":{"code":"EndPoint.2001","message":"limit is invalid"}}"#,
+            Some("req-1".into()),
+        );
+        assert_eq!(e.code.as_deref(), Some("EndPoint.2001"));
+        assert_eq!(e.message, "limit is invalid");
+        assert_eq!(
+            e.to_string(),
+            "VPCEP answered 400 Bad Request [EndPoint.2001]: limit is invalid (request id req-1)"
+        );
+    }
+
+    #[test]
+    fn flat_gateway_body() {
+        let e = ApiError::from_body(
+            401,
+            br#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"abc"}"#,
+            None,
+        );
+        assert_eq!(e.code.as_deref(), Some("APIGW.0301"));
+        assert_eq!(e.message, "Incorrect IAM authentication information");
+        assert_eq!(e.request_id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn html_body_falls_back_to_title() {
+        let html = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        let e = ApiError::from_body(502, html, None);
+        assert_eq!(e.code, None);
+        assert_eq!(e.message, "502 Bad Gateway");
+    }
+
+    #[test]
+    fn text_body_is_collapsed_and_cut() {
+        let long = "x ".repeat(500);
+        let e = ApiError::from_body(503, long.as_bytes(), None);
+        assert!(e.message.ends_with('…'));
+        assert!(e.message.chars().count() <= 201);
+        let e = ApiError::from_body(500, b"", None);
+        assert_eq!(e.message, "empty or unreadable body (HTTP 500)");
+    }
+
+    #[test]
+    fn secret_validation_errors_do_not_show_the_value() {
+        let e =
+            ValidationError::secret("X-Auth-Token", "must be at most 2048 characters", "s3cr3t");
+        assert!(!e.to_string().contains("s3cr3t"));
+        assert!(!format!("{e:?}").contains("s3cr3t"));
+        assert!(e.to_string().contains("X-Auth-Token"));
+    }
+}

@@ -1,0 +1,326 @@
+//! Pagination over `limit`/`offset`.
+//!
+//! - [`pages`]: a lazy stream of pages, one request at a time.
+//! - [`items`]: the endpoints of those pages.
+//! - [`ListAll`]: every endpoint; after the first page gives `total_count`, the remaining
+//!   pages are fetched concurrently (bounded, adaptive), yielded in the server's order,
+//!   with memory bounded by the pages in flight, de-duplicated by `id`. A `total_count`
+//!   that changes mid-listing, or a page shorter than the count promises, is an error,
+//!   never a silently partial list. A 429 halves the concurrency (the request itself backs
+//!   off and retries); it grows back by one after a run of unthrottled pages.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures::stream::{self, FuturesOrdered, Stream, StreamExt};
+
+use crate::error::{Error, Result};
+use crate::request::{ListEndpoints, Query};
+use crate::types::{EndpointListResp, EndpointResp};
+
+/// Page size used by [`ListAll`] when the request sets none: the largest allowed.
+pub const LIST_ALL_PAGE_SIZE: u32 = 1000;
+/// Default number of pages [`ListAll`] fetches at once: modest, because gateways throttle.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+pub(crate) fn pages(request: ListEndpoints) -> impl Stream<Item = Result<EndpointListResp>> {
+    struct State {
+        request: ListEndpoints,
+        query: Option<Query>,
+        offset: i64,
+        done: bool,
+    }
+    let state = State {
+        request,
+        query: None,
+        offset: 0,
+        done: false,
+    };
+    stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        if st.query.is_none() {
+            match st.request.validated() {
+                Ok(q) => {
+                    st.offset = q.offset.map_or(0, i64::from);
+                    st.query = Some(q);
+                }
+                Err(e) => {
+                    st.done = true;
+                    return Some((Err(e), st));
+                }
+            }
+        }
+        let mut query = st.query.clone().expect("validated above");
+        query.offset = Some(i32::try_from(st.offset).unwrap_or(i32::MAX));
+        let page = match st.request.client.execute(&query, None).await {
+            Ok(page) => page,
+            Err(e) => {
+                st.done = true;
+                return Some((Err(e), st));
+            }
+        };
+        let n = page.endpoints.as_ref().map_or(0, Vec::len) as i64;
+        st.offset += n;
+        let exhausted = n == 0
+            || page.total_count.is_some_and(|total| st.offset >= total)
+            || query.limit.is_some_and(|limit| n < i64::from(limit));
+        st.done = exhausted;
+        Some((Ok(page), st))
+    })
+}
+
+pub(crate) fn items(request: ListEndpoints) -> impl Stream<Item = Result<EndpointResp>> {
+    pages(request).flat_map(|page| match page {
+        Ok(page) => {
+            stream::iter(page.endpoints.unwrap_or_default().into_iter().map(Ok)).left_stream()
+        }
+        Err(e) => stream::iter(std::iter::once(Err(e))).right_stream(),
+    })
+}
+
+/// Lists every matching endpoint. Build it with
+/// [`ListEndpoints::list_all`](crate::request::ListEndpoints::list_all).
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ListAll {
+    request: ListEndpoints,
+    concurrency: usize,
+}
+
+type PageFuture = Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>>;
+
+impl ListAll {
+    pub(crate) fn new(request: ListEndpoints) -> Self {
+        let request = match request.limit_value() {
+            Some(_) => request,
+            None => request.limit(LIST_ALL_PAGE_SIZE),
+        };
+        ListAll {
+            request,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Pages fetched at once, at least 1 (default [`DEFAULT_CONCURRENCY`]).
+    pub fn concurrency(mut self, pages_in_flight: usize) -> Self {
+        self.concurrency = pages_in_flight.max(1);
+        self
+    }
+
+    /// Collects every endpoint into one response (`total_count` from the first page).
+    pub async fn send(self) -> Result<EndpointListResp> {
+        let mut total = None;
+        let mut endpoints = Vec::new();
+        let mut pages = std::pin::pin!(self.pages());
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            total = total.or(page.total_count);
+            endpoints.extend(page.endpoints.unwrap_or_default());
+        }
+        Ok(EndpointListResp {
+            total_count: Some(total.unwrap_or(endpoints.len() as i64)),
+            endpoints: Some(endpoints),
+        })
+    }
+
+    /// A stream of endpoints, in the server's order.
+    pub fn stream(self) -> impl Stream<Item = Result<EndpointResp>> {
+        self.pages().flat_map(|page| match page {
+            Ok(page) => {
+                stream::iter(page.endpoints.unwrap_or_default().into_iter().map(Ok)).left_stream()
+            }
+            Err(e) => stream::iter(std::iter::once(Err(e))).right_stream(),
+        })
+    }
+
+    /// A stream of pages in the server's order, already de-duplicated by `id`.
+    pub fn pages(self) -> impl Stream<Item = Result<EndpointListResp>> {
+        let state = AllState {
+            request: self.request,
+            max_concurrency: self.concurrency,
+            concurrency: self.concurrency,
+            clean_pages: 0,
+            throttled: Arc::new(AtomicU64::new(0)),
+            throttles_seen: 0,
+            query: None,
+            limit: 0,
+            next_offset: 0,
+            expected_total: None,
+            in_flight: FuturesOrdered::new(),
+            seen: HashSet::new(),
+            started: false,
+            done: false,
+        };
+        stream::unfold(state, |mut st| async move {
+            let item = st.next_page().await?;
+            Some((item, st))
+        })
+    }
+}
+
+struct AllState {
+    request: ListEndpoints,
+    max_concurrency: usize,
+    concurrency: usize,
+    clean_pages: usize,
+    throttled: Arc<AtomicU64>,
+    throttles_seen: u64,
+    query: Option<Query>,
+    limit: i64,
+    next_offset: i64,
+    expected_total: Option<i64>,
+    in_flight: FuturesOrdered<PageFuture>,
+    seen: HashSet<Box<str>>,
+    started: bool,
+    done: bool,
+}
+
+impl AllState {
+    fn fetch(&self, offset: i64) -> PageFuture {
+        let client = self.request.client.clone();
+        let mut query = self.query.clone().expect("validated before fetching");
+        query.offset = Some(i32::try_from(offset).unwrap_or(i32::MAX));
+        let throttled = self.throttled.clone();
+        Box::pin(async move { (offset, client.execute(&query, Some(throttled)).await) })
+    }
+
+    /// Adapts the concurrency: halve after a 429, add one after a run of clean pages.
+    fn adapt(&mut self) {
+        let throttles = self.throttled.load(Ordering::Relaxed);
+        if throttles > self.throttles_seen {
+            self.throttles_seen = throttles;
+            self.concurrency = (self.concurrency / 2).max(1);
+            self.clean_pages = 0;
+            tracing::info!(
+                concurrency = self.concurrency,
+                "throttled: lowering concurrency"
+            );
+        } else {
+            self.clean_pages += 1;
+            if self.clean_pages >= 2 * self.concurrency && self.concurrency < self.max_concurrency {
+                self.concurrency += 1;
+                self.clean_pages = 0;
+            }
+        }
+    }
+
+    fn more_to_fetch(&self) -> bool {
+        match self.expected_total {
+            Some(total) => self.next_offset < total,
+            // Without a total, pages are fetched one at a time until a short page.
+            None => false,
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Option<Result<EndpointListResp>> {
+        self.done = true;
+        Some(Err(e))
+    }
+
+    /// Checks a page against the first page's total, drops endpoints already seen.
+    fn accept(&mut self, offset: i64, mut page: EndpointListResp) -> Result<EndpointListResp> {
+        let n = page.endpoints.as_ref().map_or(0, Vec::len) as i64;
+        if let (Some(expected), Some(found)) = (self.expected_total, page.total_count) {
+            if expected != found {
+                return Err(Error::TotalCountChanged {
+                    expected,
+                    found,
+                    offset,
+                });
+            }
+        }
+        if let Some(total) = self.expected_total {
+            let promised = self.limit.min(total - offset).max(0);
+            if n < promised {
+                return Err(Error::TotalCountChanged {
+                    expected: total,
+                    found: offset + n,
+                    offset,
+                });
+            }
+        }
+        if let Some(endpoints) = page.endpoints.as_mut() {
+            endpoints.retain(|e| match &e.id {
+                Some(id) => self.seen.insert(id.as_str().into()),
+                None => true,
+            });
+        }
+        Ok(page)
+    }
+
+    async fn next_page(&mut self) -> Option<Result<EndpointListResp>> {
+        if self.done {
+            return None;
+        }
+        if !self.started {
+            self.started = true;
+            let query = match self.request.validated() {
+                Ok(q) => q,
+                Err(e) => return self.fail(e),
+            };
+            let offset = query.offset.map_or(0, i64::from);
+            self.limit = i64::from(query.limit.unwrap_or(LIST_ALL_PAGE_SIZE));
+            self.query = Some(query);
+            let (_, first) = self.fetch(offset).await;
+            let first = match first {
+                Ok(page) => page,
+                Err(e) => return self.fail(e),
+            };
+            self.expected_total = first.total_count;
+            let n = first.endpoints.as_ref().map_or(0, Vec::len) as i64;
+            if self.expected_total.is_some() {
+                self.next_offset = offset + self.limit;
+            } else {
+                self.next_offset = offset + n;
+                self.done = n < self.limit;
+            }
+            return match self.accept(offset, first) {
+                Ok(page) => Some(Ok(page)),
+                Err(e) => self.fail(e),
+            };
+        }
+        // Without a total: sequential, stop at a short page.
+        if self.expected_total.is_none() {
+            let offset = self.next_offset;
+            let (_, page) = self.fetch(offset).await;
+            return match page {
+                Ok(page) => {
+                    let n = page.endpoints.as_ref().map_or(0, Vec::len) as i64;
+                    self.next_offset += n;
+                    if n < self.limit {
+                        self.done = true;
+                    }
+                    match self.accept(offset, page) {
+                        Ok(page) => Some(Ok(page)),
+                        Err(e) => self.fail(e),
+                    }
+                }
+                Err(e) => self.fail(e),
+            };
+        }
+        while self.in_flight.len() < self.concurrency && self.more_to_fetch() {
+            let fut = self.fetch(self.next_offset);
+            self.in_flight.push_back(fut);
+            self.next_offset += self.limit;
+        }
+        let (offset, page) = self.in_flight.next().await?;
+        self.adapt();
+        match page.and_then(|page| self.accept(offset, page)) {
+            Ok(page) => {
+                if self.in_flight.is_empty() && !self.more_to_fetch() {
+                    self.done = true;
+                }
+                Some(Ok(page))
+            }
+            Err(e) => {
+                self.in_flight = FuturesOrdered::new();
+                self.fail(e)
+            }
+        }
+    }
+}
