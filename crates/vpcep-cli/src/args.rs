@@ -1,0 +1,295 @@
+//! Command-line arguments (clap derive).
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// Environment variable for `--endpoint-url`.
+pub const ENV_ENDPOINT_URL: &str = "VPCEP_ENDPOINT_URL";
+/// Environment variable for `--region`.
+pub const ENV_REGION: &str = "VPCEP_REGION";
+/// Environment variable for `--token`.
+pub const ENV_TOKEN: &str = "VPCEP_TOKEN";
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  # Token authentication against a region
+  vpcep --region cn-north-4 --project-id 0123456789abcdef0123456789abcdef \\
+        --token \"$TOKEN\" endpoints list
+
+  # AK/SK from the environment, every page, as JSON lines
+  export HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=... HUAWEICLOUD_SDK_PROJECT_ID=...
+  vpcep --region cn-north-4 endpoints list --all --output jsonl
+
+  # Against a local fake server
+  vpcep-fake --listen 127.0.0.1:8080 --generate 50 --no-auth &
+  vpcep --endpoint-url http://127.0.0.1:8080 --project-id p --token t endpoints list
+
+  # Shell completions
+  vpcep completions bash > ~/.local/share/bash-completion/completions/vpcep
+
+Exit codes: 0 success, 1 other error, 2 usage error, 3 invalid parameter (nothing sent),
+4 missing or bad configuration (nothing sent), 5 VPCEP answered with an error status,
+6 VPCEP could not be reached or did not answer in time, 7 unreadable or inconsistent response.";
+
+const ENDPOINTS_EXAMPLES: &str = "\
+Examples:
+  vpcep endpoints list
+  vpcep endpoints list --all --output ids";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  # First page (10 endpoints, the server's default), as a table on a terminal
+  vpcep endpoints list
+
+  # Endpoints of one VPC whose service name contains \"obs\", oldest first
+  vpcep endpoints list --vpc-id 4189d3c2-8882-4871-a3c2-d380272eed88 \\
+        --service-name obs --sort-key create_at --sort-dir asc
+
+  # Every endpoint, 8 pages in flight, one JSON object per line
+  vpcep endpoints list --all --concurrency 8 --output jsonl > endpoints.jsonl
+
+  # Only the IDs, for scripts
+  vpcep endpoints list --all --output ids | xargs -n1 echo
+
+  # Page by hand
+  vpcep endpoints list --limit 100 --offset 200 --output json";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  vpcep completions bash > ~/.local/share/bash-completion/completions/vpcep
+  vpcep completions zsh > \"${fpath[1]}/_vpcep\"
+  vpcep completions fish > ~/.config/fish/completions/vpcep.fish";
+
+/// List Huawei Cloud VPC endpoints (VPCEP ListEndpoints).
+#[derive(Debug, Parser)]
+#[command(name = "vpcep", version, after_help = MAIN_EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Connection, authentication and logging options.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options that apply to every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Region ID, e.g. cn-north-4; requests go to https://vpcep.REGION.myhuaweicloud.com.
+    #[arg(long, global = true, env = ENV_REGION, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Base URL of the VPCEP API (e.g. a fake server); overrides --region.
+    #[arg(long, global = true, env = ENV_ENDPOINT_URL, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Project whose endpoints are listed.
+    #[arg(
+        long,
+        global = true,
+        env = "HUAWEICLOUD_SDK_PROJECT_ID",
+        value_name = "PROJECT_ID"
+    )]
+    pub project_id: Option<String>,
+
+    /// IAM token (X-Auth-Token). Without it, AK/SK signing is used with HUAWEICLOUD_SDK_AK,
+    /// HUAWEICLOUD_SDK_SK and, for temporary credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN.
+    #[arg(
+        long,
+        global = true,
+        env = ENV_TOKEN,
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+
+    /// Time limit for each API call in seconds, retries included (each attempt gets at
+    /// most 30 s of it). Default 120.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<f64>,
+
+    /// Retries after a throttled (429), unavailable (502/503/504) or failed attempt;
+    /// 0 disables them. Default 2.
+    #[arg(long, global = true, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// More logging on stderr: -v requests, -vv details, -vvv everything. RUST_LOG, when
+    /// set, takes precedence.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err("must be more than 0 and at most 86400 seconds".to_owned())
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// VPC endpoints.
+    #[command(subcommand, after_help = ENDPOINTS_EXAMPLES)]
+    Endpoints(EndpointsCommand),
+
+    /// Print a shell completion script to stdout.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `vpcep endpoints ...`
+#[derive(Debug, Subcommand)]
+pub enum EndpointsCommand {
+    /// List endpoints: one page by default, every page with --all.
+    #[command(visible_alias = "ls", after_help = LIST_EXAMPLES)]
+    List(ListArgs),
+}
+
+/// `vpcep endpoints list` options.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only endpoints whose service name contains this (case-insensitive).
+    #[arg(long, value_name = "NAME", help_heading = "Filters")]
+    pub service_name: Option<String>,
+
+    /// Only endpoints in this VPC.
+    #[arg(long, value_name = "VPC_ID", help_heading = "Filters")]
+    pub vpc_id: Option<String>,
+
+    /// Only the endpoint with this ID.
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub id: Option<String>,
+
+    /// Only endpoints in this public border group.
+    #[arg(long, value_name = "GROUP", help_heading = "Filters")]
+    pub public_border_group: Option<String>,
+
+    /// Sort by creation or update time (server default create_at).
+    #[arg(long, value_name = "KEY", value_parser = ["create_at", "update_at"], help_heading = "Paging and order")]
+    pub sort_key: Option<String>,
+
+    /// Sort direction (server default desc).
+    #[arg(long, value_name = "DIR", value_parser = ["asc", "desc"], help_heading = "Paging and order")]
+    pub sort_dir: Option<String>,
+
+    /// Page size, 1 to 1000 (server default 10; 1000 with --all).
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Paging and order"
+    )]
+    pub limit: Option<i64>,
+
+    /// Matching endpoints to skip, 0 or more.
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Paging and order"
+    )]
+    pub offset: Option<i64>,
+
+    /// Every page, not just one: fetched concurrently once the first page gives the total.
+    #[arg(long, help_heading = "Paging and order")]
+    pub all: bool,
+
+    /// Pages fetched at once with --all (default 4; lowered automatically when throttled).
+    #[arg(long, value_name = "N", requires = "all", value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Paging and order")]
+    pub concurrency: Option<u16>,
+
+    /// Output format. Default: table when stdout is a terminal, json otherwise.
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Output formats of `endpoints list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people: ID, status, service name, VPC, IP, created.
+    Table,
+    /// One JSON document: {"endpoints": [...], "total_count": N}.
+    Json,
+    /// One endpoint per line (JSON Lines), streamed as pages arrive.
+    Jsonl,
+    /// One endpoint ID per line.
+    Ids,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_a_full_list_command() {
+        let cli = Cli::try_parse_from([
+            "vpcep",
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "endpoints",
+            "list",
+            "--all",
+            "--concurrency",
+            "8",
+            "--limit",
+            "100",
+            "-o",
+            "jsonl",
+            "--project-id",
+            "p",
+            "-vv",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.project_id.as_deref(), Some("p"));
+        assert_eq!(cli.global.verbose, 2);
+        let Command::Endpoints(EndpointsCommand::List(list)) = cli.command else {
+            panic!("expected endpoints list");
+        };
+        assert!(list.all);
+        assert_eq!(list.concurrency, Some(8));
+        assert_eq!(list.limit, Some(100));
+        assert_eq!(list.output, Some(OutputFormat::Jsonl));
+    }
+
+    #[test]
+    fn concurrency_needs_all() {
+        let err =
+            Cli::try_parse_from(["vpcep", "endpoints", "list", "--concurrency", "2"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+    }
+
+    #[test]
+    fn negative_limit_reaches_validation() {
+        let cli = Cli::try_parse_from(["vpcep", "endpoints", "list", "--limit", "-1"]).unwrap();
+        let Command::Endpoints(EndpointsCommand::List(list)) = cli.command else {
+            panic!("expected endpoints list");
+        };
+        assert_eq!(list.limit, Some(-1));
+    }
+
+    #[test]
+    fn timeout_must_be_positive() {
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("abc").is_err());
+        assert_eq!(parse_seconds("1.5"), Ok(1.5));
+    }
+}

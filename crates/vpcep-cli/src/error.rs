@@ -1,0 +1,127 @@
+//! The CLI's errors and exit codes.
+
+use std::fmt;
+use std::io;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: any other failure (e.g. writing the output failed).
+pub const EXIT_OTHER: u8 = 1;
+/// Exit code: the command line could not be parsed (clap's own code).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a parameter broke a documented rule; nothing was sent.
+pub const EXIT_INVALID_INPUT: u8 = 3;
+/// Exit code: configuration is missing or wrong (endpoint, project ID, credentials);
+/// nothing was sent.
+pub const EXIT_CONFIG: u8 = 4;
+/// Exit code: VPCEP (or its gateway) answered with an error status.
+pub const EXIT_API: u8 = 5;
+/// Exit code: VPCEP could not be reached, or did not answer in time.
+pub const EXIT_UNREACHABLE: u8 = 6;
+/// Exit code: the response could not be read, or the listing changed while it was read.
+pub const EXIT_BAD_RESPONSE: u8 = 7;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// Something the user must set or fix before anything is sent.
+    Config(String),
+    /// The client failed.
+    Client(vpcep_client::Error),
+    /// Writing the output failed.
+    Io(io::Error),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        use vpcep_client::Error as E;
+        match self {
+            CliError::Config(_) => EXIT_CONFIG,
+            CliError::Io(_) => EXIT_OTHER,
+            CliError::Client(e) => match e {
+                E::Validation(_) => EXIT_INVALID_INPUT,
+                E::Config(_) => EXIT_CONFIG,
+                E::Api(_) => EXIT_API,
+                E::Transport { .. } | E::Timeout { .. } => EXIT_UNREACHABLE,
+                E::Decode { .. } | E::TotalCountChanged { .. } => EXIT_BAD_RESPONSE,
+                _ => EXIT_OTHER,
+            },
+        }
+    }
+
+    /// Whether this is the reader of our output going away (`vpcep ... | head`), which is
+    /// not a failure of the command.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Config(message) => f.write_str(message),
+            CliError::Client(e) => write!(f, "{e}"),
+            CliError::Io(e) => write!(f, "could not write the output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<vpcep_client::Error> for CliError {
+    fn from(e: vpcep_client::Error) -> Self {
+        CliError::Client(e)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError::Io(e)
+    }
+}
+
+/// Errors are printed as one line: a message that spans lines (e.g. a server's text) is
+/// joined, so scripts can rely on `error: ...` being the whole story.
+pub fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_distinct() {
+        let mut codes = vec![
+            EXIT_OK,
+            EXIT_OTHER,
+            EXIT_USAGE,
+            EXIT_INVALID_INPUT,
+            EXIT_CONFIG,
+            EXIT_API,
+            EXIT_UNREACHABLE,
+            EXIT_BAD_RESPONSE,
+        ];
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), 8);
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(CliError::Config("x".into()).exit_code(), EXIT_CONFIG);
+        assert_eq!(
+            CliError::Client(vpcep_client::Error::Config("x".into())).exit_code(),
+            EXIT_CONFIG
+        );
+        let broken = CliError::Io(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(broken.is_broken_pipe());
+        assert_eq!(broken.exit_code(), EXIT_OTHER);
+    }
+
+    #[test]
+    fn one_line_joins() {
+        assert_eq!(one_line("a\n  b\tc "), "a b c");
+    }
+}

@@ -1,0 +1,417 @@
+//! Output formats. A [`Printer`] receives pages as they arrive and writes them in one of
+//! the formats; everything here works on any `io::Write`, so it is unit-tested on buffers.
+//!
+//! - `json`, `jsonl` and `ids` stream: each page is written (and flushed) as it arrives,
+//!   so memory stays bounded by a page whatever the number of endpoints. `json` is written
+//!   piece by piece yet byte-for-byte what `serde_json::to_writer_pretty` gives for the
+//!   whole `{"endpoints": [...], "total_count": N}` document.
+//! - `table` keeps only the six displayed strings per endpoint until the end, when the
+//!   column widths are known.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use vpcep_client::types::EndpointResp;
+
+use crate::args::OutputFormat;
+
+/// Shown for a missing value in a table.
+pub const MISSING: &str = "-";
+
+/// The table's columns.
+pub const TABLE_HEADERS: [&str; 6] = ["ID", "STATUS", "SERVICE NAME", "VPC", "IP", "CREATED"];
+
+/// Writes endpoints in one format as pages arrive.
+pub struct Printer<W: Write> {
+    format: OutputFormat,
+    out: W,
+    /// `total_count` of the first page that had one.
+    total_count: Option<i64>,
+    /// Endpoints written (or kept, for the table).
+    count: u64,
+    /// `json`: whether the opening `{"endpoints": [` was written.
+    json_open: bool,
+    /// `table`: the rows.
+    rows: Vec<[String; 6]>,
+    /// Endpoints without an ID that `ids` skipped.
+    skipped_without_id: u64,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer writing `format` to `out`.
+    pub fn new(format: OutputFormat, out: W) -> Self {
+        Printer {
+            format,
+            out,
+            total_count: None,
+            count: 0,
+            json_open: false,
+            rows: Vec::new(),
+            skipped_without_id: 0,
+        }
+    }
+
+    /// Endpoints seen so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Writes one page. `total_count` is the page's `total_count` (the number of matching
+    /// endpoints on the server); the first one given is kept.
+    pub fn page(&mut self, total_count: Option<i64>, endpoints: &[EndpointResp]) -> io::Result<()> {
+        if self.total_count.is_none() {
+            self.total_count = total_count;
+        }
+        match self.format {
+            OutputFormat::Table => {
+                self.rows.extend(endpoints.iter().map(table_row));
+            }
+            OutputFormat::Json => {
+                for endpoint in endpoints {
+                    self.json_element(endpoint)?;
+                }
+            }
+            OutputFormat::Jsonl => {
+                for endpoint in endpoints {
+                    serde_json::to_writer(&mut self.out, endpoint)?;
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            OutputFormat::Ids => {
+                for endpoint in endpoints {
+                    match &endpoint.id {
+                        Some(id) => writeln!(self.out, "{id}")?,
+                        None => self.skipped_without_id += 1,
+                    }
+                }
+            }
+        }
+        self.count += endpoints.len() as u64;
+        if self.format != OutputFormat::Table {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left (closing brackets, the table) and returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        match self.format {
+            OutputFormat::Table => {
+                write_table(&mut self.out, &self.rows)?;
+                let shown = self.rows.len() as i64;
+                if let Some(total) = self.total_count.filter(|&t| t > shown) {
+                    writeln!(
+                        self.out,
+                        "{shown} of {total} endpoints shown; --all lists every page \
+                         (or page with --limit and --offset)"
+                    )?;
+                }
+            }
+            OutputFormat::Json => {
+                let total = self.total_count.unwrap_or(self.count as i64);
+                if self.json_open {
+                    self.out.write_all(b"\n  ],\n")?;
+                } else {
+                    self.out.write_all(b"{\n  \"endpoints\": [],\n")?;
+                }
+                writeln!(self.out, "  \"total_count\": {total}\n}}")?;
+            }
+            OutputFormat::Jsonl => {}
+            OutputFormat::Ids => {
+                if self.skipped_without_id > 0 {
+                    tracing::warn!(
+                        count = self.skipped_without_id,
+                        "endpoints without an id were left out of the ids output"
+                    );
+                }
+            }
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    /// One element of the `endpoints` array, indented as `to_writer_pretty` would.
+    fn json_element(&mut self, endpoint: &EndpointResp) -> io::Result<()> {
+        if self.json_open {
+            self.out.write_all(b",\n")?;
+        } else {
+            self.out.write_all(b"{\n  \"endpoints\": [\n")?;
+            self.json_open = true;
+        }
+        let mut buf = Vec::with_capacity(1024);
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut buf,
+            serde_json::ser::PrettyFormatter::with_indent(b"  "),
+        );
+        endpoint.serialize(&mut ser)?;
+        // JSON strings never hold a raw newline, so every newline is a line break.
+        for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"    ")?;
+            self.out.write_all(line)?;
+        }
+        Ok(())
+    }
+}
+
+/// The displayed strings of one endpoint, in [`TABLE_HEADERS`] order.
+pub fn table_row(e: &EndpointResp) -> [String; 6] {
+    let text = |v: Option<&str>| match v {
+        Some(s) if !s.is_empty() => s.to_owned(),
+        _ => MISSING.to_owned(),
+    };
+    [
+        text(e.id.as_deref()),
+        text(e.status.as_ref().map(|s| s.as_str())),
+        text(e.endpoint_service_name.as_deref()),
+        text(e.vpc_id.as_deref()),
+        text(e.ip.as_deref()),
+        text(e.created_at.as_deref()),
+    ]
+}
+
+/// Writes aligned columns (two spaces apart, no trailing spaces), or a line saying there
+/// is nothing to show.
+pub fn write_table<W: Write>(out: &mut W, rows: &[[String; 6]]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "No endpoints found.");
+    }
+    let mut widths = TABLE_HEADERS.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let headers = TABLE_HEADERS.map(str::to_owned);
+    for row in std::iter::once(&headers).chain(rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(&sanitize(cell));
+            if i + 1 < row.len() {
+                let pad = width.saturating_sub(cell.chars().count());
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// Control characters (a newline in a service name, an escape sequence) would break the
+/// table or the terminal: they are shown as `?`.
+fn sanitize(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.chars().any(char::is_control) {
+        cell.chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        cell.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vpcep_client::types::EndpointListResp;
+
+    /// The documentation's example response, with its quirks (string booleans, single
+    /// strings for lists).
+    const DOC_EXAMPLE: &str = r#"{
+      "endpoints": [
+        {
+          "id": "03184a04-95d5-4555-86c4-e767a371ff99",
+          "status": "accepted",
+          "ip": "192.168.0.232",
+          "marker_id": 16777337,
+          "active_status": "active",
+          "vpc_id": "84758cf5-9c62-43ae-a778-3dbd8370c0a4",
+          "service_type": "interface",
+          "project_id": "295dacf46a4842fcbf7844dc2dc2489d",
+          "subnet_id": "68bfbcc1-dff2-47e4-a9d4-332b9bc1b8de",
+          "enable_dns": "true",
+          "dns_names": "test123",
+          "created_at": "2018-10-18T06:49:46Z",
+          "updated_at": "2018-10-18T06:49:50Z",
+          "endpoint_service_id": "5133655d-0e28-4090-b669-13f87b355c78",
+          "endpoint_service_name": "test123",
+          "whitelist": ["127.0.0.1"],
+          "enable_whitelist": "true",
+          "tags": [{"key": "test1", "value": "test1"}]
+        },
+        {
+          "id": "43b0e3b0-eec9-49da-866b-6687b75f9fe5",
+          "status": "accepted",
+          "marker_id": 16777322,
+          "active_status": ["active"],
+          "vpc_id": "e251b400-2963-4131-b38a-da81e32026ee",
+          "service_type": "gataway",
+          "project_id": "295dacf46a4842fcbf7844dc2dc2489d",
+          "enable_dns": false,
+          "created_at": "2018-10-18T06:26:40Z",
+          "updated_at": "2018-10-18T06:29:50Z",
+          "endpoint_service_id": "5133655d-0e28-4090-b669-13f87b355c78",
+          "endpoint_service_name": "test123",
+          "tags": []
+        }
+      ],
+      "total_count": 17
+    }"#;
+
+    fn doc_page() -> EndpointListResp {
+        serde_json::from_str(DOC_EXAMPLE).unwrap()
+    }
+
+    fn render(format: OutputFormat, pages: &[EndpointListResp]) -> String {
+        let mut p = Printer::new(format, Vec::new());
+        for page in pages {
+            p.page(
+                page.total_count,
+                page.endpoints.as_deref().unwrap_or_default(),
+            )
+            .unwrap();
+        }
+        String::from_utf8(p.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn json_streams_exactly_what_serde_pretty_prints() {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            endpoints: &'a [EndpointResp],
+            total_count: i64,
+        }
+        let page = doc_page();
+        for pages in [
+            vec![],
+            vec![EndpointListResp {
+                endpoints: Some(vec![]),
+                total_count: Some(0),
+            }],
+            vec![page.clone()],
+            vec![page.clone(), page.clone()],
+        ] {
+            let got = render(OutputFormat::Json, &pages);
+            let endpoints: Vec<EndpointResp> = pages
+                .iter()
+                .flat_map(|p| p.endpoints.clone().unwrap_or_default())
+                .collect();
+            let total = pages
+                .first()
+                .and_then(|p| p.total_count)
+                .unwrap_or(endpoints.len() as i64);
+            let mut want = serde_json::to_string_pretty(&Doc {
+                endpoints: &endpoints,
+                total_count: total,
+            })
+            .unwrap();
+            want.push('\n');
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn json_normalises_lenient_values() {
+        let got = render(OutputFormat::Json, &[doc_page()]);
+        let v: serde_json::Value = serde_json::from_str(&got).unwrap();
+        let first = &v["endpoints"][0];
+        assert_eq!(first["enable_dns"], serde_json::json!(true));
+        assert_eq!(first["enable_whitelist"], serde_json::json!(true));
+        assert_eq!(first["dns_names"], serde_json::json!(["test123"]));
+        assert_eq!(first["active_status"], serde_json::json!(["active"]));
+        assert_eq!(v["endpoints"][1]["service_type"], "gataway");
+        assert_eq!(v["total_count"], 17);
+    }
+
+    #[test]
+    fn jsonl_is_one_compact_object_per_line() {
+        let got = render(OutputFormat::Jsonl, &[doc_page(), doc_page()]);
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines.len(), 4);
+        for line in &lines {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(v["id"].is_string());
+        }
+        assert!(
+            lines[0].starts_with(r#"{"active_status":["active"]"#),
+            "{}",
+            lines[0]
+        );
+    }
+
+    #[test]
+    fn ids_one_per_line_and_skips_missing() {
+        let mut page = doc_page();
+        page.endpoints.as_mut().unwrap()[1].id = None;
+        let got = render(OutputFormat::Ids, &[page]);
+        assert_eq!(got, "03184a04-95d5-4555-86c4-e767a371ff99\n");
+    }
+
+    #[test]
+    fn table_is_aligned_with_a_footer_when_more_exist() {
+        let got = render(OutputFormat::Table, &[doc_page()]);
+        let want = "\
+ID                                    STATUS    SERVICE NAME  VPC                                   IP             CREATED
+03184a04-95d5-4555-86c4-e767a371ff99  accepted  test123       84758cf5-9c62-43ae-a778-3dbd8370c0a4  192.168.0.232  2018-10-18T06:49:46Z
+43b0e3b0-eec9-49da-866b-6687b75f9fe5  accepted  test123       e251b400-2963-4131-b38a-da81e32026ee  -              2018-10-18T06:26:40Z
+2 of 17 endpoints shown; --all lists every page (or page with --limit and --offset)
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn table_without_footer_when_complete_and_empty_message() {
+        let mut page = doc_page();
+        page.total_count = Some(2);
+        let got = render(OutputFormat::Table, &[page]);
+        assert_eq!(got.lines().count(), 3);
+        let empty = render(
+            OutputFormat::Table,
+            &[EndpointListResp {
+                endpoints: Some(vec![]),
+                total_count: Some(0),
+            }],
+        );
+        assert_eq!(empty, "No endpoints found.\n");
+    }
+
+    #[test]
+    fn table_neutralises_control_characters() {
+        let mut page = doc_page();
+        page.total_count = Some(2);
+        page.endpoints.as_mut().unwrap()[0].endpoint_service_name =
+            Some("evil\n\u{1b}[31mname".to_owned());
+        let got = render(OutputFormat::Table, &[page]);
+        assert_eq!(got.lines().count(), 3);
+        assert!(got.contains("evil??[31mname"), "{got}");
+        assert!(!got.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn every_format_flushes_per_page() {
+        struct CountFlushes(usize);
+        impl Write for CountFlushes {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                self.0 += 1;
+                Ok(())
+            }
+        }
+        for format in [OutputFormat::Json, OutputFormat::Jsonl, OutputFormat::Ids] {
+            let mut p = Printer::new(format, CountFlushes(0));
+            p.page(Some(4), doc_page().endpoints.as_deref().unwrap())
+                .unwrap();
+            p.page(Some(4), doc_page().endpoints.as_deref().unwrap())
+                .unwrap();
+            assert_eq!(p.out.0, 2, "{format:?}");
+            assert_eq!(p.count(), 4);
+        }
+    }
+}
