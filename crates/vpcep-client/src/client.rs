@@ -179,7 +179,9 @@ impl Client {
                         None,
                     )
                 } else {
-                    let retryable = e.is_connect() || e.is_request() || e.is_body();
+                    // `is_decode` is how reqwest reports a body cut short (we decode JSON ourselves).
+                    let retryable =
+                        e.is_connect() || e.is_request() || e.is_body() || e.is_decode();
                     let err = Error::Transport {
                         url: self.url_for(query),
                         attempts,
