@@ -503,10 +503,12 @@ pub(crate) fn validate(
             "offset" => {
                 q.offset = match value.parse::<i64>() {
                     Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n as usize,
-                    _ => return Err(format!(
+                    _ => {
+                        return Err(format!(
                         "offset must be an integer of at least 0 (and at most {}) (got {value:?})",
                         i32::MAX
-                    )),
+                    ))
+                    }
                 }
             }
             "sort_key" => {
