@@ -76,17 +76,18 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Region ID, e.g. cn-north-4; requests go to https://vpcep.REGION.myhuaweicloud.com.
-    #[arg(long, global = true, env = ENV_REGION, value_name = "REGION")]
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_REGION, value_name = "REGION")]
     pub region: Option<String>,
 
     /// Base URL of the VPCEP API (e.g. a fake server); overrides --region.
-    #[arg(long, global = true, env = ENV_ENDPOINT_URL, value_name = "URL")]
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_ENDPOINT_URL, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
     /// Project whose endpoints are listed.
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "HUAWEICLOUD_SDK_PROJECT_ID",
         value_name = "PROJECT_ID"
     )]
@@ -96,7 +97,7 @@ pub struct GlobalArgs {
     /// HUAWEICLOUD_SDK_SK and, for temporary credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN.
     #[arg(
         long,
-        global = true,
+        global = true, help_heading = "Global options",
         env = ENV_TOKEN,
         hide_env_values = true,
         value_name = "TOKEN"
@@ -105,17 +106,17 @@ pub struct GlobalArgs {
 
     /// Time limit for each API call in seconds, retries included (each attempt gets at
     /// most 30 s of it). Default 120.
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(long, global = true, help_heading = "Global options", value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 
     /// Retries after a throttled (429), unavailable (502/503/504) or failed attempt;
     /// 0 disables them. Default 2.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, help_heading = "Global options", value_name = "N")]
     pub retries: Option<u32>,
 
     /// More logging on stderr: -v requests, -vv details, -vvv everything. RUST_LOG, when
     /// set, takes precedence.
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = "Global options", action = ArgAction::Count)]
     pub verbose: u8,
 }
 

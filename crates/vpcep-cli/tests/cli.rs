@@ -1,0 +1,496 @@
+//! Golden-output tests: the real `vpcep` binary against an in-process `vpcep-fake` on
+//! 127.0.0.1, one test per output format and per error path. Snapshots are in
+//! `tests/snapshots/`; run `cargo insta review` (or `INSTA_UPDATE=always`) after a change.
+
+use std::collections::HashSet;
+use std::process::{Command, Output};
+
+use vpcep_fake::{FakeConfig, FakeServer, Fault};
+
+const TOKEN: &str = "test-token-Secret-0123456789";
+const PROJECT: &str = "295dacf46a4842fcbf7844dc2dc2489d";
+
+/// `vpcep` with an empty environment (no proxies, no credentials, no RUST_LOG from the
+/// machine) plus `env`.
+fn vpcep(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcep"));
+    cmd.env_clear().env("COLUMNS", "100").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("vpcep runs")
+}
+
+/// `vpcep` pointed at `url` with a project and the test token.
+fn list(url: &str, args: &[&str]) -> Output {
+    let mut argv = vec![
+        "--endpoint-url",
+        url,
+        "--project-id",
+        PROJECT,
+        "--token",
+        TOKEN,
+        "endpoints",
+        "list",
+    ];
+    argv.extend_from_slice(args);
+    vpcep(&[], &argv)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
+}
+
+/// Exit code and stderr, with the fake's address and request ids (random per fake) made
+/// stable.
+fn failure(out: &Output, fake: Option<&FakeServer>, url: &str) -> String {
+    let mut err = stderr(out).replace(url, "http://[FAKE]");
+    if let Some(fake) = fake {
+        for r in fake.requests() {
+            err = err.replace(&r.request_id, "[REQUEST_ID]");
+        }
+    }
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must carry only output: {:?}",
+        stdout(out)
+    );
+    assert_eq!(err.lines().count(), 1, "one line on stderr: {err}");
+    format!("exit: {}\n{err}", out.status.code().unwrap_or(-1))
+}
+
+fn doc_fake() -> FakeServer {
+    FakeServer::start(FakeConfig::new().token(TOKEN)).expect("fake starts")
+}
+
+fn generated_fake(n: usize) -> FakeServer {
+    FakeServer::start(FakeConfig::new().generate(n, 7).token(TOKEN)).expect("fake starts")
+}
+
+fn success(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status.code(),
+        stderr(out)
+    );
+    assert_eq!(stderr(out), "", "nothing on stderr on success");
+    stdout(out)
+}
+
+// ---------------------------------------------------------------- output formats
+
+#[test]
+fn table_of_the_doc_example() {
+    let fake = doc_fake();
+    let out = list(&fake.url(), &["--output", "table"]);
+    insta::assert_snapshot!("table_doc_example", success(&out));
+}
+
+#[test]
+fn json_of_the_doc_example() {
+    let fake = FakeServer::start(FakeConfig::new().token(TOKEN).quirks(true)).unwrap();
+    let out = list(&fake.url(), &["--output", "json"]);
+    let text = success(&out);
+    // The fake sent the doc's quirky shapes; the output is normalised.
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["endpoints"][0]["enable_dns"], serde_json::json!(true));
+    insta::assert_snapshot!("json_doc_example", text);
+}
+
+#[test]
+fn json_is_the_default_when_stdout_is_not_a_terminal() {
+    let fake = doc_fake();
+    let default = success(&list(&fake.url(), &[]));
+    let json = success(&list(&fake.url(), &["--output", "json"]));
+    assert_eq!(default, json);
+}
+
+#[test]
+fn jsonl_of_the_doc_example() {
+    let fake = doc_fake();
+    let out = list(&fake.url(), &["--output", "jsonl"]);
+    insta::assert_snapshot!("jsonl_doc_example", success(&out));
+}
+
+#[test]
+fn ids_of_the_doc_example() {
+    let fake = doc_fake();
+    let out = list(&fake.url(), &["-o", "ids"]);
+    insta::assert_snapshot!("ids_doc_example", success(&out));
+}
+
+#[test]
+fn table_of_generated_endpoints_with_footer() {
+    let fake = generated_fake(30);
+    let out = list(&fake.url(), &["--output", "table", "--limit", "8"]);
+    insta::assert_snapshot!("table_generated_first_page", success(&out));
+}
+
+#[test]
+fn all_pages_in_every_format() {
+    let fake = generated_fake(25);
+    let want: Vec<String> = {
+        let (_, all) = fake.select(&vpcep_fake::Query {
+            limit: 25,
+            ..Default::default()
+        });
+        all.into_iter().map(|e| e.id.unwrap()).collect()
+    };
+    let ids = success(&list(
+        &fake.url(),
+        &["--all", "--limit", "10", "--concurrency", "2", "-o", "ids"],
+    ));
+    assert_eq!(ids.lines().collect::<Vec<_>>(), want);
+    // Three pages of 10.
+    assert_eq!(fake.requests().len(), 3);
+
+    let jsonl = success(&list(
+        &fake.url(),
+        &["--all", "--limit", "10", "-o", "jsonl"],
+    ));
+    let jsonl_ids: Vec<String> = jsonl
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(jsonl_ids, want);
+
+    let json = success(&list(
+        &fake.url(),
+        &["--all", "--limit", "10", "-o", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["total_count"], 25);
+    assert_eq!(v["endpoints"].as_array().unwrap().len(), 25);
+
+    let table = success(&list(
+        &fake.url(),
+        &["--all", "--limit", "10", "-o", "table"],
+    ));
+    assert_eq!(table.lines().count(), 26, "header and 25 rows, no footer");
+    insta::assert_snapshot!("table_generated_all", table);
+}
+
+#[test]
+fn filters_paging_and_order_reach_the_server() {
+    let fake = generated_fake(40);
+    let out = list(
+        &fake.url(),
+        &[
+            "--service-name",
+            "ledger",
+            "--vpc-id",
+            "vpc-x",
+            "--id",
+            "id-x",
+            "--public-border-group",
+            "br-iaas-odin1raa",
+            "--sort-key",
+            "update_at",
+            "--sort-dir",
+            "asc",
+            "--limit",
+            "5",
+            "--offset",
+            "1",
+            "-o",
+            "ids",
+        ],
+    );
+    success(&out);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1);
+    let query = requests[0].uri.query().unwrap_or_default().to_owned();
+    for part in [
+        "endpoint_service_name=ledger",
+        "vpc_id=vpc-x",
+        "id=id-x",
+        "public_border_group=br-iaas-odin1raa",
+        "sort_key=update_at",
+        "sort_dir=asc",
+        "limit=5",
+        "offset=1",
+    ] {
+        assert!(query.contains(part), "{part} missing from {query}");
+    }
+    assert_eq!(
+        requests[0].uri.path(),
+        format!("/v1/{PROJECT}/vpc-endpoints")
+    );
+    let agent = requests[0].headers["user-agent"].to_str().unwrap();
+    assert!(agent.contains("vpcep-cli/"), "{agent}");
+}
+
+#[test]
+fn aksk_from_the_environment_signs_requests() {
+    let fake = FakeServer::start(FakeConfig::new().aksk("AKTEST", "SK-Secret-value-42")).unwrap();
+    let url = fake.url();
+    let out = vpcep(
+        &[
+            ("HUAWEICLOUD_SDK_AK", "AKTEST"),
+            ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT),
+            ("VPCEP_ENDPOINT_URL", &url),
+        ],
+        &["endpoints", "list", "-o", "ids"],
+    );
+    assert_eq!(success(&out).lines().count(), 2);
+    assert!(fake.requests()[0].headers.contains_key("authorization"));
+}
+
+#[test]
+fn jsonl_all_of_20000_generated_endpoints() {
+    let fake = FakeServer::start(
+        FakeConfig::new()
+            .generate(20_000, 3)
+            .token(TOKEN)
+            .request_log_capacity(0),
+    )
+    .unwrap();
+    let out = list(&fake.url(), &["--all", "--output", "jsonl"]);
+    let text = success(&out);
+    let mut ids = HashSet::new();
+    let mut lines = 0;
+    for line in text.lines() {
+        lines += 1;
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            ids.insert(v["id"].as_str().unwrap().to_owned()),
+            "duplicate id"
+        );
+    }
+    assert_eq!(lines, 20_000);
+    assert_eq!(ids.len(), 20_000);
+}
+
+// ---------------------------------------------------------------- error paths
+
+#[test]
+fn unauthorized_with_a_bad_token() {
+    let fake = doc_fake();
+    let url = fake.url();
+    let out = vpcep(
+        &[],
+        &[
+            "--endpoint-url",
+            &url,
+            "--project-id",
+            PROJECT,
+            "--token",
+            "wrong-token",
+            "endpoints",
+            "list",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let err = failure(&out, Some(&fake), &url);
+    assert!(!err.contains("wrong-token"));
+    insta::assert_snapshot!("error_401_bad_token", err);
+}
+
+#[test]
+fn bad_request_from_the_server() {
+    let fake = doc_fake();
+    let url = fake.url();
+    fake.faults().push(Fault::status(400));
+    let out = list(&url, &[]);
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(fake.requests().len(), 1, "a 400 is not retried");
+    insta::assert_snapshot!("error_400_from_server", failure(&out, Some(&fake), &url));
+}
+
+#[test]
+fn unavailable_after_retries() {
+    let fake = doc_fake();
+    let url = fake.url();
+    fake.faults().extend([
+        Fault::unavailable(),
+        Fault::unavailable(),
+        Fault::unavailable(),
+    ]);
+    let out = list(&url, &["--retries", "1"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(fake.requests().len(), 2, "--retries 1 means two attempts");
+    insta::assert_snapshot!("error_503_after_retries", failure(&out, Some(&fake), &url));
+}
+
+#[test]
+fn a_retry_recovers() {
+    let fake = doc_fake();
+    fake.faults().push(Fault::unavailable());
+    let out = list(&fake.url(), &["-o", "ids"]);
+    assert_eq!(success(&out).lines().count(), 2);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[test]
+fn validation_error_sends_nothing() {
+    let fake = doc_fake();
+    let url = fake.url();
+    let out = list(&url, &["--limit", "0"]);
+    assert_eq!(out.status.code(), Some(3));
+    insta::assert_snapshot!("error_validation_limit", failure(&out, None, &url));
+    let out = list(&url, &["--all", "--limit", "5000", "-o", "jsonl"]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = list(&url, &["--offset", "-1"]);
+    assert_eq!(out.status.code(), Some(3));
+    let long = "x".repeat(65);
+    let out = list(&url, &["--vpc-id", &long]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(fake.requests().is_empty(), "no request may be sent");
+}
+
+#[test]
+fn usage_error_from_clap() {
+    let out = vpcep(&[], &["endpoints", "list", "--sort-key", "name"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("create_at"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_project_id() {
+    let fake = doc_fake();
+    let url = fake.url();
+    let out = vpcep(
+        &[("VPCEP_TOKEN", TOKEN)],
+        &["--endpoint-url", &url, "endpoints", "list"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    insta::assert_snapshot!("error_missing_project_id", failure(&out, None, &url));
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn missing_credentials() {
+    let fake = doc_fake();
+    let url = fake.url();
+    let args = [
+        "--endpoint-url",
+        &url,
+        "--project-id",
+        PROJECT,
+        "endpoints",
+        "list",
+    ];
+    let out = vpcep(&[], &args);
+    assert_eq!(out.status.code(), Some(4));
+    insta::assert_snapshot!("error_missing_credentials", failure(&out, None, &url));
+    let out = vpcep(&[("HUAWEICLOUD_SDK_AK", "AKONLY")], &args);
+    assert_eq!(out.status.code(), Some(4));
+    insta::assert_snapshot!("error_missing_sk", failure(&out, None, &url));
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn missing_endpoint() {
+    let out = vpcep(
+        &[("VPCEP_TOKEN", TOKEN)],
+        &["--project-id", PROJECT, "endpoints", "list"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    insta::assert_snapshot!(
+        "error_missing_endpoint",
+        failure(&out, None, "http://unused.invalid")
+    );
+}
+
+#[test]
+fn unreachable_server() {
+    // A port that was just free: nothing listens there.
+    let url = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let out = list(&url, &["--retries", "0"]);
+    assert_eq!(out.status.code(), Some(6));
+    insta::assert_snapshot!("error_unreachable", failure(&out, None, &url));
+}
+
+#[test]
+fn timeout_when_the_server_hangs() {
+    let fake = doc_fake();
+    let url = fake.url();
+    fake.faults().push(Fault::Hang);
+    let out = list(&url, &["--timeout", "0.5", "--retries", "0"]);
+    assert_eq!(out.status.code(), Some(6));
+    insta::assert_snapshot!("error_timeout", failure(&out, None, &url));
+}
+
+#[test]
+fn secrets_are_never_printed() {
+    let fake = FakeServer::start(
+        FakeConfig::new()
+            .token(TOKEN)
+            .aksk("AKTEST", "SK-Secret-value-42"),
+    )
+    .unwrap();
+    let url = fake.url();
+    for env in [
+        vec![("VPCEP_TOKEN", TOKEN)],
+        vec![
+            ("HUAWEICLOUD_SDK_AK", "AKTEST"),
+            ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
+            ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "Security-Token-Secret"),
+        ],
+    ] {
+        let out = vpcep(
+            &env,
+            &[
+                "--endpoint-url",
+                &url,
+                "--project-id",
+                PROJECT,
+                "-vvv",
+                "endpoints",
+                "list",
+                "-o",
+                "ids",
+            ],
+        );
+        let err = stderr(&out);
+        assert!(!err.is_empty(), "-vvv logs something");
+        for secret in [TOKEN, "SK-Secret-value-42", "Security-Token-Secret"] {
+            assert!(!err.contains(secret), "secret in the log: {err}");
+        }
+    }
+    let help = vpcep(&[("VPCEP_TOKEN", TOKEN)], &["--help"]);
+    assert!(help.status.success());
+    assert!(!stdout(&help).contains(TOKEN), "secret in --help");
+}
+
+// ---------------------------------------------------------------- help and completions
+
+#[test]
+fn help_everywhere_with_examples() {
+    for args in [
+        &["--help"][..],
+        &["endpoints", "--help"],
+        &["endpoints", "list", "--help"],
+        &["completions", "--help"],
+    ] {
+        let out = vpcep(&[], args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Examples:"), "{args:?}");
+    }
+    let out = vpcep(&[], &["endpoints", "list", "--help"]);
+    insta::assert_snapshot!("help_endpoints_list", stdout(&out));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = vpcep(&[], &["completions", shell]);
+        let script = success(&out);
+        assert!(script.contains("vpcep"), "{shell}");
+        assert!(script.contains("endpoint-url"), "{shell}");
+    }
+}
