@@ -82,7 +82,7 @@ async fn filters_match_the_documentation() {
     let id = data[42].id.clone().unwrap();
     let (_, _, body) = get(&c, &url, &[("id", &id)], &[]).await;
     assert_eq!(body["total_count"], 1);
-    assert_eq!(ids(&body), [id.clone()]);
+    assert_eq!(ids(&body), vec![id.clone()]);
     let (_, _, body) = get(&c, &url, &[("id", &id.to_uppercase())], &[]).await;
     assert_eq!(body["total_count"], 0);
 
