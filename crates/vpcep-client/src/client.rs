@@ -80,13 +80,14 @@ impl Client {
         query: &Query,
         throttled: Option<Arc<AtomicU64>>,
     ) -> Result<EndpointListResp> {
-        let work = self.execute_with_retries(query, throttled);
+        let state = CallState::new(self.shared.clone(), throttled);
+        let work = self.execute_with_retries(query, &state);
         match self.shared.timeouts.operation {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
                 Err(Error::Timeout {
                     kind: TimeoutKind::Operation,
                     after: limit,
-                    attempts: 0,
+                    attempts: state.attempt(),
                     url: self.url_for(query),
                 })
             }),
@@ -97,16 +98,15 @@ impl Client {
     async fn execute_with_retries(
         &self,
         query: &Query,
-        throttled: Option<Arc<AtomicU64>>,
+        state: &CallState,
     ) -> Result<EndpointListResp> {
         let retry = &self.shared.retry;
-        let state = CallState::new(self.shared.clone(), throttled);
         let generated = self.generated_with(state.clone());
         let mut attempt = 1;
         loop {
             state.start_attempt(attempt);
             let outcome = query.apply(generated.list_endpoints()).send().await;
-            match self.classify(outcome, &state, query, attempt) {
+            match self.classify(outcome, state, query, attempt) {
                 Step::Done(page) => return Ok(page),
                 Step::Fail(e) => return Err(e),
                 Step::Retry(e, retry_after) => {

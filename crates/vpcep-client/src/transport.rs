@@ -92,6 +92,11 @@ impl CallState {
         *self.last.lock().expect("attempt record lock") = None;
     }
 
+    /// The number of the current (or last) attempt, from 1.
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn last_record(&self) -> Option<AttemptRecord> {
         self.last.lock().expect("attempt record lock").clone()
     }
