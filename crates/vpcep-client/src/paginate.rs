@@ -142,9 +142,7 @@ impl ListAll {
     pub fn pages(self) -> impl Stream<Item = Result<EndpointListResp>> {
         let state = AllState {
             request: self.request,
-            max_concurrency: self.concurrency,
-            concurrency: self.concurrency,
-            clean_pages: 0,
+            concurrency: Concurrency::new(self.concurrency),
             throttled: Arc::new(AtomicU64::new(0)),
             throttles_seen: 0,
             query: None,
@@ -163,11 +161,46 @@ impl ListAll {
     }
 }
 
+/// Pages in flight, additive-increase / multiplicative-decrease: halved (down to 1) when a
+/// page met a 429, one more after twice as many clean pages as are in flight, never above
+/// the configured maximum.
+#[derive(Clone, Debug)]
+struct Concurrency {
+    max: usize,
+    current: usize,
+    clean_pages: usize,
+}
+
+impl Concurrency {
+    fn new(max: usize) -> Self {
+        Concurrency {
+            max,
+            current: max,
+            clean_pages: 0,
+        }
+    }
+
+    fn current(&self) -> usize {
+        self.current
+    }
+
+    fn on_page(&mut self, throttled: bool) {
+        if throttled {
+            self.current = (self.current / 2).max(1);
+            self.clean_pages = 0;
+        } else {
+            self.clean_pages += 1;
+            if self.clean_pages >= 2 * self.current && self.current < self.max {
+                self.current += 1;
+                self.clean_pages = 0;
+            }
+        }
+    }
+}
+
 struct AllState {
     request: ListEndpoints,
-    max_concurrency: usize,
-    concurrency: usize,
-    clean_pages: usize,
+    concurrency: Concurrency,
     throttled: Arc<AtomicU64>,
     throttles_seen: u64,
     query: Option<Query>,
@@ -192,20 +225,15 @@ impl AllState {
     /// Adapts the concurrency: halve after a 429, add one after a run of clean pages.
     fn adapt(&mut self) {
         let throttles = self.throttled.load(Ordering::Relaxed);
-        if throttles > self.throttles_seen {
-            self.throttles_seen = throttles;
-            self.concurrency = (self.concurrency / 2).max(1);
-            self.clean_pages = 0;
+        let throttled = throttles > self.throttles_seen;
+        self.throttles_seen = throttles;
+        let before = self.concurrency.current();
+        self.concurrency.on_page(throttled);
+        if self.concurrency.current() < before {
             tracing::info!(
-                concurrency = self.concurrency,
+                concurrency = self.concurrency.current(),
                 "throttled: lowering concurrency"
             );
-        } else {
-            self.clean_pages += 1;
-            if self.clean_pages >= 2 * self.concurrency && self.concurrency < self.max_concurrency {
-                self.concurrency += 1;
-                self.clean_pages = 0;
-            }
         }
     }
 
@@ -303,7 +331,7 @@ impl AllState {
                 Err(e) => self.fail(e),
             };
         }
-        while self.in_flight.len() < self.concurrency && self.more_to_fetch() {
+        while self.in_flight.len() < self.concurrency.current() && self.more_to_fetch() {
             let fut = self.fetch(self.next_offset);
             self.in_flight.push_back(fut);
             self.next_offset += self.limit;
@@ -322,5 +350,39 @@ impl AllState {
                 self.fail(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Concurrency;
+
+    #[test]
+    fn concurrency_halves_on_throttling_and_grows_back_slowly() {
+        let mut c = Concurrency::new(16);
+        c.on_page(true);
+        assert_eq!(c.current(), 8);
+        c.on_page(true);
+        c.on_page(true);
+        c.on_page(true);
+        c.on_page(true);
+        assert_eq!(c.current(), 1, "never below one");
+        c.on_page(true);
+        assert_eq!(c.current(), 1);
+        // One more after 2 × current clean pages.
+        c.on_page(false);
+        assert_eq!(c.current(), 1);
+        c.on_page(false);
+        assert_eq!(c.current(), 2);
+        for _ in 0..3 {
+            c.on_page(false);
+        }
+        assert_eq!(c.current(), 2);
+        c.on_page(false);
+        assert_eq!(c.current(), 3);
+        for _ in 0..1000 {
+            c.on_page(false);
+        }
+        assert_eq!(c.current(), 16, "never above the maximum");
     }
 }
