@@ -89,7 +89,7 @@ eps() { [[ $1 == - ]] && { echo -; return; }; awk "BEGIN{printf \"%.0f\", $N / $
 ratio() { [[ $1 == - || $2 == - ]] && { echo -; return; }; awk "BEGIN{printf \"%.1f\", $2 / $1}"; }
 
 echo
-echo "N=$N endpoints, limit=1000 (100 pages), $(nproc) cores, timer: $(command -v hyperfine >/dev/null && echo 'hyperfine mean (rust), best of ${PY_RUNS:-1} (python)' || echo 'best of 3')"
+echo "N=$N endpoints, limit=1000 (100 pages), $(nproc) cores, timer: $(command -v hyperfine >/dev/null && echo "hyperfine mean (rust), best of ${PY_RUNS:-1} (python)" || echo 'best of 3')"
 printf '| %-28s | %12s | %10s | %12s | %10s |\n' client "s (0 ms)" "endpoints/s" "s (50 ms)" "endpoints/s"
 printf '|%s|%s|%s|%s|%s|\n' ------------------------------ -------------- ------------ -------------- ------------
 for k in rust1 rust16 sdk req; do
