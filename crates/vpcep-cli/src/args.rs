@@ -114,8 +114,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", value_name = "N")]
     pub retries: Option<u32>,
 
-    /// More logging on stderr: -v requests, -vv details, -vvv everything. RUST_LOG, when
-    /// set, takes precedence.
+    /// Logging on stderr: -v one line per HTTP attempt (status, time, request id), -vv
+    /// more detail, -vvv the HTTP stack too. RUST_LOG, when set, takes precedence.
     #[arg(short, long, global = true, help_heading = "Global options", action = ArgAction::Count)]
     pub verbose: u8,
 }

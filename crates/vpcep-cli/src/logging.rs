@@ -8,8 +8,10 @@ use tracing_subscriber::EnvFilter;
 pub fn filter_for(verbosity: u8) -> &'static str {
     match verbosity {
         0 => "warn",
-        1 => "warn,vpcep_client=info,vpcep_cli=info",
-        2 => "info,vpcep_client=debug,vpcep_cli=debug",
+        // One line per HTTP attempt (status, duration, request id), retries, pages.
+        1 => "warn,vpcep_client=debug,vpcep_cli=debug",
+        2 => "info,vpcep_client=trace,vpcep_cli=trace",
+        // The HTTP stack too.
         _ => "debug,vpcep_client=trace,vpcep_cli=trace",
     }
 }

@@ -209,7 +209,7 @@ fn progress_bar(visible: bool) -> ProgressBar {
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} endpoints \
-             ({per_sec}, {eta} left)",
+             ({eta} left)",
         )
         .expect("valid progress template"),
     );

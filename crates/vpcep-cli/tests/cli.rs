@@ -457,11 +457,21 @@ fn secrets_are_never_printed() {
             ],
         );
         let err = stderr(&out);
-        assert!(!err.is_empty(), "-vvv logs something");
+        assert!(err.contains("status=200"), "-vvv logs each attempt: {err}");
         for secret in [TOKEN, "SK-Secret-value-42", "Security-Token-Secret"] {
             assert!(!err.contains(secret), "secret in the log: {err}");
         }
     }
+    // -v: one line per attempt, with the status and the request id.
+    let out = list(&url, &["-v", "-o", "ids"]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("status=200"), "{err}");
+    assert!(
+        err.contains(&fake.requests().last().unwrap().request_id),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN), "{err}");
     let help = vpcep(&[("VPCEP_TOKEN", TOKEN)], &["--help"]);
     assert!(help.status.success());
     assert!(!stdout(&help).contains(TOKEN), "secret in --help");
