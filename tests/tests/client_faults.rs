@@ -470,5 +470,11 @@ async fn unreachable_server_is_a_transport_error() {
         Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
         other => panic!("expected a transport error, got {other:?}"),
     }
-    assert!(err.to_string().contains("could not reach VPCEP"), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("could not reach VPCEP"), "{message}");
+    assert_eq!(
+        message.matches("127.0.0.1").count(),
+        1,
+        "the URL once: {message}"
+    );
 }

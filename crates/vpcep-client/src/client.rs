@@ -168,6 +168,8 @@ impl Client {
                 Step::Fail(decode_error(&bytes, request_id))
             }
             Err(GenError::CommunicationError(e) | GenError::ResponseBodyError(e)) => {
+                // Our message names the URL once; reqwest's would repeat it.
+                let e = e.without_url();
                 if e.is_timeout() {
                     Step::Retry(
                         Error::Timeout {
@@ -195,12 +197,15 @@ impl Client {
                     }
                 }
             }
-            Err(GenError::InvalidUpgrade(e)) => Step::Fail(Error::Transport {
-                url: self.url_for(query),
-                attempts,
-                message: error_chain(&e),
-                source: Some(e),
-            }),
+            Err(GenError::InvalidUpgrade(e)) => {
+                let e = e.without_url();
+                Step::Fail(Error::Transport {
+                    url: self.url_for(query),
+                    attempts,
+                    message: error_chain(&e),
+                    source: Some(e),
+                })
+            }
             Err(other) => Step::Fail(Error::Config(format!(
                 "the generated client refused the request: {other}"
             ))),
