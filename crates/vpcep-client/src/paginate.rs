@@ -163,6 +163,25 @@ impl ListAll {
     }
 }
 
+/// A spawned task that is aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The ids a listing has yielded, for de-duplication, kept as 128-bit keyed hashes (two
 /// SipHash keys chosen at random per listing): 16 bytes an endpoint instead of the id
 /// itself, so a listing's memory is the pages in flight plus ~20 bytes per endpoint seen.
@@ -240,7 +259,19 @@ impl AllState {
         let mut query = self.query.clone().expect("validated before fetching");
         query.offset = Some(i32::try_from(offset).unwrap_or(i32::MAX));
         let throttled = self.throttled.clone();
-        Box::pin(async move { (offset, client.execute(&query, Some(throttled)).await) })
+        // Each page runs as its own task, so on a multi-threaded runtime pages are decoded
+        // in parallel. The handle aborts the task if the listing is dropped.
+        let task = AbortOnDrop(tokio::spawn(async move {
+            client.execute(&query, Some(throttled)).await
+        }));
+        Box::pin(async move {
+            let result = match task.await {
+                Ok(result) => result,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => Err(Error::Config(format!("a page fetch was cancelled: {e}"))),
+            };
+            (offset, result)
+        })
     }
 
     /// Adapts the concurrency: halve after a 429, add one after a run of clean pages.
