@@ -56,16 +56,16 @@ const TAG_KEYS: [&str; 5] = ["env", "team", "cost-center", "owner", "app"];
 const TAG_VALUES: [&str; 5] = ["prod", "dev", "", "payments", "ops"];
 
 fn uuid(rng: &mut fastrand::Rng) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let v = rng.u128(..);
-    let h = format!("{v:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let mut s = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            s.push('-');
+        }
+        s.push(HEX[((v >> (124 - 4 * i)) & 0xf) as usize] as char);
+    }
+    s
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time (seconds, UTC).
@@ -82,33 +82,118 @@ pub fn format_time(secs: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    if !(0..10_000).contains(&year) {
+        return format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
+    }
+    let mut out = [0u8; 20];
+    let mut put = |at: usize, n: i64, width: u32| {
+        for k in 0..width as usize {
+            let digit = n / 10i64.pow(width - 1 - k as u32) % 10;
+            out[at + k] = b'0' + digit as u8;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, rem / 3600, 2);
+    put(14, rem % 3600 / 60, 2);
+    put(17, rem % 60, 2);
+    for (at, c) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ] {
+        out[at] = c;
+    }
+    String::from_utf8(out.to_vec()).expect("ASCII")
 }
 
-/// `n` synthetic endpoints of project `project_id`, the same for the same arguments.
+struct Pools<'a> {
+    vpcs: Vec<String>,
+    subnets: Vec<Vec<String>>,
+    gateway_ids: Vec<String>,
+    interface_ids: Vec<String>,
+    pools: Vec<String>,
+    project_id: &'a str,
+    seed: u64,
+}
+
+/// SplitMix64: independent-looking seeds for each endpoint's generator.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// `n` synthetic endpoints of project `project_id`, the same for the same arguments
+/// (whatever the number of threads: each endpoint has its own random generator).
 pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let vpcs: Vec<String> = (0..7).map(|_| uuid(&mut rng)).collect();
-    let subnets: Vec<Vec<String>> = (0..7)
-        .map(|_| (0..3).map(|_| uuid(&mut rng)).collect())
-        .collect();
-    let gateway_ids: Vec<String> = (0..GATEWAY_SERVICES.len())
-        .map(|_| uuid(&mut rng))
-        .collect();
-    let interface_ids: Vec<String> = (0..INTERFACE_SERVICES.len())
-        .map(|_| uuid(&mut rng))
-        .collect();
-    let pools: Vec<String> = (0..3).map(|_| uuid(&mut rng)).collect();
+    let p = Pools {
+        vpcs: (0..7).map(|_| uuid(&mut rng)).collect(),
+        subnets: (0..7)
+            .map(|_| (0..3).map(|_| uuid(&mut rng)).collect())
+            .collect(),
+        gateway_ids: (0..GATEWAY_SERVICES.len())
+            .map(|_| uuid(&mut rng))
+            .collect(),
+        interface_ids: (0..INTERFACE_SERVICES.len())
+            .map(|_| uuid(&mut rng))
+            .collect(),
+        pools: (0..3).map(|_| uuid(&mut rng)).collect(),
+        project_id,
+        seed,
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if n < 4096 || threads == 1 {
+        return (0..n).map(|i| endpoint(i, &p)).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                let p = &p;
+                scope.spawn(move || {
+                    (start..(start + chunk).min(n))
+                        .map(|i| endpoint(i, p))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for part in parts {
+            out.extend(part.join().expect("generator thread panicked"));
+        }
+        out
+    })
+}
+
+fn endpoint(i: usize, p: &Pools<'_>) -> EndpointResp {
     const BASE: i64 = 1_514_764_800; // 2018-01-01T00:00:00Z
     const YEAR: u64 = 365 * 86_400;
-
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut rng = fastrand::Rng::with_seed(mix(p.seed ^ mix(i as u64)));
+    let (vpcs, subnets, gateway_ids, interface_ids, pools, project_id) = (
+        &p.vpcs,
+        &p.subnets,
+        &p.gateway_ids,
+        &p.interface_ids,
+        &p.pools,
+        p.project_id,
+    );
+    {
         let id = uuid(&mut rng);
         let status = STATUSES[i % STATUSES.len()];
         let gateway = i % 4 == 1;
@@ -128,7 +213,7 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
         } else {
             BASE + rng.u64(0..5 * YEAR) as i64
         };
-        let updated = if i % 6 == 0 {
+        let updated = if i.is_multiple_of(6) {
             created
         } else if batch {
             BASE + 5 * YEAR as i64 + 3_600 * rng.i64(0..40)
@@ -169,7 +254,7 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
             updated_at: Some(format_time(updated)),
             project_id: Some(project_id.to_owned()),
             tags: Some(tags),
-            description: Some(if i % 3 == 0 {
+            description: Some(if i.is_multiple_of(3) {
                 String::new()
             } else {
                 format!("synthetic endpoint {i}")
@@ -208,7 +293,7 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
                 }]);
             }
         } else {
-            let dns = i % 3 != 0;
+            let dns = !i.is_multiple_of(3);
             e.enable_dns = Some(LenientBool(dns));
             if dns {
                 let short = &e.id.as_deref().unwrap_or_default()[..8];
@@ -216,7 +301,7 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
                     "{short}.{}.vpcep.cn-north-4.myhuaweicloud.com",
                     service_name.to_lowercase()
                 )];
-                if i % 13 == 0 {
+                if i.is_multiple_of(13) {
                     names.push(format!("{short}.internal.example"));
                 }
                 e.dns_names = Some(OneOrMany(names));
@@ -224,7 +309,7 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
             if status == "accepted" || status == "rejected" {
                 e.ip = Some(format!("192.168.{}.{}", rng.u8(..), rng.u8(1..255)));
             }
-            let listed = i % 5 == 0;
+            let listed = i.is_multiple_of(5);
             e.whitelist = Some(if listed {
                 vec!["10.0.0.0/8".to_owned(), "192.168.0.1".to_owned()]
             } else {
@@ -232,9 +317,8 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
             });
             e.enable_whitelist = Some(LenientBool(listed));
         }
-        out.push(e);
+        e
     }
-    out
 }
 
 #[cfg(test)]

@@ -208,7 +208,7 @@ pub struct FakeHandle {
 
 impl FakeHandle {
     /// Builds the fake's state (indexes the endpoints) without serving it yet.
-    pub fn new(config: &FakeConfig) -> Self {
+    pub fn new(config: FakeConfig) -> Self {
         Self {
             state: Arc::new(server::State::new(config)),
         }
@@ -318,15 +318,16 @@ impl FakeServer {
         let listener = std::net::TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let handle = FakeHandle::new(&config);
+        let grace = config.shutdown_grace;
+        let workers = config.worker_threads.max(1);
+        let handle = FakeHandle::new(config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(config.worker_threads.max(1))
+            .worker_threads(workers)
             .thread_name("vpcep-fake")
             .enable_all()
             .build()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let serving = handle.clone();
-        let grace = config.shutdown_grace;
         let thread = std::thread::Builder::new()
             .name("vpcep-fake".into())
             .spawn(move || {

@@ -164,7 +164,8 @@ fn main() -> ExitCode {
     for (ak, sk) in cli.aks.iter().zip(&cli.sks) {
         config = config.aksk(ak.clone(), sk.clone());
     }
-    let handle = FakeHandle::new(&config);
+    let loaded_ms = started.elapsed().as_millis();
+    let handle = FakeHandle::new(config);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -192,7 +193,7 @@ fn main() -> ExitCode {
             }
         };
         eprintln!(
-            "vpcep-fake: {} endpoints indexed in {} ms",
+            "vpcep-fake: {} endpoints loaded in {loaded_ms} ms, ready in {} ms",
             handle.len(),
             started.elapsed().as_millis()
         );

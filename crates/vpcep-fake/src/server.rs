@@ -65,7 +65,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(config: &FakeConfig) -> Self {
+    pub(crate) fn new(mut config: FakeConfig) -> Self {
         let auth = Auth {
             disabled: config.auth.disabled,
             tokens: config.auth.tokens.iter().cloned().collect(),
@@ -73,7 +73,7 @@ impl State {
             max_skew: config.auth.max_skew,
         };
         Self {
-            store: RwLock::new(Arc::new(Store::new(config.endpoints.clone()))),
+            store: RwLock::new(new_store(std::mem::take(&mut config.endpoints))),
             quirks: AtomicBool::new(config.quirks),
             auth,
             latency_ms: AtomicU64::new(config.faults.latency.as_millis() as u64),
@@ -92,7 +92,7 @@ impl State {
     }
 
     pub(crate) fn set_endpoints(&self, endpoints: Vec<EndpointResp>) {
-        let store = Arc::new(Store::new(endpoints));
+        let store = new_store(endpoints);
         *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
     }
 
@@ -139,6 +139,21 @@ impl State {
         }
         self.dice.lock().unwrap_or_else(|e| e.into_inner()).draw()
     }
+}
+
+/// Indexes the endpoints, and makes their JSON text on a background thread (pages made
+/// before it gets there make their own).
+fn new_store(endpoints: Vec<EndpointResp>) -> Arc<Store> {
+    let store = Arc::new(Store::new(endpoints));
+    if store.len() > 1000 {
+        let warming = store.clone();
+        let _ = std::thread::Builder::new()
+            .name("vpcep-fake-warm".into())
+            .spawn(move || warming.warm());
+    } else {
+        store.warm();
+    }
+    store
 }
 
 /// The request id of the current request, for error bodies.

@@ -1,10 +1,12 @@
 //! The endpoints a fake serves, indexed for cheap pages.
 //!
-//! Everything that does not depend on the request is computed once, when the data is
-//! loaded: each endpoint's JSON text (normal shape eagerly, quirks shape on first use), the
-//! ascending orders by creation and update time, and the lower-cased service names. A page
-//! without filters is then a slice of a precomputed order plus a copy of the selected JSON
-//! pieces; a filtered page is one pass over the order.
+//! Everything that does not depend on the request is computed once: when the data is
+//! loaded, the ascending orders by creation and update time (ties by id, then position),
+//! the order by id, and the filter columns as integers (distinct values interned); each
+//! endpoint's JSON text (normal and quirks shapes) on first use, then kept — a background
+//! thread fills the normal ones right after loading. A page without filters is then a slice
+//! of a precomputed order plus a copy of the selected JSON pieces; a filtered page is one
+//! pass of integer comparisons over the order.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -48,33 +50,14 @@ impl Default for Query {
     }
 }
 
-/// JSON text of every endpoint, back to back, with `starts[i]..starts[i + 1]` the bytes of
-/// endpoint `i`.
-struct Pieces {
-    bytes: Vec<u8>,
-    starts: Vec<usize>,
-}
-
-impl Pieces {
-    fn build(endpoints: &[EndpointResp], quirks: bool) -> Self {
-        let mut bytes = Vec::with_capacity(endpoints.len() * 700);
-        let mut starts = Vec::with_capacity(endpoints.len() + 1);
-        for e in endpoints {
-            starts.push(bytes.len());
-            if quirks {
-                let value = quirk_value(e);
-                serde_json::to_writer(&mut bytes, &value).expect("serializing a Value never fails");
-            } else {
-                serde_json::to_writer(&mut bytes, e).expect("serializing an endpoint never fails");
-            }
-        }
-        starts.push(bytes.len());
-        Self { bytes, starts }
+fn to_json(e: &EndpointResp, quirks: bool) -> Box<[u8]> {
+    if quirks {
+        serde_json::to_vec(&quirk_value(e))
+    } else {
+        serde_json::to_vec(e)
     }
-
-    fn get(&self, i: usize) -> &[u8] {
-        &self.bytes[self.starts[i]..self.starts[i + 1]]
-    }
+    .expect("serializing an endpoint never fails")
+    .into_boxed_slice()
 }
 
 /// An endpoint in the shape of the vendor doc's example: booleans as the strings
@@ -104,16 +87,57 @@ pub fn quirk_value(e: &EndpointResp) -> Value {
 /// unparseable timestamp sorts before every valid one.
 pub fn time_key(s: Option<&str>) -> Option<i128> {
     let s = s?;
+    if let Some(secs) = parse_plain_utc(s) {
+        return Some(i128::from(secs) * 1_000_000_000);
+    }
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|t| t.unix_timestamp_nanos())
 }
 
+/// Fast path of [`time_key`] for the documented `YYYY-MM-DDTHH:MM:SSZ`.
+fn parse_plain_utc(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<i64> {
+        b[from..to].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d < 1 || d > days_in_month || hh > 23 || mm > 59 || ss > 59 {
+        return None; // leave oddities (e.g. leap seconds) to the full parser
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
 /// The data a fake serves, with its precomputed indexes.
 pub struct Store {
     endpoints: Vec<EndpointResp>,
-    normal: Pieces,
-    quirks: OnceLock<Pieces>,
+    /// JSON text of each endpoint, normal and quirks shapes, made on first use.
+    normal: Vec<OnceLock<Box<[u8]>>>,
+    quirks: Vec<OnceLock<Box<[u8]>>>,
     /// Indices sorted ascending by (created_at, id, index).
     by_create: Vec<u32>,
     /// Indices sorted ascending by (updated_at, id, index).
@@ -121,10 +145,15 @@ pub struct Store {
     /// Position of each endpoint in `by_create` / `by_update`.
     rank_create: Vec<u32>,
     rank_update: Vec<u32>,
-    /// Lower-cased `endpoint_service_name` of each endpoint.
-    names_lower: Vec<Option<Box<str>>>,
-    /// Endpoints by id.
-    by_id: HashMap<String, Vec<u32>>,
+    /// Indices sorted by (id, index), for `id` lookups by binary search.
+    by_id: Vec<u32>,
+    /// Each endpoint's `endpoint_service_name`, `vpc_id` and `public_border_group` as
+    /// indexes into tables of distinct values: filters compare integers, and a
+    /// service-name substring is searched once per distinct name.
+    names: Interned,
+    names_lower: Vec<String>,
+    vpcs: Interned,
+    borders: Interned,
 }
 
 impl Store {
@@ -134,49 +163,57 @@ impl Store {
             endpoints.len() < u32::MAX as usize,
             "too many endpoints for one fake"
         );
-        let (normal, (by_create, by_update)) = std::thread::scope(|scope| {
-            let pieces = scope.spawn(|| Pieces::build(&endpoints, false));
-            let create = sorted_by(&endpoints, |e| e.created_at.as_deref());
-            let update = sorted_by(&endpoints, |e| e.updated_at.as_deref());
-            (
-                pieces.join().expect("serializing thread panicked"),
-                (create, update),
-            )
+        let n = endpoints.len();
+        let mut by_id: Vec<u32> = (0..n as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| {
+            endpoints[a as usize]
+                .id
+                .cmp(&endpoints[b as usize].id)
+                .then(a.cmp(&b))
         });
-        let rank = |order: &[u32]| {
-            let mut rank = vec![0u32; order.len()];
-            for (pos, &i) in order.iter().enumerate() {
-                rank[i as usize] = pos as u32;
-            }
-            rank
-        };
-        let rank_create = rank(&by_create);
-        let rank_update = rank(&by_update);
-        let names_lower = endpoints
-            .iter()
-            .map(|e| {
-                e.endpoint_service_name
-                    .as_deref()
-                    .map(|n| n.to_lowercase().into_boxed_str())
-            })
-            .collect();
-        let mut by_id: HashMap<String, Vec<u32>> = HashMap::with_capacity(endpoints.len());
-        for (i, e) in endpoints.iter().enumerate() {
-            if let Some(id) = &e.id {
-                by_id.entry(id.clone()).or_default().push(i as u32);
-            }
-        }
+        let id_rank = rank(&by_id);
+        let ((by_create, by_update), (names, vpcs, borders)) = std::thread::scope(|scope| {
+            let sorts = scope.spawn(|| {
+                (
+                    sorted_by(&endpoints, &id_rank, |e| e.created_at.as_deref()),
+                    sorted_by(&endpoints, &id_rank, |e| e.updated_at.as_deref()),
+                )
+            });
+            let columns = (
+                Interned::build(endpoints.iter().map(|e| e.endpoint_service_name.as_deref())),
+                Interned::build(endpoints.iter().map(|e| e.vpc_id.as_deref())),
+                Interned::build(endpoints.iter().map(|e| e.public_border_group.as_deref())),
+            );
+            (sorts.join().expect("sorting thread panicked"), columns)
+        });
+        let names_lower = names.values.iter().map(|v| v.to_lowercase()).collect();
         Self {
-            endpoints,
-            normal,
-            quirks: OnceLock::new(),
+            normal: (0..n).map(|_| OnceLock::new()).collect(),
+            quirks: (0..n).map(|_| OnceLock::new()).collect(),
+            rank_create: rank(&by_create),
+            rank_update: rank(&by_update),
             by_create,
             by_update,
-            rank_create,
-            rank_update,
-            names_lower,
             by_id,
+            names,
+            names_lower,
+            vpcs,
+            borders,
+            endpoints,
         }
+    }
+
+    /// Makes the JSON text of every endpoint in the normal shape now rather than on first
+    /// use (the server runs this on a background thread after loading).
+    pub fn warm(&self) {
+        for (e, piece) in self.endpoints.iter().zip(&self.normal) {
+            piece.get_or_init(|| to_json(e, false));
+        }
+    }
+
+    fn piece(&self, i: usize, quirks: bool) -> &[u8] {
+        let cells = if quirks { &self.quirks } else { &self.normal };
+        cells[i].get_or_init(|| to_json(&self.endpoints[i], quirks))
     }
 
     /// The endpoints, in the order they were given.
@@ -194,36 +231,55 @@ impl Store {
         self.endpoints.is_empty()
     }
 
-    fn pieces(&self, quirks: bool) -> &Pieces {
-        if quirks {
-            self.quirks
-                .get_or_init(|| Pieces::build(&self.endpoints, true))
-        } else {
-            &self.normal
-        }
+    /// The query's filters as integer comparisons; `None` when nothing can match.
+    fn compile(&self, q: &Query) -> Option<Filter> {
+        let exact = |table: &Interned, want: &Option<String>| match want {
+            None => Some(None),
+            Some(w) => table.find(w).map(Some),
+        };
+        let names = match &q.endpoint_service_name {
+            None => None,
+            Some(want) => {
+                let want = want.to_lowercase();
+                let ok: Vec<bool> = self
+                    .names_lower
+                    .iter()
+                    .map(|n| n.contains(want.as_str()))
+                    .collect();
+                if !ok.contains(&true) {
+                    return None;
+                }
+                Some(ok)
+            }
+        };
+        Some(Filter {
+            names,
+            vpc: exact(&self.vpcs, &q.vpc_id)?,
+            border: exact(&self.borders, &q.public_border_group)?,
+            id: q.id.clone(),
+        })
     }
 
-    fn matches(&self, i: usize, q: &Query) -> bool {
-        let e = &self.endpoints[i];
-        if let Some(want) = &q.vpc_id {
-            if e.vpc_id.as_deref() != Some(want.as_str()) {
+    fn matches(&self, i: usize, f: &Filter) -> bool {
+        if let Some(v) = f.vpc {
+            if self.vpcs.ids[i] != v {
                 return false;
             }
         }
-        if let Some(want) = &q.id {
-            if e.id.as_deref() != Some(want.as_str()) {
+        if let Some(b) = f.border {
+            if self.borders.ids[i] != b {
                 return false;
             }
         }
-        if let Some(want) = &q.public_border_group {
-            if e.public_border_group.as_deref() != Some(want.as_str()) {
+        if let Some(ok) = &f.names {
+            let n = self.names.ids[i];
+            if n == NONE || !ok[n as usize] {
                 return false;
             }
         }
-        if let Some(want) = &q.endpoint_service_name {
-            match &self.names_lower[i] {
-                Some(name) if name.contains(want.as_str()) => {}
-                _ => return false,
+        if let Some(id) = &f.id {
+            if self.endpoints[i].id.as_deref() != Some(id.as_str()) {
+                return false;
             }
         }
         true
@@ -232,10 +288,6 @@ impl Store {
     /// The page `q` asks for: the number of matches and the indices of this page's
     /// endpoints, in order.
     pub fn select(&self, q: &Query) -> (usize, Vec<usize>) {
-        let q = Query {
-            endpoint_service_name: q.endpoint_service_name.as_ref().map(|s| s.to_lowercase()),
-            ..q.clone()
-        };
         let (order, rank) = match q.sort_key {
             SortKey::CreateAt => (&self.by_create, &self.rank_create),
             SortKey::UpdateAt => (&self.by_update, &self.rank_update),
@@ -258,14 +310,20 @@ impl Store {
             let end = q.offset.saturating_add(q.limit).min(n);
             return (n, (start..end).map(at).collect());
         }
+        let Some(filter) = self.compile(q) else {
+            return (0, Vec::new());
+        };
         if let Some(id) = &q.id {
             // Few candidates: order them by their position in the sort order.
-            let mut hits: Vec<usize> = self
+            let id_of = |k: usize| self.endpoints[self.by_id[k] as usize].id.as_deref();
+            let first = self
                 .by_id
-                .get(id)
-                .map(|v| v.iter().map(|&i| i as usize).collect())
-                .unwrap_or_default();
-            hits.retain(|&i| self.matches(i, &q));
+                .partition_point(|&i| self.endpoints[i as usize].id.as_deref() < Some(id.as_str()));
+            let mut hits: Vec<usize> = (first..self.by_id.len())
+                .take_while(|&k| id_of(k) == Some(id.as_str()))
+                .map(|k| self.by_id[k] as usize)
+                .collect();
+            hits.retain(|&i| self.matches(i, &filter));
             hits.sort_by_key(|&i| rank[i]);
             if !asc {
                 hits.reverse();
@@ -279,7 +337,7 @@ impl Store {
         let end = q.offset.saturating_add(q.limit);
         for pos in 0..n {
             let i = at(pos);
-            if self.matches(i, &q) {
+            if self.matches(i, &filter) {
                 if total >= q.offset && total < end {
                     page.push(i);
                 }
@@ -291,15 +349,14 @@ impl Store {
 
     /// The JSON body of a page: `{"endpoints":[…],"total_count":N}`.
     pub fn render(&self, total: usize, page: &[usize], quirks: bool) -> Vec<u8> {
-        let pieces = self.pieces(quirks);
-        let size: usize = page.iter().map(|&i| pieces.get(i).len() + 1).sum();
+        let size: usize = page.iter().map(|&i| self.piece(i, quirks).len() + 1).sum();
         let mut out = Vec::with_capacity(size + 48);
         out.extend_from_slice(b"{\"endpoints\":[");
         for (k, &i) in page.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(pieces.get(i));
+            out.extend_from_slice(self.piece(i, quirks));
         }
         out.extend_from_slice(b"],\"total_count\":");
         out.extend_from_slice(total.to_string().as_bytes());
@@ -308,18 +365,106 @@ impl Store {
     }
 }
 
+/// Marks a missing value in [`Interned::ids`].
+const NONE: u32 = u32::MAX;
+
+/// A column of optional strings stored as indexes into a table of distinct values.
+struct Interned {
+    values: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+    ids: Vec<u32>,
+}
+
+impl Interned {
+    fn build<'a>(column: impl Iterator<Item = Option<&'a str>>) -> Self {
+        let mut table = Interned {
+            values: Vec::new(),
+            index: HashMap::new(),
+            ids: Vec::with_capacity(column.size_hint().0),
+        };
+        for value in column {
+            let id = match value {
+                None => NONE,
+                Some(v) => match table.index.get(v) {
+                    Some(&id) => id,
+                    None => {
+                        let id = table.values.len() as u32;
+                        let v: Box<str> = v.into();
+                        table.values.push(v.clone());
+                        table.index.insert(v, id);
+                        id
+                    }
+                },
+            };
+            table.ids.push(id);
+        }
+        table
+    }
+
+    fn find(&self, value: &str) -> Option<u32> {
+        self.index.get(value).copied()
+    }
+}
+
+/// A query's filters, compiled against a [`Store`].
+struct Filter {
+    names: Option<Vec<bool>>,
+    vpc: Option<u32>,
+    border: Option<u32>,
+    id: Option<String>,
+}
+
+fn rank(order: &[u32]) -> Vec<u32> {
+    let mut rank = vec![0u32; order.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        rank[i as usize] = pos as u32;
+    }
+    rank
+}
+
+/// Indices sorted by (time, id, index); `id_rank` orders by (id, index).
 fn sorted_by(
     endpoints: &[EndpointResp],
+    id_rank: &[u32],
     field: impl Fn(&EndpointResp) -> Option<&str>,
 ) -> Vec<u32> {
-    let keys: Vec<Option<i128>> = endpoints.iter().map(|e| time_key(field(e))).collect();
-    let mut order: Vec<u32> = (0..endpoints.len() as u32).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        keys[a]
-            .cmp(&keys[b])
-            .then_with(|| endpoints[a].id.cmp(&endpoints[b].id))
-            .then_with(|| a.cmp(&b))
-    });
-    order
+    let mut keys: Vec<(Option<i128>, u32, u32)> = endpoints
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (time_key(field(e)), id_rank[i], i as u32))
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|(_, _, i)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_time_parse_agrees_with_the_full_parser() {
+        for s in [
+            "2018-10-18T06:49:46Z",
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59Z",
+            "2100-03-01T12:00:00Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            let full =
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .unwrap()
+                    .unix_timestamp_nanos();
+            assert_eq!(time_key(Some(s)), Some(full), "{s}");
+            assert_eq!(
+                parse_plain_utc(s)
+                    .map(i128::from)
+                    .map(|x| x * 1_000_000_000),
+                Some(full)
+            );
+        }
+        assert_eq!(parse_plain_utc("2018-02-30T00:00:00Z"), None);
+        assert!(time_key(Some("2018-10-18T06:49:46.5+08:00")).is_some());
+        assert_eq!(time_key(Some("yesterday")), None);
+        assert_eq!(time_key(None), None);
+    }
 }
