@@ -20,6 +20,16 @@ fn client(server: &ScriptedServer) -> vpcep_client::ClientBuilder {
         )
 }
 
+/// One ListEndpoints call with the default test client.
+async fn send(server: &ScriptedServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
+    client(server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+}
+
 fn ok_page() -> Action {
     Action::json(200, page_body(0, 2, 2))
 }
@@ -34,13 +44,7 @@ async fn retries_503_then_succeeds() {
         }
     })
     .await;
-    let page = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = send(&server).await.unwrap();
     assert_eq!(page.total_count, Some(2));
     assert_eq!(server.requests().len(), 2);
 }
@@ -60,13 +64,7 @@ async fn honours_retry_after_on_429() {
     })
     .await;
     let started = Instant::now();
-    let page = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = send(&server).await.unwrap();
     assert_eq!(page.endpoints.unwrap().len(), 2);
     assert_eq!(server.requests().len(), 2);
     // The backoff was the server's 1 s, not the configured 10..50 ms.
@@ -141,13 +139,7 @@ async fn truncated_body_is_retried_then_reported() {
         }
     })
     .await;
-    let page = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = send(&server).await.unwrap();
     assert_eq!(page.total_count, Some(2));
     assert_eq!(server.requests().len(), 2);
 
@@ -156,13 +148,7 @@ async fn truncated_body_is_retried_then_reported() {
         body: page_body(0, 2, 2),
     })
     .await;
-    let err = client(&always)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = send(&always).await.unwrap_err();
     match &err {
         Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
         other => panic!("expected a transport error, got {other:?}"),
@@ -173,13 +159,7 @@ async fn truncated_body_is_retried_then_reported() {
 #[tokio::test]
 async fn dropped_connection_is_retried() {
     let server = ScriptedServer::start(|n, _| if n == 0 { Action::Close } else { ok_page() }).await;
-    let page = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = send(&server).await.unwrap();
     assert_eq!(page.total_count, Some(2));
 }
 
@@ -192,13 +172,7 @@ async fn bad_request_nested_body_is_not_retried() {
         )
     })
     .await;
-    let err = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = send(&server).await.unwrap_err();
     let api = err.as_api().expect("an API error");
     assert_eq!(api.status, 400);
     assert_eq!(api.code.as_deref(), Some("EndPoint.2001"));
@@ -220,13 +194,7 @@ async fn bad_request_flat_gateway_body() {
         )
     })
     .await;
-    let err = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = send(&server).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("APIGW.0301"));
     let api = err.as_api().unwrap();
@@ -242,13 +210,7 @@ async fn html_502_is_retried_and_reported_readably() {
         body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>".into(),
     })
     .await;
-    let err = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = send(&server).await.unwrap_err();
     let api = err.as_api().expect("an API error");
     assert_eq!(api.status, 502);
     assert_eq!(api.code, None);
@@ -281,13 +243,7 @@ async fn decoding_error_names_the_field() {
         )
     })
     .await;
-    let err = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = send(&server).await.unwrap_err();
     match &err {
         Error::Decode { path, message, .. } => {
             assert_eq!(path, "endpoints[1].enable_dns");
