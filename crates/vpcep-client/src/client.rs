@@ -417,6 +417,14 @@ impl ClientBuilder {
                     .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
             }
         };
+        let mut timeouts = self.timeouts;
+        // An attempt cannot outlive its operation: a per-attempt timeout as long as the
+        // operation's would only race it, so the operation timeout alone applies.
+        if let (Some(attempt), Some(operation)) = (timeouts.attempt, timeouts.operation) {
+            if attempt >= operation {
+                timeouts.attempt = None;
+            }
+        }
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
@@ -424,7 +432,7 @@ impl ClientBuilder {
                 project_id: self.project_id,
                 credentials: self.credentials,
                 retry: self.retry.unwrap_or_default(),
-                timeouts: self.timeouts,
+                timeouts,
                 user_agent,
             }),
         })
