@@ -29,6 +29,12 @@ fn client(server: &ScriptedServer) -> Client {
         .unwrap()
 }
 
+/// The ids of a listing, in order.
+fn ids_of(listing: vpcep_client::EndpointListResp) -> Vec<String> {
+    let endpoints = listing.endpoints.unwrap_or_default();
+    endpoints.into_iter().map(|e| e.id.unwrap()).collect()
+}
+
 fn ids(n: u64) -> Vec<String> {
     (0..n).map(|i| format!("ep-{i:06}")).collect()
 }
@@ -71,12 +77,7 @@ async fn list_all_collects_in_order() {
         .await
         .unwrap();
     assert_eq!(all.total_count, Some(2345));
-    let got: Vec<String> = all
-        .endpoints
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id.unwrap())
-        .collect();
+    let got = ids_of(all);
     assert_eq!(got, ids(2345));
     assert_eq!(server.requests().len(), 24);
 }
@@ -106,12 +107,7 @@ async fn list_all_drops_duplicates_by_id() {
         .send()
         .await
         .unwrap();
-    let got: Vec<String> = all
-        .endpoints
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id.unwrap())
-        .collect();
+    let got = ids_of(all);
     assert_eq!(got, ids(19));
 }
 
@@ -191,12 +187,7 @@ async fn list_all_completes_in_order_when_throttled() {
         .send()
         .await
         .unwrap();
-    let got: Vec<String> = all
-        .endpoints
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id.unwrap())
-        .collect();
+    let got = ids_of(all);
     assert_eq!(got, ids(1000));
     assert!(throttled.load(Ordering::Relaxed) > 0);
 }
