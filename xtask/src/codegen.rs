@@ -10,6 +10,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use openapiv3::{OpenAPI, Parameter, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use syn::visit_mut::{self, VisitMut};
 
 use crate::{ensure_file_contents, project_root, Mode};
 
@@ -75,7 +76,8 @@ pub fn generate(root: &Path) -> Result<String> {
     let tokens = generator
         .generate_tokens(&spec)
         .context("progenitor could not generate the client")?;
-    let file: syn::File = syn::parse2(tokens).context("progenitor emitted invalid Rust")?;
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted invalid Rust")?;
+    route_decoding_through_crate(&mut file)?;
     let body = prettyplease::unparse(&file);
 
     let mut out = String::with_capacity(body.len() + 512);
@@ -143,6 +145,41 @@ fn prepare_for_progenitor(mut spec: OpenAPI) -> Result<OpenAPI> {
         }
     }
     Ok(spec)
+}
+
+/// The generated client decodes response bodies with `crate::decode::from_response`
+/// instead of progenitor's `ResponseValue::from_response`: same value, status, headers and
+/// errors, but one UTF-8 check per body instead of one per string (see
+/// `crates/vpcep-client/src/decode.rs`). progenitor has no setting for this, so the
+/// generator rewrites the calls in the syntax tree; it fails if it finds none, so a
+/// progenitor upgrade that renames the function cannot silently undo it.
+fn route_decoding_through_crate(file: &mut syn::File) -> Result<()> {
+    struct Rewrite {
+        count: usize,
+    }
+    impl VisitMut for Rewrite {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            visit_mut::visit_expr_call_mut(self, call);
+            if let syn::Expr::Path(func) = &mut *call.func {
+                let segments: Vec<String> = func
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if segments == ["ResponseValue", "from_response"] {
+                    func.path = syn::parse_quote!(crate::decode::from_response);
+                    self.count += 1;
+                }
+            }
+        }
+    }
+    let mut rewrite = Rewrite { count: 0 };
+    rewrite.visit_file_mut(file);
+    if rewrite.count == 0 {
+        bail!("no `ResponseValue::from_response` call in progenitor's output to route through crate::decode");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

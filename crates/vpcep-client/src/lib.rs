@@ -9,6 +9,7 @@ pub mod generated;
 
 pub mod auth;
 mod client;
+pub mod decode;
 pub mod error;
 pub mod lenient;
 pub mod paginate;

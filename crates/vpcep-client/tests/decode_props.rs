@@ -3,11 +3,15 @@
 //! - arbitrary bytes, arbitrary JSON trees and mutated valid pages never panic the page
 //!   decoder (`serde_json::from_slice::<EndpointListResp>`) nor the error-body decoder
 //!   (`ApiError::from_body`); they either decode or return an error;
+//! - on all those inputs the client's decoder (`vpcep_client::decode::decode_json`, one
+//!   UTF-8 check then `from_str`) agrees with `serde_json::from_slice`: the same value, or
+//!   the same error message;
 //! - any valid page round-trips: serialize → decode → equal, also when sent in the
 //!   vendor's quirky shapes (`"true"` strings, a single string for a one-element list).
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
+use vpcep_client::decode::decode_json;
 use vpcep_client::lenient::{AccountStatus, EndpointStatus, OneOrMany, ServiceType};
 use vpcep_client::types::{EndpointListResp, EndpointResp, PolicyStatement, QueryError, TagList};
 use vpcep_client::ApiError;
@@ -20,10 +24,10 @@ fn config() -> ProptestConfig {
     }
 }
 
-/// Never panics; the result itself does not matter.
+/// Never panics, and the client's decoder agrees with `serde_json::from_slice`.
 fn decode_everything(bytes: &[u8]) {
-    let _ = serde_json::from_slice::<EndpointListResp>(bytes);
-    let _ = serde_json::from_slice::<EndpointResp>(bytes);
+    agrees_with_from_slice::<EndpointListResp>(bytes);
+    agrees_with_from_slice::<EndpointResp>(bytes);
     for status in [400, 401, 403, 404, 429, 500, 503] {
         let _ = ApiError::from_body(status, bytes, None);
     }
@@ -247,6 +251,17 @@ fn replace_somewhere(root: &mut Value, path: &[usize], new: Value) {
     }
 }
 
+fn agrees_with_from_slice<T>(bytes: &[u8])
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    match (decode_json::<T>(bytes), serde_json::from_slice::<T>(bytes)) {
+        (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs),
+        (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string()),
+        (ours, theirs) => panic!("decoders disagree: {ours:?} vs {theirs:?}"),
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -293,7 +308,7 @@ proptest! {
     #[test]
     fn valid_pages_round_trip(page in arb_page()) {
         let bytes = serde_json::to_vec(&page).expect("serializes");
-        let decoded: EndpointListResp = serde_json::from_slice(&bytes).expect("decodes");
+        let decoded: EndpointListResp = decode_json(&bytes).expect("decodes");
         prop_assert_eq!(&decoded, &page);
 
         // The same page in the vendor's quirky shapes decodes to the same value.
