@@ -1,7 +1,7 @@
-//! Fuzzes the response decoders: the page (`EndpointListResp`, as the client decodes a 200
-//! body) and the error body (`ApiError::from_body`, both error shapes and HTML pages).
-//! Neither may panic, whatever the bytes; a page that decodes must serialize and decode
-//! back to the same value.
+//! Fuzzes the response decoders: the page (`EndpointListResp` through
+//! `serde_json::from_slice`) and the error body (`ApiError::from_body`, both error shapes
+//! and HTML pages). Neither may panic, whatever the bytes; a page that decodes must
+//! serialize and decode back to the same value.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
