@@ -372,8 +372,41 @@ async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response
     };
     let store = state.store();
     let (total, page) = store.select(&query);
-    let body = store.render(total, &page, state.quirks.load(Ordering::Relaxed));
-    json_response(StatusCode::OK, body)
+    let rendered = store.render(total, &page, state.quirks.load(Ordering::Relaxed));
+    let mut resp = json_response(StatusCode::OK, Vec::new());
+    *resp.body_mut() = Body::new(Chunks(rendered.into()));
+    resp
+}
+
+/// A body made of a few shared buffers (a page mostly sent straight from the store's
+/// JSON text), of known length so that it goes out with a `Content-Length` exactly like a
+/// body in one buffer.
+struct Chunks(VecDeque<Bytes>);
+
+impl hyper::body::Body for Chunks {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        let next = loop {
+            match self.0.pop_front() {
+                Some(chunk) if chunk.is_empty() => continue,
+                other => break other,
+            }
+        };
+        std::task::Poll::Ready(next.map(|chunk| Ok(hyper::body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.iter().all(Bytes::is_empty)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.0.iter().map(|c| c.len() as u64).sum())
+    }
 }
 
 fn percent_decode(s: &str) -> String {

@@ -2,15 +2,18 @@
 //!
 //! Everything that does not depend on the request is computed once: when the data is
 //! loaded, the ascending orders by creation and update time (ties by id, then position),
-//! the order by id, and the filter columns as integers (distinct values interned); each
-//! endpoint's JSON text (normal and quirks shapes) on first use, then kept — a background
-//! thread fills the normal ones right after loading. A page without filters is then a slice
-//! of a precomputed order plus a copy of the selected JSON pieces; a filtered page is one
-//! pass of integer comparisons over the order.
+//! the order by id, and the filter columns as integers (distinct values interned); the
+//! JSON text of every endpoint in the normal shape, made by a background thread right after
+//! loading into one buffer in the default order (`create_at` descending, comma-separated),
+//! and in the quirks shape on first use, one endpoint at a time, then kept. A page without
+//! filters is then a slice of a precomputed order; its body is a slice of that buffer when
+//! the page is a run of it (every default-order page: no copy at all), else a copy of the
+//! selected JSON pieces. A filtered page is one pass of integer comparisons over the order.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use bytes::Bytes;
 use serde_json::Value;
 use vpcep_client::types::{EndpointResp, SortDir, SortKey};
 
@@ -50,14 +53,10 @@ impl Default for Query {
     }
 }
 
-fn to_json(e: &EndpointResp, quirks: bool) -> Box<[u8]> {
-    if quirks {
-        serde_json::to_vec(&quirk_value(e))
-    } else {
-        serde_json::to_vec(e)
-    }
-    .expect("serializing an endpoint never fails")
-    .into_boxed_slice()
+fn quirks_json(e: &EndpointResp) -> Box<[u8]> {
+    serde_json::to_vec(&quirk_value(e))
+        .expect("serializing an endpoint never fails")
+        .into_boxed_slice()
 }
 
 /// An endpoint in the shape of the vendor doc's example: booleans as the strings
@@ -132,11 +131,37 @@ fn parse_plain_utc(s: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
+/// Endpoints per [`Block`].
+const BLOCK: usize = 1024;
+
+/// The JSON text of [`BLOCK`] consecutive endpoints of the default order (`create_at`
+/// descending) in the normal shape, separated by commas: `e0,e1,…`.
+struct Block {
+    text: Bytes,
+    /// `starts[k]` is where the k-th endpoint of the block begins; the k-th one ends one
+    /// byte (its comma) before `starts[k + 1]`, and the last entry is `text.len() + 1`.
+    starts: Vec<usize>,
+}
+
+impl Block {
+    fn piece(&self, k: usize) -> &[u8] {
+        &self.text[self.starts[k]..self.starts[k + 1] - 1]
+    }
+
+    /// The block's endpoints `from..to` with the commas between them, as one slice.
+    fn run(&self, from: usize, to: usize) -> Bytes {
+        self.text.slice(self.starts[from]..self.starts[to] - 1)
+    }
+}
+
 /// The data a fake serves, with its precomputed indexes.
 pub struct Store {
     endpoints: Vec<EndpointResp>,
-    /// JSON text of each endpoint, normal and quirks shapes, made on first use.
-    normal: Vec<OnceLock<Box<[u8]>>>,
+    /// JSON text of the endpoints in the normal shape, [`BLOCK`] by [`BLOCK`] in the
+    /// default order, made by [`Store::warm`] or by the first page that is a run of the
+    /// block (other pages serialize what is not made yet themselves).
+    normal: Vec<OnceLock<Block>>,
+    /// JSON text of each endpoint in the quirks shape, made on first use.
     quirks: Vec<OnceLock<Box<[u8]>>>,
     /// Indices sorted ascending by (created_at, id, index).
     by_create: Vec<u32>,
@@ -188,7 +213,7 @@ impl Store {
         });
         let names_lower = names.values.iter().map(|v| v.to_lowercase()).collect();
         Self {
-            normal: (0..n).map(|_| OnceLock::new()).collect(),
+            normal: (0..n.div_ceil(BLOCK)).map(|_| OnceLock::new()).collect(),
             quirks: (0..n).map(|_| OnceLock::new()).collect(),
             rank_create: rank(&by_create),
             rank_update: rank(&by_update),
@@ -203,17 +228,42 @@ impl Store {
         }
     }
 
-    /// Makes the JSON text of every endpoint in the normal shape now rather than on first
-    /// use (the server runs this on a background thread after loading).
+    /// Makes the JSON text of every endpoint in the normal shape (the server runs this on
+    /// a background thread after loading).
     pub fn warm(&self) {
-        for (e, piece) in self.endpoints.iter().zip(&self.normal) {
-            piece.get_or_init(|| to_json(e, false));
+        for b in 0..self.normal.len() {
+            self.block(b);
         }
     }
 
-    fn piece(&self, i: usize, quirks: bool) -> &[u8] {
-        let cells = if quirks { &self.quirks } else { &self.normal };
-        cells[i].get_or_init(|| to_json(&self.endpoints[i], quirks))
+    /// Block `b` of the JSON text, made now if need be (or waited for, if another thread
+    /// is making it: a few milliseconds).
+    fn block(&self, b: usize) -> &Block {
+        self.normal[b].get_or_init(|| {
+            let n = self.endpoints.len();
+            let positions = b * BLOCK..n.min((b + 1) * BLOCK);
+            let mut text = Vec::new();
+            let mut starts = Vec::with_capacity(positions.len() + 1);
+            for (k, pos) in positions.enumerate() {
+                if k > 0 {
+                    text.push(b',');
+                }
+                starts.push(text.len());
+                let e = &self.endpoints[self.by_create[n - 1 - pos] as usize];
+                serde_json::to_writer(&mut text, e).expect("serializing an endpoint never fails");
+            }
+            starts.push(text.len() + 1);
+            text.shrink_to_fit();
+            Block {
+                text: Bytes::from(text),
+                starts,
+            }
+        })
+    }
+
+    /// Position of endpoint `i` in the default order (`create_at` descending).
+    fn default_pos(&self, i: usize) -> usize {
+        self.endpoints.len() - 1 - self.rank_create[i] as usize
     }
 
     /// The endpoints, in the order they were given.
@@ -347,21 +397,66 @@ impl Store {
         (total, page)
     }
 
-    /// The JSON body of a page: `{"endpoints":[…],"total_count":N}`.
-    pub fn render(&self, total: usize, page: &[usize], quirks: bool) -> Vec<u8> {
-        let size: usize = page.iter().map(|&i| self.piece(i, quirks).len() + 1).sum();
-        let mut out = Vec::with_capacity(size + 48);
-        out.extend_from_slice(b"{\"endpoints\":[");
+    /// The JSON body of a page, `{"endpoints":[…],"total_count":N}`, in a few pieces to
+    /// send one after the other. A page that is a run of the default order (every page of
+    /// the default sort without filters) is slices of the store's JSON text, no copy; other
+    /// pages are copied together from the JSON of their endpoints.
+    pub fn render(&self, total: usize, page: &[usize], quirks: bool) -> Vec<Bytes> {
+        const HEAD: &[u8] = b"{\"endpoints\":[";
+        let tail = Bytes::from(format!("],\"total_count\":{total}}}"));
+        if let (false, Some(&first)) = (quirks, page.first()) {
+            let from = self.default_pos(first);
+            let to = from + page.len();
+            let is_run = page
+                .iter()
+                .enumerate()
+                .all(|(k, &i)| self.default_pos(i) == from + k);
+            if is_run {
+                let mut parts = vec![Bytes::from_static(HEAD)];
+                let mut pos = from;
+                while pos < to {
+                    let b = pos / BLOCK;
+                    let end = to.min((b + 1) * BLOCK);
+                    if pos > from {
+                        parts.push(Bytes::from_static(b","));
+                    }
+                    parts.push(self.block(b).run(pos - b * BLOCK, end - b * BLOCK));
+                    pos = end;
+                }
+                parts.push(tail);
+                return parts;
+            }
+        }
+        let made = |i: usize| -> Option<&[u8]> {
+            let pos = self.default_pos(i);
+            let block = self.normal[pos / BLOCK].get()?;
+            Some(block.piece(pos % BLOCK))
+        };
+        let size: usize = page
+            .iter()
+            .map(|&i| match made(i) {
+                Some(piece) if !quirks => piece.len() + 1,
+                _ => 800,
+            })
+            .sum();
+        let mut out = Vec::with_capacity(HEAD.len() + size);
+        out.extend_from_slice(HEAD);
         for (k, &i) in page.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(self.piece(i, quirks));
+            if quirks {
+                let piece = self.quirks[i].get_or_init(|| quirks_json(&self.endpoints[i]));
+                out.extend_from_slice(piece);
+            } else if let Some(piece) = made(i) {
+                out.extend_from_slice(piece);
+            } else {
+                // Not made yet (still warming): serialize it here.
+                serde_json::to_writer(&mut out, &self.endpoints[i])
+                    .expect("serializing an endpoint never fails");
+            }
         }
-        out.extend_from_slice(b"],\"total_count\":");
-        out.extend_from_slice(total.to_string().as_bytes());
-        out.push(b'}');
-        out
+        vec![Bytes::from(out), tail]
     }
 }
 
@@ -440,6 +535,85 @@ fn sorted_by(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body as it was made before the shared JSON text: one piece per endpoint.
+    fn reference(store: &Store, total: usize, page: &[usize], quirks: bool) -> Vec<u8> {
+        let pieces: Vec<Vec<u8>> = page
+            .iter()
+            .map(|&i| {
+                let e = &store.endpoints()[i];
+                if quirks {
+                    serde_json::to_vec(&quirk_value(e)).unwrap()
+                } else {
+                    serde_json::to_vec(e).unwrap()
+                }
+            })
+            .collect();
+        let mut out = b"{\"endpoints\":[".to_vec();
+        out.extend_from_slice(&pieces.join(&b","[..]));
+        out.extend_from_slice(format!("],\"total_count\":{total}}}").as_bytes());
+        out
+    }
+
+    #[test]
+    fn pages_are_the_same_bytes_before_and_after_warming() {
+        let endpoints = crate::generate(1100, 7, "p"); // two blocks
+        let warm = Store::new(endpoints.clone());
+        warm.warm();
+        let mut queries = Vec::new();
+        for sort_key in [SortKey::CreateAt, SortKey::UpdateAt] {
+            for sort_dir in [SortDir::Desc, SortDir::Asc] {
+                for (offset, limit) in [(0, 300), (900, 300), (1090, 20), (1100, 5), (7, 1)] {
+                    queries.push(Query {
+                        sort_key,
+                        sort_dir,
+                        offset,
+                        limit,
+                        ..Query::default()
+                    });
+                }
+                let id = warm.endpoints()[3].id.clone();
+                queries.push(Query {
+                    sort_key,
+                    sort_dir,
+                    limit: 300,
+                    endpoint_service_name: Some("A".into()),
+                    ..Query::default()
+                });
+                queries.push(Query {
+                    sort_key,
+                    sort_dir,
+                    id,
+                    ..Query::default()
+                });
+            }
+        }
+        for q in &queries {
+            let (total, page) = warm.select(q);
+            let cold = Store::new(endpoints.clone());
+            let partial = Store::new(endpoints.clone());
+            partial.block(1);
+            for quirks in [true, false] {
+                let want = reference(&warm, total, &page, quirks);
+                assert_eq!(warm.render(total, &page, quirks).concat(), want, "{q:?}");
+                assert_eq!(cold.render(total, &page, quirks).concat(), want, "{q:?}");
+                assert_eq!(partial.render(total, &page, quirks).concat(), want, "{q:?}");
+            }
+        }
+        assert_eq!(
+            warm.render(0, &[], false).concat(),
+            b"{\"endpoints\":[],\"total_count\":0}"
+        );
+        // A default-order page is sent from the shared text, not copied.
+        let (total, page) = warm.select(&Query {
+            limit: 1000,
+            offset: 200,
+            ..Query::default()
+        });
+        let parts = warm.render(total, &page, false);
+        let text = &warm.normal[0].get().unwrap().text;
+        assert!(text.as_ptr_range().contains(&parts[1].as_ptr()));
+    }
 
     #[test]
     fn fast_time_parse_agrees_with_the_full_parser() {
