@@ -70,12 +70,14 @@ run_set() { # $1 = latency ms
   start_fake "$lat"
   echo "== fake: $N endpoints, latency ${lat} ms, $URL"
   SECS[rust1_$lat]=$(timed "$LIST" --url "$URL" --concurrency 1 --limit 1000)
+  SECS[rust4_$lat]=$(timed "$LIST" --url "$URL" --concurrency 4 --limit 1000)
   SECS[rust16_$lat]=$(timed "$LIST" --url "$URL" --concurrency 16 --limit 1000)
-  # Python runs are slow (the official SDK lists ~500 endpoints/s: 100k take minutes):
-  # best of PY_RUNS (default 1); the SDK at 50 ms only with SDK_LATENCY=1.
-  SECS[req_$lat]=$(TRIES=${PY_RUNS:-1} best_of_3 "$PY" bench/python_requests_list.py "$URL")
+  # Python runs are slow (the official SDK lists a few thousand endpoints/s): requests is
+  # best of REQ_RUNS (default 3), the SDK best of SDK_RUNS (default 1), the SDK at 50 ms
+  # only with SDK_LATENCY=1.
+  SECS[req_$lat]=$(TRIES=${REQ_RUNS:-3} best_of_3 "$PY" bench/python_requests_list.py "$URL")
   if [[ $lat == 0 || ${SDK_LATENCY:-0} == 1 ]]; then
-    SECS[sdk_$lat]=$(TRIES=${PY_RUNS:-1} best_of_3 "$PY" bench/python_sdk_list.py "$URL")
+    SECS[sdk_$lat]=$(TRIES=${SDK_RUNS:-1} best_of_3 "$PY" bench/python_sdk_list.py "$URL")
   else
     SECS[sdk_$lat]=-
   fi
@@ -89,12 +91,13 @@ eps() { [[ $1 == - ]] && { echo -; return; }; awk "BEGIN{printf \"%.0f\", $N / $
 ratio() { [[ $1 == - || $2 == - ]] && { echo -; return; }; awk "BEGIN{printf \"%.1f\", $2 / $1}"; }
 
 echo
-echo "N=$N endpoints, limit=1000 (100 pages), $(nproc) cores, timer: $(command -v hyperfine >/dev/null && echo "hyperfine mean (rust), best of ${PY_RUNS:-1} (python)" || echo 'best of 3')"
+echo "N=$N endpoints, limit=1000 (100 pages), $(nproc) cores, timer: $(command -v hyperfine >/dev/null && echo "hyperfine mean (rust), best of ${REQ_RUNS:-3} (requests) and ${SDK_RUNS:-1} (SDK)" || echo 'best of 3')"
 printf '| %-28s | %12s | %10s | %12s | %10s |\n' client "s (0 ms)" "endpoints/s" "s (50 ms)" "endpoints/s"
 printf '|%s|%s|%s|%s|%s|\n' ------------------------------ -------------- ------------ -------------- ------------
-for k in rust1 rust16 sdk req; do
+for k in rust1 rust4 rust16 sdk req; do
   case $k in
     rust1) name="rust list_all, concurrency 1" ;;
+    rust4) name="rust list_all, default (4)" ;;
     rust16) name="rust list_all, concurrency 16" ;;
     sdk) name="python official SDK" ;;
     req) name="python requests + json" ;;
@@ -106,7 +109,9 @@ echo
 echo "ratios (endpoints/s), 0 ms latency:"
 echo "  rust c=1  vs official SDK: $(ratio "${SECS[rust1_0]}" "${SECS[sdk_0]}")x   (target >= 30x)"
 echo "  rust c=16 vs official SDK: $(ratio "${SECS[rust16_0]}" "${SECS[sdk_0]}")x"
+echo "  rust c=4  vs official SDK: $(ratio "${SECS[rust4_0]}" "${SECS[sdk_0]}")x   (list_all's default concurrency)"
 echo "  rust c=1  vs requests:     $(ratio "${SECS[rust1_0]}" "${SECS[req_0]}")x   (target >= 4x)"
+echo "  rust c=4  vs requests:     $(ratio "${SECS[rust4_0]}" "${SECS[req_0]}")x   (list_all's default concurrency)"
 echo "  rust c=16 vs requests:     $(ratio "${SECS[rust16_0]}" "${SECS[req_0]}")x"
 echo "50 ms latency:"
 echo "  rust c=16: ${SECS[rust16_50]} s (target < 0.6 s); rust c=1: ${SECS[rust1_50]} s (expected > 5 s)"
