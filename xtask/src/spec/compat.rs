@@ -12,7 +12,8 @@
 //!
 //! Enforced here: a change drift classifies as backward-incompatible, incompatible or
 //! *unhandled* (drift cannot prove it compatible, so it is treated as breaking) fails
-//! unless the MAJOR number grew. A version that goes backwards always fails.
+//! unless the MAJOR number grew; so does a breaking change of `nullable` or
+//! `x-extensible-enum`, which drift does not see (`keywords.rs`). A version that goes backwards always fails.
 //! Forward-incompatible changes (a new client against an old server, e.g. a new
 //! optional request parameter) and trivial ones pass; the MINOR/PATCH bump is the
 //! author's call and is only suggested.
@@ -147,6 +148,15 @@ pub fn compare(old: &Value, new: &Value) -> Result<Report> {
                 | ChangeClass::Unhandled => report.breaking.push(line),
                 ChangeClass::ForwardIncompatible | ChangeClass::Trivial => report.other.push(line),
             }
+        }
+    }
+    // drift does not see `nullable` or `x-extensible-enum`; see keywords.rs.
+    for change in super::keywords::compare(old, new) {
+        let line = format!("{} [nullable/x-extensible-enum check]", change.line);
+        if change.breaking {
+            report.breaking.push(line);
+        } else {
+            report.other.push(line);
         }
     }
     report.breaking.sort();
@@ -339,6 +349,25 @@ mod tests {
         let report = compare(&old, &new).unwrap();
         assert!(report.breaking.is_empty(), "{report:#?}");
         report.verdict().unwrap();
+    }
+
+    #[test]
+    fn a_response_field_that_becomes_nullable_needs_a_major_bump() {
+        let new = current();
+        let mut old = new.clone();
+        old["components"]["schemas"]["EndpointResp"]["properties"]["id"]
+            .as_object_mut()
+            .unwrap()
+            .remove("nullable");
+        let report = compare(&old, &new).unwrap();
+        assert!(
+            report
+                .breaking
+                .iter()
+                .any(|l| l.contains("/id: nullable false -> true")),
+            "{report:#?}"
+        );
+        assert!(report.verdict().is_err());
     }
 
     #[test]

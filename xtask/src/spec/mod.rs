@@ -24,6 +24,7 @@ use crate::{codegen, ensure_file_contents, project_root, Mode};
 
 pub mod compat;
 pub mod examples;
+mod keywords;
 pub mod schema;
 
 /// The spec and its canonical JSON rendering, relative to the workspace root.
