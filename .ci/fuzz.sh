@@ -17,7 +17,8 @@
 #   out-of-memory; the input is saved under crates/vpcep-client/fuzz/artifacts/decode_page/
 #   and the log's tail (with the panic message and backtrace) is printed.
 #
-# Environment: FUZZ_SECONDS (60), FUZZ_TIMEOUT (10), FUZZ_TOOLCHAIN (stable),
+# Environment: FUZZ_SECONDS (60), FUZZ_TIMEOUT (10), FUZZ_TOOLCHAIN (empty: the default
+# toolchain, which on our machines is the one stable toolchain; e.g. `stable` for `+stable`),
 # FUZZ_TARGET_DIR (crates/vpcep-client/fuzz/target: kept apart from the workspace's target
 # dir, whose RUSTFLAGS differ), FUZZ_LOG (fuzz/target/decode_page.log).
 set -euo pipefail
@@ -26,13 +27,13 @@ root=$PWD
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
-FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-stable}
+FUZZ_TOOLCHAIN=${FUZZ_TOOLCHAIN:-}
 CARGO_FUZZ_VERSION=0.13.2
 target=decode_page
 crate=$root/crates/vpcep-client
 FUZZ_TARGET_DIR=${FUZZ_TARGET_DIR:-$crate/fuzz/target}
 FUZZ_LOG=${FUZZ_LOG:-$FUZZ_TARGET_DIR/$target.log}
-# An empty FUZZ_TOOLCHAIN runs plain `cargo` (no rustup): whatever toolchain is on PATH.
+# An empty FUZZ_TOOLCHAIN runs plain `cargo`: whatever toolchain is the default.
 tc=()
 [[ -n $FUZZ_TOOLCHAIN ]] && tc=("+$FUZZ_TOOLCHAIN")
 export CARGO_TERM_COLOR=never
