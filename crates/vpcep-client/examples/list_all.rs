@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use vpcep_client::{Client, RetryConfig};
 
-/// As in the `vpcep` CLI: an application's allocator choice, worth ~1.5x on decoding
+/// As in the `vpcep` CLI: an application's allocator choice, worth ~1.3x on decoding
 /// (`cargo bench -p vpcep-client --bench decode_mimalloc`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
