@@ -4,7 +4,7 @@
 //! validates UTF-8 once per string it meets: on a 1000-endpoint page (~25 strings per
 //! endpoint) that is the single largest cost after allocation. `cargo xtask codegen`
 //! therefore routes every `ResponseValue::from_response(response)` of the generated client
-//! through [`from_response`] below, which checks the whole body once and then parses it
+//! through `from_response` below, which checks the whole body once and then parses it
 //! with `serde_json::from_str`. The decoded value, the status, the headers and the errors
 //! are exactly those of progenitor's function; only the work is less.
 //!
@@ -24,9 +24,8 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Er
 }
 
 /// Drop-in for progenitor's `ResponseValue::from_response`, decoding with [`decode_json`].
-/// Called by the generated client; hand-written code has no reason to call it.
-#[doc(hidden)]
-pub async fn from_response<T: DeserializeOwned, E>(
+/// Called by the generated client (the call is written there by `cargo xtask codegen`).
+pub(crate) async fn from_response<T: DeserializeOwned, E>(
     response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();

@@ -1,7 +1,7 @@
 //! Pagination over `limit`/`offset`.
 //!
-//! - [`pages`]: a lazy stream of pages, one request at a time.
-//! - [`items`]: the endpoints of those pages.
+//! - [`ListEndpoints::pages`](crate::ListEndpoints::pages): a lazy stream of pages, one request at a time.
+//! - [`ListEndpoints::items`](crate::ListEndpoints::items): the endpoints of those pages.
 //! - [`ListAll`]: every endpoint; after the first page gives `total_count`, the remaining
 //!   pages are fetched concurrently (bounded, adaptive), yielded in the server's order,
 //!   with memory bounded by the pages in flight (plus a 16-byte hash per endpoint seen, for
