@@ -1,6 +1,8 @@
 //! Deterministic synthetic endpoints (`--generate N --seed S`).
 //!
-//! The same `(n, seed, project_id)` always gives the same endpoints. Categorical fields
+//! The same `(n, seed, project_id)` always gives the same endpoints, every one of them
+//! carrying `project_id` (the CLI's `--project-id`, by default [`DEFAULT_PROJECT_ID`]),
+//! which is the project to list them under when project scoping is on. Categorical fields
 //! cycle with the index so that every value appears as soon as `n` is a few dozen:
 //!
 //! * `status` cycles through accepted (most), pendingAcceptance, creating, rejected and

@@ -107,6 +107,9 @@ pub struct FakeConfig {
     pub faults: RandomFaults,
     /// Serve the doc example's shapes: booleans as strings, one-element lists as strings.
     pub quirks: bool,
+    /// List only the endpoints whose `project_id` is the one in the request path, like the
+    /// real service (default off: every endpoint is listed whatever the project).
+    pub project_scoped: bool,
     /// How many requests [`FakeHandle::requests`] keeps (oldest dropped first); 0 keeps none.
     pub request_log_capacity: usize,
     /// Worker threads of the runtime [`FakeServer::start`] creates.
@@ -130,6 +133,7 @@ impl FakeConfig {
             auth: AuthConfig::default(),
             faults: RandomFaults::default(),
             quirks: false,
+            project_scoped: false,
             request_log_capacity: 10_000,
             worker_threads: 2,
             shutdown_grace: Duration::from_secs(2),
@@ -148,7 +152,8 @@ impl FakeConfig {
         self
     }
 
-    /// Serves `n` synthetic endpoints (see [`generate()`]) of the doc's project.
+    /// Serves `n` synthetic endpoints (see [`generate()`]) of the doc's project,
+    /// [`DEFAULT_PROJECT_ID`].
     pub fn generate(self, n: usize, seed: u64) -> Self {
         self.endpoints(generate(n, seed, DEFAULT_PROJECT_ID))
     }
@@ -190,6 +195,16 @@ impl FakeConfig {
     /// Quirks mode on or off.
     pub fn quirks(mut self, on: bool) -> Self {
         self.quirks = on;
+        self
+    }
+
+    /// Project scoping on or off (default off). When on, `/v1/{P}/vpc-endpoints` lists
+    /// only the endpoints whose `project_id` is `P` (endpoints without one are never
+    /// listed), `total_count` counts only those, and filters, sort and paging apply within
+    /// the project; an unknown project gets an empty list. Generated endpoints (see
+    /// [`FakeConfig::generate`]) all belong to [`DEFAULT_PROJECT_ID`].
+    pub fn project_scoped(mut self, on: bool) -> Self {
+        self.project_scoped = on;
         self
     }
 

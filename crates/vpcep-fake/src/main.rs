@@ -31,7 +31,8 @@ struct Cli {
     #[arg(long, default_value_t = 0)]
     seed: u64,
 
-    /// project_id of the generated endpoints.
+    /// project_id of the generated endpoints (list them under /v1/P/vpc-endpoints with
+    /// --project-scoped).
     #[arg(long, default_value = DEFAULT_PROJECT_ID)]
     project_id: String,
 
@@ -78,6 +79,13 @@ struct Cli {
     /// Serve booleans as "true"/"false" and one-element lists as a single string.
     #[arg(long)]
     quirks: bool,
+
+    /// List under /v1/{P}/vpc-endpoints only the endpoints whose project_id is P, like
+    /// the real service (total_count, filters and paging within the project; an unknown
+    /// project gets an empty list). Off by default: every endpoint is listed for any
+    /// project. Generated endpoints belong to --project-id.
+    #[arg(long)]
+    project_scoped: bool,
 
     /// Seconds requests in flight may take to finish on shutdown.
     #[arg(long, default_value_t = 5)]
@@ -147,6 +155,7 @@ fn main() -> ExitCode {
         .listen(cli.listen)
         .endpoints(endpoints)
         .quirks(cli.quirks)
+        .project_scoped(cli.project_scoped)
         // Nobody reads the log of a standalone fake: keep none, so load tests stay flat.
         .request_log_capacity(0)
         .max_skew(Duration::from_secs(cli.max_skew_secs))

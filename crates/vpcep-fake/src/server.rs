@@ -52,6 +52,8 @@ pub(crate) struct Auth {
 pub(crate) struct State {
     pub(crate) store: RwLock<Arc<Store>>,
     pub(crate) quirks: AtomicBool,
+    /// List only the endpoints of the project in the path.
+    pub(crate) project_scoped: bool,
     pub(crate) auth: Auth,
     pub(crate) dice: Mutex<Dice>,
     pub(crate) latency_ms: AtomicU64,
@@ -75,6 +77,7 @@ impl State {
         Self {
             store: RwLock::new(new_store(std::mem::take(&mut config.endpoints))),
             quirks: AtomicBool::new(config.quirks),
+            project_scoped: config.project_scoped,
             auth,
             latency_ms: AtomicU64::new(config.faults.latency.as_millis() as u64),
             dice: Mutex::new(Dice::new(config.faults.clone())),
@@ -357,7 +360,7 @@ async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response
             error_body("APIGW.0301", &message, Some(&request_id)),
         );
     }
-    let query = match validate(&project_id, parts.uri.query(), &parts.headers) {
+    let mut query = match validate(&project_id, parts.uri.query(), &parts.headers) {
         Ok(q) => q,
         Err(message) => {
             return json_response(
@@ -370,6 +373,11 @@ async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response
             )
         }
     };
+    if state.project_scoped {
+        // Scoped pages take the filtered path (and are copied): unscoped ones are not
+        // affected at all.
+        query.project_id = Some(project_id);
+    }
     let store = state.store();
     let (total, page) = store.select(&query);
     let rendered = store.render(total, &page, state.quirks.load(Ordering::Relaxed));

@@ -28,6 +28,10 @@ pub struct Query {
     pub id: Option<String>,
     /// Exact `public_border_group`.
     pub public_border_group: Option<String>,
+    /// Exact `project_id`: only this project's endpoints (endpoints without a
+    /// `project_id` never match). Not a query parameter: the server sets it from the path
+    /// when project scoping is on ([`crate::FakeConfig::project_scoped`]).
+    pub project_id: Option<String>,
     /// Sort field.
     pub sort_key: SortKey,
     /// Sort direction.
@@ -45,6 +49,7 @@ impl Default for Query {
             vpc_id: None,
             id: None,
             public_border_group: None,
+            project_id: None,
             sort_key: SortKey::CreateAt,
             sort_dir: SortDir::Desc,
             limit: 10,
@@ -172,13 +177,16 @@ pub struct Store {
     rank_update: Vec<u32>,
     /// Indices sorted by (id, index), for `id` lookups by binary search.
     by_id: Vec<u32>,
-    /// Each endpoint's `endpoint_service_name`, `vpc_id` and `public_border_group` as
+    /// Each endpoint's `endpoint_service_name`, `vpc_id`, `public_border_group` (and,
+    /// below, `project_id`) as
     /// indexes into tables of distinct values: filters compare integers, and a
     /// service-name substring is searched once per distinct name.
     names: Interned,
     names_lower: Vec<String>,
     vpcs: Interned,
     borders: Interned,
+    /// Each endpoint's `project_id`, for project scoping.
+    projects: Interned,
 }
 
 impl Store {
@@ -197,20 +205,22 @@ impl Store {
                 .then(a.cmp(&b))
         });
         let id_rank = rank(&by_id);
-        let ((by_create, by_update), (names, vpcs, borders)) = std::thread::scope(|scope| {
-            let sorts = scope.spawn(|| {
-                (
-                    sorted_by(&endpoints, &id_rank, |e| e.created_at.as_deref()),
-                    sorted_by(&endpoints, &id_rank, |e| e.updated_at.as_deref()),
-                )
+        let ((by_create, by_update), (names, vpcs, borders, projects)) =
+            std::thread::scope(|scope| {
+                let sorts = scope.spawn(|| {
+                    (
+                        sorted_by(&endpoints, &id_rank, |e| e.created_at.as_deref()),
+                        sorted_by(&endpoints, &id_rank, |e| e.updated_at.as_deref()),
+                    )
+                });
+                let columns = (
+                    Interned::build(endpoints.iter().map(|e| e.endpoint_service_name.as_deref())),
+                    Interned::build(endpoints.iter().map(|e| e.vpc_id.as_deref())),
+                    Interned::build(endpoints.iter().map(|e| e.public_border_group.as_deref())),
+                    Interned::build(endpoints.iter().map(|e| e.project_id.as_deref())),
+                );
+                (sorts.join().expect("sorting thread panicked"), columns)
             });
-            let columns = (
-                Interned::build(endpoints.iter().map(|e| e.endpoint_service_name.as_deref())),
-                Interned::build(endpoints.iter().map(|e| e.vpc_id.as_deref())),
-                Interned::build(endpoints.iter().map(|e| e.public_border_group.as_deref())),
-            );
-            (sorts.join().expect("sorting thread panicked"), columns)
-        });
         let names_lower = names.values.iter().map(|v| v.to_lowercase()).collect();
         Self {
             normal: (0..n.div_ceil(BLOCK)).map(|_| OnceLock::new()).collect(),
@@ -224,6 +234,7 @@ impl Store {
             names_lower,
             vpcs,
             borders,
+            projects,
             endpoints,
         }
     }
@@ -306,6 +317,7 @@ impl Store {
             names,
             vpc: exact(&self.vpcs, &q.vpc_id)?,
             border: exact(&self.borders, &q.public_border_group)?,
+            project: exact(&self.projects, &q.project_id)?,
             id: q.id.clone(),
         })
     }
@@ -318,6 +330,11 @@ impl Store {
         }
         if let Some(b) = f.border {
             if self.borders.ids[i] != b {
+                return false;
+            }
+        }
+        if let Some(p) = f.project {
+            if self.projects.ids[i] != p {
                 return false;
             }
         }
@@ -354,7 +371,8 @@ impl Store {
         let unfiltered = q.endpoint_service_name.is_none()
             && q.vpc_id.is_none()
             && q.id.is_none()
-            && q.public_border_group.is_none();
+            && q.public_border_group.is_none()
+            && q.project_id.is_none();
         if unfiltered {
             let start = q.offset.min(n);
             let end = q.offset.saturating_add(q.limit).min(n);
@@ -506,6 +524,7 @@ struct Filter {
     names: Option<Vec<bool>>,
     vpc: Option<u32>,
     border: Option<u32>,
+    project: Option<u32>,
     id: Option<String>,
 }
 

@@ -223,6 +223,168 @@ async fn pages_with_limit_and_offset() {
     assert_eq!(body, serde_json::json!({"endpoints": [], "total_count": 0}));
 }
 
+fn project_url(base: &str, project: &str) -> String {
+    format!("{base}/v1/{project}/vpc-endpoints")
+}
+
+/// Two projects' endpoints interleaved, plus two without a `project_id`.
+fn two_projects() -> (
+    Vec<vpcep_client::types::EndpointResp>,
+    Vec<vpcep_client::types::EndpointResp>,
+    Vec<vpcep_client::types::EndpointResp>,
+) {
+    let a = generate(23, 5, "proj-a");
+    let b = generate(12, 6, "proj-b");
+    let mut data = Vec::new();
+    for i in 0..a.len().max(b.len()) {
+        data.extend(a.get(i).cloned());
+        data.extend(b.get(i).cloned());
+        if i % 10 == 3 {
+            let mut orphan = generate(1, 100 + i as u64, "none").remove(0);
+            orphan.project_id = None;
+            data.push(orphan);
+        }
+    }
+    assert_eq!(data.len(), 37);
+    let ids: HashSet<_> = data.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids.len(), data.len(), "disjoint ids");
+    (data, a, b)
+}
+
+#[tokio::test]
+async fn project_scoping_lists_only_the_projects_endpoints() {
+    let (data, a, b) = two_projects();
+    let fake = start(FakeConfig::new().project_scoped(true));
+    fake.set_endpoints(data.clone());
+    let c = client();
+    let base = fake.url();
+
+    for (project, mine) in [("proj-a", &a), ("proj-b", &b)] {
+        let url = project_url(&base, project);
+        let (s, _, body) = get(&c, &url, &[("limit", "1000")], &[]).await;
+        assert_eq!(s, 200);
+        assert_eq!(body["total_count"], mine.len(), "{project}");
+        assert_eq!(ids(&body), model_order(mine, false, false), "{project}");
+        for e in body["endpoints"].as_array().unwrap() {
+            assert_eq!(e["project_id"], project);
+        }
+        // Other sorts, within the project.
+        let (_, _, body) = get(
+            &c,
+            &url,
+            &[
+                ("limit", "1000"),
+                ("sort_key", "update_at"),
+                ("sort_dir", "asc"),
+            ],
+            &[],
+        )
+        .await;
+        assert_eq!(ids(&body), model_order(mine, true, true), "{project}");
+    }
+
+    // Paging within a project: pages of 10 walk project A's 23, total_count 23 each time.
+    let url = project_url(&base, "proj-a");
+    let all = model_order(&a, false, false);
+    let mut walked = Vec::new();
+    for offset in ["0", "10", "20"] {
+        let (_, _, body) = get(&c, &url, &[("offset", offset)], &[]).await;
+        assert_eq!(body["total_count"], 23);
+        walked.extend(ids(&body));
+    }
+    assert_eq!(walked, all);
+    let (_, _, body) = get(&c, &url, &[("limit", "7"), ("offset", "21")], &[]).await;
+    assert_eq!(ids(&body), all[21..]);
+    let (_, _, body) = get(&c, &url, &[("offset", "23")], &[]).await;
+    assert_eq!(
+        body,
+        serde_json::json!({"endpoints": [], "total_count": 23})
+    );
+
+    // Filters apply within the project: another project's id is not found.
+    let vpc = a[0].vpc_id.clone().unwrap();
+    let (_, _, body) = get(&c, &url, &[("vpc_id", &vpc), ("limit", "1000")], &[]).await;
+    let want: Vec<_> = a
+        .iter()
+        .filter(|e| e.vpc_id.as_deref() == Some(&vpc))
+        .cloned()
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(body["total_count"], want.len());
+    assert_eq!(ids(&body), model_order(&want, false, false));
+    let b_id = b[0].id.clone().unwrap();
+    let (_, _, body) = get(&c, &url, &[("id", &b_id)], &[]).await;
+    assert_eq!(body, serde_json::json!({"endpoints": [], "total_count": 0}));
+    let (_, _, body) = get(&c, &project_url(&base, "proj-b"), &[("id", &b_id)], &[]).await;
+    assert_eq!(ids(&body), [b_id]);
+
+    // An unknown project has nothing (nor do endpoints without a project_id show anywhere).
+    for project in ["proj-c", PROJECT, "none"] {
+        let url = project_url(&base, project);
+        let (s, _, body) = get(&c, &url, &[], &[]).await;
+        assert_eq!(s, 200);
+        assert_eq!(body, serde_json::json!({"endpoints": [], "total_count": 0}));
+    }
+
+    // The library's select scopes the same way.
+    let (total, page) = fake.select(&vpcep_fake::Query {
+        project_id: Some("proj-b".into()),
+        limit: 1000,
+        ..Default::default()
+    });
+    assert_eq!(total, 12);
+    let page: Vec<_> = page.into_iter().map(|e| e.id.unwrap()).collect();
+    assert_eq!(page, model_order(&b, false, false));
+    fake.stop();
+}
+
+#[tokio::test]
+async fn project_scoping_is_off_by_default() {
+    let (data, _, _) = two_projects();
+    let all = model_order(&data, false, false);
+    let off = start(FakeConfig::new().endpoints(data.clone()));
+    let explicit_off = start(FakeConfig::new().endpoints(data).project_scoped(false));
+    let c = client();
+    let mut bodies = Vec::new();
+    for fake in [&off, &explicit_off] {
+        for project in ["proj-a", "proj-b", "proj-c"] {
+            let url = project_url(&fake.url(), project);
+            let (_, _, body) = get(&c, &url, &[("limit", "1000")], &[]).await;
+            assert_eq!(body["total_count"], 37, "{project}");
+            assert_eq!(ids(&body), all, "{project}");
+            let text = c
+                .get(&url)
+                .query(&[("limit", "5"), ("offset", "3")])
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            bodies.push(text);
+        }
+    }
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "same bytes for any project"
+    );
+}
+
+#[tokio::test]
+async fn generated_endpoints_belong_to_the_default_project() {
+    let fake = start(FakeConfig::new().generate(40, 9).project_scoped(true));
+    let c = client();
+    let (_, _, body) = get(&c, &list_url(&fake.url()), &[], &[]).await;
+    assert_eq!(PROJECT, vpcep_fake::DEFAULT_PROJECT_ID);
+    assert_eq!(body["total_count"], 40);
+    let (_, _, body) = get(&c, &project_url(&fake.url(), "other"), &[], &[]).await;
+    assert_eq!(body["total_count"], 0);
+    // So does the doc example.
+    fake.set_endpoints(vpcep_fake::doc_example_endpoints());
+    let (_, _, body) = get(&c, &list_url(&fake.url()), &[], &[]).await;
+    assert_eq!(body["total_count"], 2);
+}
+
 #[tokio::test]
 async fn every_violated_constraint_is_a_400_naming_the_parameter() {
     let fake = start(FakeConfig::new());
