@@ -208,9 +208,10 @@ fn check_node(
             .and_then(Value::as_array)
             .map(|vs| vs.iter().map(Value::to_string).collect())
     };
-    if let (Some(before), Some(after)) = (values(old), values(new)) {
-        let removed: Vec<_> = before.difference(&after).cloned().collect();
-        let added: Vec<_> = after.difference(&before).cloned().collect();
+    let (before, after) = (values(old), values(new));
+    if let (Some(before), Some(after)) = (&before, &after) {
+        let removed: Vec<_> = before.difference(after).cloned().collect();
+        let added: Vec<_> = after.difference(before).cloned().collect();
         let dir = direction_at(pointer, usage);
         if !removed.is_empty() {
             out.push(KeywordChange {
@@ -232,11 +233,12 @@ fn check_node(
                 breaking: false,
             });
         }
-    } else if values(old).is_some() != values(new).is_some() {
+    } else if before.is_some() != after.is_some() {
         // Opening or closing an enumeration: drift sees the `enum` keyword change, if any;
         // the extension itself appearing or disappearing is reported here.
         let dir = direction_at(pointer, usage);
-        let line = if values(new).is_some() {
+        let opened = after.is_some();
+        let line = if opened {
             format!("{at}: x-extensible-enum added ({})", describe(dir))
         } else {
             format!("{at}: x-extensible-enum removed ({})", describe(dir))
@@ -244,7 +246,7 @@ fn check_node(
         out.push(KeywordChange {
             line,
             // A response enumeration that becomes open may now carry any value.
-            breaking: values(new).is_some() && dir.output,
+            breaking: opened && dir.output,
         });
     }
 }
@@ -273,6 +275,13 @@ mod tests {
         compare(&old, &new)
     }
 
+    /// Exactly one change, breaking or not, whose line contains `says`.
+    fn assert_one(found: &[KeywordChange], breaking: bool, says: &str) {
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].breaking, breaking, "{found:#?}");
+        assert!(found[0].line.contains(says), "{found:#?}");
+    }
+
     #[test]
     fn the_same_spec_has_no_keyword_changes() {
         let spec = current();
@@ -285,11 +294,7 @@ mod tests {
             s["components"]["schemas"]["EndpointResp"]["properties"]["vpc_id"]["nullable"] =
                 json!(false);
         });
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(!found[0].breaking, "{found:#?}");
-        assert!(found[0]
-            .line
-            .contains("vpc_id: nullable true -> false (response)"));
+        assert_one(&found, false, "vpc_id: nullable true -> false (response)");
     }
 
     #[test]
@@ -301,9 +306,7 @@ mod tests {
             .unwrap()
             .remove("nullable");
         let found = compare(&before, &old);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(found[0].breaking, "{found:#?}");
-        assert!(found[0].line.contains("nullable false -> true (response)"));
+        assert_one(&found, true, "nullable false -> true (response)");
     }
 
     #[test]
@@ -312,11 +315,7 @@ mod tests {
         old["components"]["schemas"]["SortDir"]["nullable"] = json!(true);
         let new = current();
         let found = compare(&old, &new);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(found[0].breaking, "{found:#?}");
-        assert!(found[0]
-            .line
-            .contains("SortDir: nullable true -> false (request)"));
+        assert_one(&found, true, "SortDir: nullable true -> false (request)");
     }
 
     #[test]
@@ -346,14 +345,17 @@ mod tests {
             .unwrap()
             .remove("x-extensible-enum");
         let opening = compare(&closed, &open);
-        assert_eq!(opening.len(), 1, "{opening:#?}");
-        assert!(opening[0].breaking, "{opening:#?}");
-        assert!(opening[0]
-            .line
-            .contains("EndpointStatus: x-extensible-enum added (response)"));
+        assert_one(
+            &opening,
+            true,
+            "EndpointStatus: x-extensible-enum added (response)",
+        );
         let closing = compare(&open, &closed);
-        assert_eq!(closing.len(), 1, "{closing:#?}");
-        assert!(!closing[0].breaking, "{closing:#?}");
+        assert_one(
+            &closing,
+            false,
+            "EndpointStatus: x-extensible-enum removed (response)",
+        );
     }
 
     #[test]
@@ -361,11 +363,7 @@ mod tests {
         let found = changes(|s| {
             s["components"]["schemas"]["SortDir"]["x-extensible-enum"] = json!(["asc", "desc"]);
         });
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(!found[0].breaking, "{found:#?}");
-        assert!(found[0]
-            .line
-            .contains("SortDir: x-extensible-enum added (request)"));
+        assert_one(&found, false, "SortDir: x-extensible-enum added (request)");
     }
 
     #[test]
