@@ -14,11 +14,14 @@ pub const EXIT_INVALID_INPUT: u8 = 3;
 /// Exit code: configuration is missing or wrong (endpoint, project ID, credentials);
 /// nothing was sent.
 pub const EXIT_CONFIG: u8 = 4;
-/// Exit code: VPCEP (or its gateway) answered with an error status.
+/// Exit code: VPCEP (or its gateway) answered with an error status, or a redirect
+/// (redirects are not followed).
 pub const EXIT_API: u8 = 5;
-/// Exit code: VPCEP could not be reached, or did not answer in time.
+/// Exit code: VPCEP could not be reached, did not answer in time, or its TLS certificate
+/// was rejected.
 pub const EXIT_UNREACHABLE: u8 = 6;
-/// Exit code: the response could not be read, or the listing changed while it was read.
+/// Exit code: the response could not be read (undecodable, or larger than the limit), or
+/// the listing changed while it was read.
 pub const EXIT_BAD_RESPONSE: u8 = 7;
 
 /// Why a command failed.
@@ -42,9 +45,12 @@ impl CliError {
             CliError::Client(e) => match e {
                 E::Validation(_) => EXIT_INVALID_INPUT,
                 E::Config(_) => EXIT_CONFIG,
-                E::Api(_) => EXIT_API,
-                E::Transport { .. } | E::Timeout { .. } => EXIT_UNREACHABLE,
-                E::Decode { .. } | E::TotalCountChanged { .. } => EXIT_BAD_RESPONSE,
+                // A redirect is an answer with a status we do not accept.
+                E::Api(_) | E::Redirect { .. } => EXIT_API,
+                E::Transport { .. } | E::Timeout { .. } | E::Tls { .. } => EXIT_UNREACHABLE,
+                E::Decode { .. } | E::TotalCountChanged { .. } | E::ResponseTooLarge { .. } => {
+                    EXIT_BAD_RESPONSE
+                }
                 _ => EXIT_OTHER,
             },
         }

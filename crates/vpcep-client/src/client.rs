@@ -156,6 +156,21 @@ impl Client {
                 Step::Fail(err)
             })
         };
+        // Redirects are never followed (the HTTP client is built with
+        // `redirect::Policy::none()`): a 3xx is the answer, and an error. A caller-supplied
+        // client may have followed one already: its answer is refused all the same.
+        if let Some(record) = state.last_record() {
+            let followed = record.followed_to.is_some();
+            if followed || (300..400).contains(&record.status) {
+                return Step::Fail(Error::Redirect {
+                    status: record.status,
+                    location: record.followed_to.or(record.location),
+                    url: self.url_for(query),
+                    request_id: record.request_id,
+                    followed,
+                });
+            }
+        }
         match outcome {
             Ok(value) => Step::Done(value.into_inner()),
             Err(
@@ -349,6 +364,13 @@ impl ClientBuilder {
     }
 
     /// Use this `reqwest::Client` (its TLS, proxy and pool settings) instead of building one.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: reqwest follows
+    /// redirects by default and would replay `X-Auth-Token` / `X-Security-Token` to the
+    /// redirect's host. The client refuses an answer that came through a redirect
+    /// ([`Error::Redirect`] with `followed: true`), but only after the fact. The options
+    /// of this builder that configure the HTTP client (connect timeout, root
+    /// certificates) do not apply to a supplied one.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -408,7 +430,10 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                let mut builder = reqwest::Client::builder();
+                // Never follow redirects: reqwest would replay our credential headers
+                // (X-Auth-Token, X-Security-Token) to whatever host `Location` names.
+                let mut builder =
+                    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
                 if let Some(t) = self.timeouts.connect {
                     builder = builder.connect_timeout(t);
                 }

@@ -86,6 +86,63 @@ pub enum Error {
         /// Offset of the page that disagreed.
         offset: i64,
     },
+
+    /// The server answered with a redirect (3xx). Redirects are never followed: the
+    /// request carries credentials (`X-Auth-Token`, or the AK/SK signature and
+    /// `X-Security-Token`) that must not be replayed to another address. Not retried.
+    ///
+    /// With a caller-supplied [`ClientBuilder::http_client`](crate::ClientBuilder::http_client)
+    /// that follows redirects itself, the redirect is only seen afterwards (`followed` is
+    /// true, `status` is the final response's): the answer is refused, but the request has
+    /// already been replayed; build such clients with `redirect::Policy::none()`.
+    #[error("{}", fmt_redirect(*status, location.as_deref(), url, request_id.as_deref(), *followed))]
+    Redirect {
+        /// The 3xx status (or, when `followed`, the status of the final response).
+        status: u16,
+        /// The `Location` header, if any (as sent, possibly relative); when `followed`, the
+        /// final URL.
+        location: Option<String>,
+        /// The URL requested.
+        url: String,
+        /// The `X-Request-Id` of the response, if any.
+        request_id: Option<String>,
+        /// Whether a caller-supplied HTTP client followed the redirect before we saw it.
+        followed: bool,
+    },
+
+    /// A response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes));
+    /// reading stopped at the limit. Not retried.
+    #[error(
+        "the VPCEP response from {url} is larger than the limit of {limit} bytes; \
+         reading stopped there (raise it with max_response_bytes if the page is genuine){}",
+        fmt_request_id(request_id.as_deref())
+    )]
+    ResponseTooLarge {
+        /// The limit, in bytes (of the decoded body).
+        limit: u64,
+        /// The URL requested.
+        url: String,
+        /// The `X-Request-Id` of the response, if any.
+        request_id: Option<String>,
+    },
+
+    /// The TLS handshake failed because the server's certificate was rejected (unknown
+    /// issuer, wrong host name, expired...). Not retried: another attempt would meet the
+    /// same certificate.
+    #[error(
+        "the TLS certificate of {url} was rejected: {message}; if the endpoint uses a \
+         private or corporate CA, add it (ClientBuilder::add_root_certificate, CLI --ca-bundle)"
+    )]
+    Tls {
+        /// The URL requested.
+        url: String,
+        /// Why the certificate was rejected.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
 }
 
 /// Which timeout fired.
@@ -127,7 +184,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
-            Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::Decode { request_id, .. }
+            | Error::Redirect { request_id, .. }
+            | Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -218,6 +277,30 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+fn fmt_redirect(
+    status: u16,
+    location: Option<&str>,
+    url: &str,
+    request_id: Option<&str>,
+    followed: bool,
+) -> String {
+    let location = location.unwrap_or("(no Location header)");
+    let request_id = fmt_request_id(request_id);
+    if followed {
+        format!(
+            "the HTTP client followed a redirect from {url} to {location} (final status \
+             {status}); the answer is refused: build the reqwest client given to \
+             ClientBuilder::http_client with redirect::Policy::none(){request_id}"
+        )
+    } else {
+        format!(
+            "VPCEP answered {status} redirecting to {location}; redirects are not followed, so \
+             credentials never leave the configured endpoint {url}; if the new address is \
+             genuine, use it as the endpoint URL{request_id}"
+        )
+    }
+}
 
 fn fmt_request_id(request_id: Option<&str>) -> String {
     match request_id {

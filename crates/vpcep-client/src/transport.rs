@@ -55,6 +55,11 @@ pub(crate) struct AttemptRecord {
     pub request_id: Option<String>,
     pub retry_after: Option<Duration>,
     pub body: Bytes,
+    /// The `Location` header of a 3xx response.
+    pub location: Option<String>,
+    /// Set when the HTTP client followed a redirect itself (only a caller-supplied
+    /// `reqwest::Client` does): the final URL.
+    pub followed_to: Option<String>,
 }
 
 /// State the generated client carries for one operation call: the client's
@@ -191,7 +196,9 @@ async fn send_buffered(
     http: &reqwest::Client,
     request: reqwest::Request,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
+    let requested = request.url().clone();
     let response = http.execute(request).await?;
+    let followed_to = (response.url() != &requested).then(|| response.url().to_string());
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
@@ -203,6 +210,8 @@ async fn send_buffered(
         request_id: header_str(X_REQUEST_ID).map(str::to_owned),
         retry_after: header_str("retry-after").and_then(parse_retry_after),
         body: body.clone(),
+        location: header_str("location").map(str::to_owned),
+        followed_to,
     };
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;

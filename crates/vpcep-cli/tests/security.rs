@@ -1,0 +1,115 @@
+//! The CLI against hostile or misconfigured servers: redirects, plain HTTP, oversized and
+//! hostile bodies, TLS. Each case runs the real binary and checks its exit code and its
+//! one-line message on stderr.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+const TOKEN: &str = "test-token-Secret-0123456789";
+const PROJECT: &str = "295dacf46a4842fcbf7844dc2dc2489d";
+
+/// `vpcep` with an empty environment plus `env`.
+fn vpcep(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcep"));
+    cmd.env_clear().env("COLUMNS", "100").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("vpcep runs")
+}
+
+/// `vpcep ... endpoints list` against `url` with the test token, no retries.
+fn list(url: &str, extra: &[&str]) -> Output {
+    let mut argv = vec![
+        "--endpoint-url",
+        url,
+        "--project-id",
+        PROJECT,
+        "--token",
+        TOKEN,
+        "--retries",
+        "0",
+    ];
+    argv.extend_from_slice(extra);
+    argv.extend_from_slice(&["endpoints", "list"]);
+    vpcep(&[], &argv)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Checks a failure: exit code, nothing on stdout, one line on stderr without the token;
+/// returns that line.
+fn failed(out: &Output, code: i32) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    assert!(out.stdout.is_empty(), "stdout: {:?}", out.stdout);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(!err.contains(TOKEN), "the token leaked: {err}");
+    err
+}
+
+/// A server on 127.0.0.1 answering every connection with `response` (raw HTTP, sent
+/// as-is); records the request heads it saw. Serves at most `max` connections.
+struct RawServer {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl RawServer {
+    fn start(response: Vec<u8>, max: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(max) {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = [0u8; 8192];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                let _ = stream.write_all(&response);
+            }
+        });
+        RawServer { url, seen }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn head(status: &str, extra: &str, body_len: usize) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-request-id: req-sec\r\n\
+         {extra}content-length: {body_len}\r\nconnection: close\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+// ---------------------------------------------------------------- redirects
+
+#[test]
+fn a_redirect_to_another_host_is_an_error_and_the_token_stays_home() {
+    let other = RawServer::start(head("200 OK", "", 2).into_iter().chain(*b"{}").collect(), 4);
+    for status in [
+        "301 Moved Permanently",
+        "302 Found",
+        "307 Temporary Redirect",
+    ] {
+        let location = format!("{}/v1/{PROJECT}/vpc-endpoints", other.url);
+        let origin = RawServer::start(head(status, &format!("location: {location}\r\n"), 0), 4);
+        let out = list(&origin.url, &[]);
+        let err = failed(&out, 5);
+        assert!(err.contains(&status[..3]), "{err}");
+        assert!(err.contains(&location), "{err}");
+        assert!(err.contains("redirects are not followed"), "{err}");
+        assert_eq!(origin.requests().len(), 1, "{status}: not retried");
+    }
+    assert!(other.requests().is_empty(), "{:?}", other.requests());
+}
