@@ -114,6 +114,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", value_name = "N")]
     pub retries: Option<u32>,
 
+    /// Allow a plain http:// endpoint URL to a host other than this machine: the token or
+    /// signature would cross the network unencrypted. http:// to 127.0.0.0/8, ::1 or
+    /// localhost is always allowed.
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub allow_http: bool,
+
     /// Logging on stderr: -v one line per HTTP attempt (status, time, request id), -vv
     /// more detail, -vvv the HTTP stack too. RUST_LOG, when set, takes precedence.
     #[arg(short, long, global = true, help_heading = "Global options", action = ArgAction::Count)]

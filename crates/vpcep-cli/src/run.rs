@@ -88,6 +88,7 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
             .attempt_timeout(limit.min(MAX_ATTEMPT_TIMEOUT));
     }
     builder = builder.user_agent(format!("vpcep-cli/{}", env!("CARGO_PKG_VERSION")));
+    builder = builder.allow_http(g.allow_http);
     Ok(builder.build()?)
 }
 
@@ -248,6 +249,7 @@ mod tests {
             token: None,
             timeout: None,
             retries: None,
+            allow_http: false,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();
@@ -278,6 +280,28 @@ mod tests {
         ]);
         let client = build_client(&g).unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_allow_http() {
+        let args = [
+            "--endpoint-url",
+            "http://vpcep.cn-north-4.myhuaweicloud.com",
+            "--project-id",
+            "p",
+            "--token",
+            "t",
+        ];
+        let e = build_client(&globals(&args)).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::EXIT_CONFIG);
+        assert!(e.to_string().contains("--allow-http"), "{e}");
+        let mut allowed = args.to_vec();
+        allowed.push("--allow-http");
+        let client = build_client(&globals(&allowed)).unwrap();
+        assert_eq!(
+            client.base_url(),
+            "http://vpcep.cn-north-4.myhuaweicloud.com"
+        );
     }
 
     #[test]

@@ -113,3 +113,30 @@ fn a_redirect_to_another_host_is_an_error_and_the_token_stays_home() {
     }
     assert!(other.requests().is_empty(), "{:?}", other.requests());
 }
+
+// ---------------------------------------------------------------- plain HTTP
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_any_io() {
+    // A one-letter typo of the real (https) endpoint.
+    let out = list("http://vpcep.cn-north-4.myhuaweicloud.com", &[]);
+    let err = failed(&out, 4);
+    assert!(err.contains("unencrypted"), "{err}");
+    assert!(err.contains("--allow-http"), "{err}");
+}
+
+#[test]
+fn allow_http_lets_plain_http_through() {
+    // The flag is global; a non-loopback http:// URL with it builds (run.rs unit test);
+    // here: it parses before the subcommand and the call proceeds.
+    let server = RawServer::start(
+        head("200 OK", "", 36)
+            .into_iter()
+            .chain(*br#"{"endpoints":[],"total_count":0}    "#)
+            .collect(),
+        2,
+    );
+    let out = list(&server.url, &["--allow-http"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.requests().len(), 1);
+}

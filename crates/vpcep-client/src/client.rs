@@ -268,6 +268,18 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// Whether `url`'s host is this machine: 127.0.0.0/8, `::1` or `localhost`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug, Default)]
 #[must_use]
@@ -280,6 +292,7 @@ pub struct ClientBuilder {
     timeouts: TimeoutConfig,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
+    allow_http: bool,
 }
 
 impl ClientBuilder {
@@ -387,6 +400,14 @@ impl ClientBuilder {
                         "invalid base URL {url:?}: expected http(s)://host[:port]"
                     )));
                 }
+                if parsed.scheme() == "http" && !self.allow_http && !is_loopback(&parsed) {
+                    return Err(Error::Config(format!(
+                        "refusing plain HTTP to {url:?}: credentials would cross the network \
+                         unencrypted; use https://, or allow it explicitly \
+                         (ClientBuilder::allow_http, CLI --allow-http); plain HTTP is \
+                         allowed without asking only to loopback (127.0.0.0/8, ::1, localhost)"
+                    )));
+                }
                 url.trim_end_matches('/').to_owned()
             }
             (None, Some(region)) => crate::region::endpoint_for(&region).ok_or_else(|| {
@@ -461,5 +482,15 @@ impl ClientBuilder {
                 user_agent,
             }),
         })
+    }
+
+    /// Allows a plain `http://` base URL to a host other than loopback. Off by default:
+    /// [`build`](Self::build) refuses such a URL with [`Error::Config`], because the
+    /// credentials (`X-Auth-Token`, or the AK/SK signature and `X-Security-Token`) would
+    /// cross the network unencrypted. `http://` to 127.0.0.0/8, `::1` or `localhost`
+    /// (a local fake) is always allowed.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
     }
 }
