@@ -55,6 +55,9 @@ pub enum Action {
     Truncate { status: u16, body: String },
     /// Never answer (the connection stays open until the client gives up).
     Hang,
+    /// Answer 200 with a chunked body that repeats `chunk` until the client hangs up (or
+    /// `max_bytes` have been sent, a bound for the test's sake).
+    Endless { chunk: String, max_bytes: u64 },
     /// Close the connection without answering.
     Close,
 }
@@ -149,6 +152,22 @@ impl ScriptedServer {
                                 let _ = socket.write_all(head.as_bytes()).await;
                                 let _ = socket.write_all(body.as_bytes()).await;
                                 let _ = socket.shutdown().await;
+                                return;
+                            }
+                            Action::Endless { chunk, max_bytes } => {
+                                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nX-Request-Id: req-endless\r\n\r\n";
+                                if socket.write_all(head.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                                let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+                                let mut sent = 0u64;
+                                while sent < max_bytes {
+                                    if socket.write_all(framed.as_bytes()).await.is_err() {
+                                        return;
+                                    }
+                                    sent += chunk.len() as u64;
+                                }
+                                let _ = socket.write_all(b"0\r\n\r\n").await;
                                 return;
                             }
                             Action::Hang => {

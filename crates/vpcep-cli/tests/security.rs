@@ -140,3 +140,42 @@ fn allow_http_lets_plain_http_through() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(server.requests().len(), 1);
 }
+
+// ---------------------------------------------------------------- response size
+
+/// A server streaming an endless chunked 200 body (bounded at 1 GiB) to one connection.
+fn endless_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let Some(Ok(mut stream)) = listener.incoming().next() else {
+            return;
+        };
+        let mut buf = [0u8; 8192];
+        let _ = stream.read(&mut buf);
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    x-request-id: req-endless\r\ntransfer-encoding: chunked\r\n\r\n";
+        if stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        let chunk = format!("4000\r\n{}\r\n", " ".repeat(0x4000));
+        for _ in 0..(1 << 30) / 0x4000 {
+            if stream.write_all(chunk.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn an_endless_body_stops_at_the_limit() {
+    let url = endless_server();
+    let out = list(&url, &[]);
+    let err = failed(&out, 7);
+    assert!(
+        err.contains("larger than the limit of 33554432 bytes"),
+        "{err}"
+    );
+    assert!(err.contains("req-endless"), "{err}");
+}

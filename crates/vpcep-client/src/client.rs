@@ -160,6 +160,13 @@ impl Client {
         // `redirect::Policy::none()`): a 3xx is the answer, and an error. A caller-supplied
         // client may have followed one already: its answer is refused all the same.
         if let Some(record) = state.last_record() {
+            if let Some(limit) = record.too_large {
+                return Step::Fail(Error::ResponseTooLarge {
+                    limit,
+                    url: self.url_for(query),
+                    request_id: record.request_id,
+                });
+            }
             let followed = record.followed_to.is_some();
             if followed || (300..400).contains(&record.status) {
                 return Step::Fail(Error::Redirect {
@@ -280,6 +287,10 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+/// The default [`ClientBuilder::max_response_bytes`]: 32 MiB. A page of 1000 endpoints
+/// (the API's largest) is about 1 MB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Configures a [`Client`].
 #[derive(Debug, Default)]
 #[must_use]
@@ -293,6 +304,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     allow_http: bool,
+    max_response_bytes: Option<u64>,
 }
 
 impl ClientBuilder {
@@ -480,6 +492,9 @@ impl ClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 timeouts,
                 user_agent,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
         })
     }
@@ -491,6 +506,16 @@ impl ClientBuilder {
     /// (a local fake) is always allowed.
     pub fn allow_http(mut self, allow: bool) -> Self {
         self.allow_http = allow;
+        self
+    }
+
+    /// Largest response body the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB). Counted on the decoded body (after
+    /// gzip, when the server compresses), while it is read: a larger or endless body stops
+    /// at the limit with [`Error::ResponseTooLarge`] (not retried), so memory stays
+    /// bounded whatever the server sends. At least 1.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit.max(1));
         self
     }
 }

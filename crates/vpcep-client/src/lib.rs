@@ -21,7 +21,7 @@ pub mod transport;
 pub mod validate;
 
 pub use auth::Credentials;
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use error::{ApiError, Error, Result, TimeoutKind, ValidationError};
 pub use generated::types;
 pub use paginate::ListAll;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub retry: RetryConfig,
     pub timeouts: TimeoutConfig,
     pub user_agent: HeaderValue,
+    /// Largest response body read, in bytes (after content decoding).
+    pub max_response_bytes: u64,
 }
 
 impl fmt::Debug for Shared {
@@ -44,6 +46,7 @@ impl fmt::Debug for Shared {
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -60,6 +63,9 @@ pub(crate) struct AttemptRecord {
     /// Set when the HTTP client followed a redirect itself (only a caller-supplied
     /// `reqwest::Client` does): the final URL.
     pub followed_to: Option<String>,
+    /// Set when the body was larger than this limit: reading stopped there and `body` is
+    /// empty.
+    pub too_large: Option<u64>,
 }
 
 /// State the generated client carries for one operation call: the client's
@@ -160,7 +166,8 @@ impl ClientHooks<CallState> for crate::generated::Client {
         async move {
             state.prepare(&mut request);
             let started = Instant::now();
-            let result = send_buffered(&state.shared.http, request).await;
+            let result =
+                send_buffered(&state.shared.http, request, state.shared.max_response_bytes).await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             match result {
@@ -192,17 +199,27 @@ impl ClientHooks<CallState> for crate::generated::Client {
 /// Sends the request and reads the whole body inside the attempt (so the per-attempt
 /// timeout and retries cover a truncated body), then hands progenitor an equivalent
 /// response backed by the buffered body.
+///
+/// The body is read chunk by chunk and never beyond `limit` bytes: a `Content-Length`
+/// above it stops before reading, and a body that grows past it (chunked, endless) stops
+/// at the chunk that crosses it. The chunks are those reqwest hands out after content
+/// decoding, so the limit bounds the decoded size (a small compressed body cannot
+/// expand past it). Such a response is handed on with an empty body and
+/// `AttemptRecord::too_large` set; the connection is dropped, not reused.
 async fn send_buffered(
     http: &reqwest::Client,
     request: reqwest::Request,
+    limit: u64,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
     let requested = request.url().clone();
-    let response = http.execute(request).await?;
+    let mut response = http.execute(request).await?;
     let followed_to = (response.url() != &requested).then(|| response.url().to_string());
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
+
+    let (body, too_large) = read_body(&mut response, limit).await?;
+    drop(response);
 
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let record = AttemptRecord {
@@ -212,10 +229,59 @@ async fn send_buffered(
         body: body.clone(),
         location: header_str("location").map(str::to_owned),
         followed_to,
+        too_large,
     };
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok((reqwest::Response::from(rebuilt), record))
+}
+
+/// Reads `response`'s body, never holding more than `limit` bytes of it: returns the body,
+/// or an empty one and `Some(limit)` when it is (declared or found) larger.
+///
+/// With a `Content-Length` the buffer is reserved once at that size; without one (chunked,
+/// or decoded from gzip) the chunks are kept as they come and joined at the end, so a
+/// body that turns out too large never costs more than the limit (no doubling buffer).
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: u64,
+) -> reqwest::Result<(Bytes, Option<u64>)> {
+    let too_large = Ok((Bytes::new(), Some(limit)));
+    match response.content_length() {
+        Some(declared) if declared > limit => too_large,
+        Some(declared) => {
+            let mut body = BytesMut::with_capacity(declared as usize);
+            while let Some(chunk) = response.chunk().await? {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    return too_large;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((body.freeze(), None))
+        }
+        None => {
+            let mut chunks: Vec<Bytes> = Vec::new();
+            let mut len = 0u64;
+            while let Some(chunk) = response.chunk().await? {
+                len += chunk.len() as u64;
+                if len > limit {
+                    return too_large;
+                }
+                chunks.push(chunk);
+            }
+            Ok(match chunks.len() {
+                0 => (Bytes::new(), None),
+                1 => (chunks.pop().expect("one chunk"), None),
+                _ => {
+                    let mut body = BytesMut::with_capacity(len as usize);
+                    for chunk in chunks {
+                        body.extend_from_slice(&chunk);
+                    }
+                    (body.freeze(), None)
+                }
+            })
+        }
+    }
 }
