@@ -4,6 +4,8 @@
 //! answer, send a truncated body, never answer, or close the connection. It speaks just
 //! enough HTTP to be exact about these faults, which a full server framework hides.
 
+pub mod pki;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -8,6 +8,8 @@ pub const ENV_ENDPOINT_URL: &str = "VPCEP_ENDPOINT_URL";
 pub const ENV_REGION: &str = "VPCEP_REGION";
 /// Environment variable for `--token`.
 pub const ENV_TOKEN: &str = "VPCEP_TOKEN";
+/// Environment variable for `--ca-bundle`.
+pub const ENV_CA_BUNDLE: &str = "VPCEP_CA_BUNDLE";
 
 const MAIN_EXAMPLES: &str = "\
 Examples:
@@ -119,6 +121,11 @@ pub struct GlobalArgs {
     /// localhost is always allowed.
     #[arg(long, global = true, help_heading = "Global options")]
     pub allow_http: bool,
+
+    /// Also trust the CA certificate(s) in FILE (PEM), e.g. a corporate proxy's or a
+    /// private endpoint's CA; the system's roots stay trusted.
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_CA_BUNDLE, value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
 
     /// Logging on stderr: -v one line per HTTP attempt (status, time, request id), -vv
     /// more detail, -vvv the HTTP stack too. RUST_LOG, when set, takes precedence.

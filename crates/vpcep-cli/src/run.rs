@@ -89,6 +89,12 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
     }
     builder = builder.user_agent(format!("vpcep-cli/{}", env!("CARGO_PKG_VERSION")));
     builder = builder.allow_http(g.allow_http);
+    if let Some(path) = &g.ca_bundle {
+        let pem = std::fs::read(path).map_err(|e| {
+            CliError::Config(format!("cannot read --ca-bundle {}: {e}", path.display()))
+        })?;
+        builder = builder.add_root_certificate(pem);
+    }
     Ok(builder.build()?)
 }
 
@@ -250,6 +256,7 @@ mod tests {
             timeout: None,
             retries: None,
             allow_http: false,
+            ca_bundle: None,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();

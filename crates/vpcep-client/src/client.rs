@@ -202,6 +202,12 @@ impl Client {
                         },
                         None,
                     )
+                } else if let Some(message) = certificate_error(&e) {
+                    Step::Fail(Error::Tls {
+                        url: self.url_for(query),
+                        message,
+                        source: Some(e),
+                    })
                 } else {
                     // `is_decode` is how reqwest reports a body cut short (we decode JSON ourselves).
                     let retryable =
@@ -287,6 +293,71 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+/// Adds the PEM bundles to the HTTP client's trusted roots, next to the platform's.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn add_root_certificates(
+    mut builder: reqwest::ClientBuilder,
+    bundles: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder> {
+    for pem in bundles {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| Error::Config(format!("invalid root certificate (PEM): {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Config(
+                "invalid root certificate: no PEM certificate (-----BEGIN CERTIFICATE-----) found"
+                    .to_owned(),
+            ));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    Ok(builder)
+}
+
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+fn add_root_certificates(
+    builder: reqwest::ClientBuilder,
+    bundles: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder> {
+    if bundles.is_empty() {
+        Ok(builder)
+    } else {
+        Err(Error::Config(
+            "root certificates need a TLS feature (rustls or native-tls)".to_owned(),
+        ))
+    }
+}
+
+/// The reason, when `e` (or one of its causes) is rustls rejecting the server's
+/// certificate: retrying would meet the same certificate.
+#[cfg(feature = "rustls")]
+fn certificate_error(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let rejected =
+        |err: &(dyn std::error::Error + 'static)| match err.downcast_ref::<rustls::Error>() {
+            Some(tls @ rustls::Error::InvalidCertificate(_)) => Some(tls.to_string()),
+            _ => None,
+        };
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(reason) = rejected(err) {
+            return Some(reason);
+        }
+        // io::Error's `source()` skips the error it wraps (tokio-rustls puts the rustls
+        // error there, and hyper wraps that io::Error in another), so step inside.
+        current = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+#[cfg(not(feature = "rustls"))]
+fn certificate_error(_: &(dyn std::error::Error + 'static)) -> Option<String> {
+    None
+}
+
 /// The default [`ClientBuilder::max_response_bytes`]: 32 MiB. A page of 1000 endpoints
 /// (the API's largest) is about 1 MB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
@@ -305,6 +376,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     allow_http: bool,
     max_response_bytes: Option<u64>,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl ClientBuilder {
@@ -461,6 +533,13 @@ impl ClientBuilder {
         validate::header_text("User-Agent", &agent, false)?;
         let user_agent = HeaderValue::from_str(&agent).expect("validated header text");
         let http = match self.http {
+            Some(_) if !self.root_certificates.is_empty() => {
+                return Err(Error::Config(
+                    "root certificates cannot be added to a supplied http_client: add them \
+                     to that reqwest client (tls_certs_merge) instead"
+                        .to_owned(),
+                ))
+            }
             Some(http) => http,
             None => {
                 // Never follow redirects: reqwest would replay our credential headers
@@ -470,9 +549,18 @@ impl ClientBuilder {
                 if let Some(t) = self.timeouts.connect {
                     builder = builder.connect_timeout(t);
                 }
-                builder
-                    .build()
-                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
+                builder = add_root_certificates(builder, &self.root_certificates)?;
+                let with_roots = if self.root_certificates.is_empty() {
+                    ""
+                } else {
+                    " (check the root certificates given)"
+                };
+                builder.build().map_err(|e| {
+                    Error::Config(format!(
+                        "could not build the HTTP client{with_roots}: {}",
+                        error_chain(&e)
+                    ))
+                })?
             }
         };
         let mut timeouts = self.timeouts;
@@ -516,6 +604,20 @@ impl ClientBuilder {
     /// bounded whatever the server sends. At least 1.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = Some(limit.max(1));
+        self
+    }
+
+    /// Trusts the CA certificate(s) in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) in addition to the platform's roots: for a private endpoint or a corporate
+    /// TLS-inspecting proxy. May be called several times. An invalid PEM is an
+    /// [`Error::Config`] at [`build`](Self::build); it cannot be combined with
+    /// [`http_client`](Self::http_client) (add the roots to that client instead).
+    ///
+    /// By default (feature `rustls`) the client trusts the operating system's roots
+    /// through `rustls-platform-verifier` (on Linux: the system CA bundle, or the files
+    /// named by `SSL_CERT_FILE` / `SSL_CERT_DIR`).
+    pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
         self
     }
 }

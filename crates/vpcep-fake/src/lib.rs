@@ -20,6 +20,7 @@ mod faults;
 mod generate;
 mod server;
 mod store;
+pub mod tls;
 
 use std::future::Future;
 use std::io;
@@ -37,6 +38,7 @@ pub use faults::{Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
 pub use server::{RecordedRequest, X_REQUEST_ID};
 pub use store::{quirk_value, time_key, Query};
+pub use tls::TlsConfig;
 
 /// The vendor doc's example response (two endpoints), served by default.
 pub const DOC_EXAMPLE_RESPONSE: &str = include_str!("../data/doc_example_response.json");
@@ -116,6 +118,8 @@ pub struct FakeConfig {
     pub worker_threads: usize,
     /// How long requests in flight may finish when the server stops.
     pub shutdown_grace: Duration,
+    /// Serve HTTPS with this certificate instead of plain HTTP (default: none).
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for FakeConfig {
@@ -137,6 +141,7 @@ impl FakeConfig {
             request_log_capacity: 10_000,
             worker_threads: 2,
             shutdown_grace: Duration::from_secs(2),
+            tls: None,
         }
     }
 
@@ -205,6 +210,12 @@ impl FakeConfig {
     /// [`FakeConfig::generate`]) all belong to [`DEFAULT_PROJECT_ID`].
     pub fn project_scoped(mut self, on: bool) -> Self {
         self.project_scoped = on;
+        self
+    }
+
+    /// Serves HTTPS with this certificate and key ([`TlsConfig::from_pem`]).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
         self
     }
 
@@ -322,6 +333,7 @@ impl FakeHandle {
 pub struct FakeServer {
     handle: FakeHandle,
     addr: SocketAddr,
+    https: bool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -334,6 +346,7 @@ impl FakeServer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let grace = config.shutdown_grace;
+        let https = config.tls.is_some();
         let workers = config.worker_threads.max(1);
         let handle = FakeHandle::new(config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -358,6 +371,7 @@ impl FakeServer {
         Ok(FakeServer {
             handle,
             addr,
+            https,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -368,9 +382,10 @@ impl FakeServer {
         self.addr
     }
 
-    /// The base URL, `http://ADDR:PORT` (no trailing slash).
+    /// The base URL, `http://ADDR:PORT` (`https://` with TLS; no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The handle controlling this fake.

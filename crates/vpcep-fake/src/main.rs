@@ -52,6 +52,14 @@ struct Cli {
     #[arg(long, conflicts_with_all = ["tokens", "aks"])]
     no_auth: bool,
 
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// Private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
     /// Largest accepted distance between X-Sdk-Date and the server clock, in seconds.
     #[arg(long, default_value_t = 900)]
     max_skew_secs: u64,
@@ -167,6 +175,20 @@ fn main() -> ExitCode {
             drop_rate: cli.drop_rate,
             seed: cli.seed,
         });
+    if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+        match vpcep_fake::TlsConfig::from_pem_files(cert, key) {
+            Ok(tls) => config = config.tls(tls),
+            Err(e) => {
+                eprintln!("vpcep-fake: cannot load --tls-cert/--tls-key: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let scheme = if cli.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     for t in &cli.tokens {
         config = config.token(t.clone());
     }
@@ -208,7 +230,7 @@ fn main() -> ExitCode {
         );
         {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "listening on http://{addr}");
+            let _ = writeln!(out, "listening on {scheme}://{addr}");
             let _ = out.flush();
         }
         handle

@@ -64,6 +64,8 @@ pub(crate) struct State {
     id_counter: AtomicU64,
     /// Becomes true when the server stops; hanging requests then close their connection.
     pub(crate) stopping: watch::Sender<bool>,
+    /// Serve HTTPS with this certificate.
+    pub(crate) tls: Option<crate::tls::TlsConfig>,
 }
 
 impl State {
@@ -78,6 +80,7 @@ impl State {
             store: RwLock::new(new_store(std::mem::take(&mut config.endpoints))),
             quirks: AtomicBool::new(config.quirks),
             project_scoped: config.project_scoped,
+            tls: config.tls.take(),
             auth,
             latency_ms: AtomicU64::new(config.faults.latency.as_millis() as u64),
             dice: Mutex::new(Dice::new(config.faults.clone())),
@@ -629,7 +632,11 @@ pub(crate) async fn serve(
                     }
                 });
                 let mut closing = closing_rx.clone();
+                let tls = state.tls.clone();
                 conns.spawn(async move {
+                    let Some(stream) = crate::tls::accept(tls.as_ref(), stream).await else {
+                        return;
+                    };
                     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                     let conn = builder.serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(conn);

@@ -1,0 +1,98 @@
+//! The `vpcep-fake` binary itself: HTTPS with `--tls-cert/--tls-key`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use vpcep_tests::pki::Pki;
+
+/// The fake's binary, killed when dropped.
+struct Fake(Child);
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary with `args` on a free loopback port; returns it and the URL it
+/// printed on stdout.
+fn start(args: &[&str]) -> (Fake, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("vpcep-fake runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (Fake(child), url)
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vpcep-fake-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn tls_cert_and_key_serve_https() {
+    let pki = Pki::localhost();
+    let dir = temp_dir();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, &pki.cert_pem).unwrap();
+    std::fs::write(&key, &pki.key_pem).unwrap();
+    let (_fake, url) = start(&[
+        "--no-auth",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{url}/v1/p/vpc-endpoints"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["total_count"], 2);
+}
+
+#[test]
+fn unusable_tls_files_are_refused() {
+    let dir = temp_dir();
+    let junk = dir.join("junk.pem");
+    std::fs::write(&junk, "not PEM").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
+        .args(["--listen", "127.0.0.1:0", "--no-auth", "--tls-cert"])
+        .arg(&junk)
+        .arg("--tls-key")
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot load --tls-cert/--tls-key"), "{err}");
+    // One without the other is a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
+        .args(["--no-auth", "--tls-cert"])
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
