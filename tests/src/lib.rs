@@ -53,6 +53,8 @@ pub enum Action {
         headers: Vec<(String, String)>,
         body: String,
     },
+    /// Answer 200 with these bytes as a JSON body (for bodies that are not UTF-8).
+    Bytes(Vec<u8>),
     /// Promise a longer body than is sent, then close.
     Truncate { status: u16, body: String },
     /// Never answer (the connection stays open until the client gives up).
@@ -141,6 +143,17 @@ impl ScriptedServer {
                                 head.push_str("\r\n");
                                 if socket.write_all(head.as_bytes()).await.is_err()
                                     || socket.write_all(body.as_bytes()).await.is_err()
+                                {
+                                    return;
+                                }
+                            }
+                            Action::Bytes(body) => {
+                                let head = format!(
+                                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Request-Id: req-{n}\r\n\r\n",
+                                    body.len()
+                                );
+                                if socket.write_all(head.as_bytes()).await.is_err()
+                                    || socket.write_all(&body).await.is_err()
                                 {
                                     return;
                                 }

@@ -179,3 +179,54 @@ fn an_endless_body_stops_at_the_limit() {
     );
     assert!(err.contains("req-endless"), "{err}");
 }
+
+// ---------------------------------------------------------------- hostile bodies
+
+#[test]
+fn hostile_bodies_exit_with_the_decode_code() {
+    let deep_known = format!(
+        r#"{{"endpoints":[{{"id":"x","tags":{}{}}}],"total_count":1}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "invalid UTF-8",
+            b"{\"endpoints\":[{\"id\":\"\xff\"}],\"total_count\":1}".to_vec(),
+        ),
+        (
+            "negative total_count",
+            br#"{"endpoints":[],"total_count":-1}"#.to_vec(),
+        ),
+        (
+            "total_count above 2^63",
+            br#"{"endpoints":[],"total_count":9223372036854775808}"#.to_vec(),
+        ),
+        (
+            "total_count a string",
+            br#"{"endpoints":[],"total_count":"5"}"#.to_vec(),
+        ),
+        (
+            "endpoints not an array",
+            br#"{"endpoints":{},"total_count":1}"#.to_vec(),
+        ),
+        (
+            "duplicate keys",
+            br#"{"endpoints":[],"total_count":1,"total_count":2}"#.to_vec(),
+        ),
+        ("deep nesting in a known field", deep_known.into_bytes()),
+    ];
+    for (what, body) in cases {
+        let mut response = head("200 OK", "", body.len());
+        response.extend_from_slice(&body);
+        let server = RawServer::start(response, 2);
+        let out = list(&server.url, &[]);
+        let err = failed(&out, 7);
+        assert!(
+            err.contains("could not decode the VPCEP response"),
+            "{what}: {err}"
+        );
+        assert!(err.contains("req-sec"), "{what}: {err}");
+        assert_eq!(server.requests().len(), 1, "{what}: not retried");
+    }
+}

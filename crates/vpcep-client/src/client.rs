@@ -179,7 +179,18 @@ impl Client {
             }
         }
         match outcome {
-            Ok(value) => Step::Done(value.into_inner()),
+            Ok(value) => {
+                let page = value.into_inner();
+                match page.total_count {
+                    // A count cannot be negative; pagination would trust it (stop early).
+                    Some(total) if total < 0 => Step::Fail(Error::Decode {
+                        path: "total_count".to_owned(),
+                        message: format!("a count cannot be negative (got {total})"),
+                        request_id: state.last_record().and_then(|r| r.request_id),
+                    }),
+                    _ => Step::Done(page),
+                }
+            }
             Err(
                 GenError::ErrorResponse(_)
                 | GenError::UnexpectedResponse(_)
