@@ -40,6 +40,19 @@ pub use server::{RecordedRequest, X_REQUEST_ID};
 pub use store::{quirk_value, time_key, Query};
 pub use tls::TlsConfig;
 
+/// The warning to print when a fake without authentication listens beyond this machine
+/// (any address but 127.0.0.0/8 and `::1`, e.g. `0.0.0.0`): anyone who can reach the port
+/// can list its data. `None` when authentication is on or the address is loopback.
+pub fn exposure_warning(listen: SocketAddr, auth_disabled: bool) -> Option<String> {
+    if !auth_disabled || listen.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "listening on {listen} with --no-auth: anyone who can reach this address can list \
+         the endpoints it serves; use --token or --ak/--sk, or listen on 127.0.0.1"
+    ))
+}
+
 /// The vendor doc's example response (two endpoints), served by default.
 pub const DOC_EXAMPLE_RESPONSE: &str = include_str!("../data/doc_example_response.json");
 

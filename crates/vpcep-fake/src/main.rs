@@ -223,6 +223,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(warning) = vpcep_fake::exposure_warning(addr, cli.no_auth) {
+            eprintln!("vpcep-fake: warning: {warning}");
+        }
         eprintln!(
             "vpcep-fake: {} endpoints loaded in {loaded_ms} ms, ready in {} ms",
             handle.len(),

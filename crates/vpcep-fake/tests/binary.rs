@@ -1,4 +1,5 @@
-//! The `vpcep-fake` binary itself: HTTPS with `--tls-cert/--tls-key`.
+//! The `vpcep-fake` binary itself: HTTPS with `--tls-cert/--tls-key`; the warning about
+//! `--no-auth` beyond loopback.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -95,4 +96,46 @@ fn unusable_tls_files_are_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn no_auth_beyond_loopback_is_warned_about() {
+    use std::net::SocketAddr;
+    let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+    for exposed in ["0.0.0.0:8080", "[::]:8080", "192.168.1.10:80", "10.0.0.1:0"] {
+        let warning = vpcep_fake::exposure_warning(at(exposed), true)
+            .unwrap_or_else(|| panic!("{exposed}: no warning"));
+        assert!(warning.contains("--no-auth"), "{warning}");
+        assert!(warning.contains(exposed), "{warning}");
+        // With authentication, nothing to warn about.
+        assert_eq!(vpcep_fake::exposure_warning(at(exposed), false), None);
+    }
+    for local in ["127.0.0.1:8080", "127.0.0.2:1", "[::1]:8080"] {
+        assert_eq!(
+            vpcep_fake::exposure_warning(at(local), true),
+            None,
+            "{local}"
+        );
+    }
+}
+
+#[test]
+fn the_binary_is_quiet_with_no_auth_on_loopback() {
+    // Tests bind loopback only: check the quiet case on the binary; the exposed case is
+    // the function above, which main() prints as "vpcep-fake: warning: ...".
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
+        .args(["--listen", "127.0.0.1:0", "--no-auth"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("warning"), "{err}");
 }
