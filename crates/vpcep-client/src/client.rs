@@ -61,7 +61,9 @@ impl Client {
     }
 
     /// The generated (progenitor) client, with this client's authentication, headers,
-    /// per-attempt timeout and tracing, but without retries or error mapping.
+    /// per-attempt timeout and tracing, but without retries or error mapping: a redirect
+    /// reaches it as an unexpected 3xx response (never followed), and a body above
+    /// [`ClientBuilder::max_response_bytes`] as an empty body (so a decoding error).
     pub fn generated(&self) -> crate::generated::Client {
         self.generated_with(CallState::new(self.shared.clone(), None))
     }
