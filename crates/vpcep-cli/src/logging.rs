@@ -6,10 +6,12 @@ use tracing_subscriber::EnvFilter;
 
 /// The filter for `-v` counted `verbosity` times (RUST_LOG aside).
 pub fn filter_for(verbosity: u8) -> &'static str {
+    // rustls-platform-verifier logs a rejected certificate at error level (when `log`
+    // records reach tracing); our one-line error already says it, with the remedy.
     match verbosity {
-        0 => "warn",
+        0 => "warn,rustls_platform_verifier=off",
         // One line per HTTP attempt (status, duration, request id), retries, pages.
-        1 => "warn,vpcep_client=debug,vpcep_cli=debug",
+        1 => "warn,rustls_platform_verifier=off,vpcep_client=debug,vpcep_cli=debug",
         2 => "info,vpcep_client=trace,vpcep_cli=trace",
         // The HTTP stack too.
         _ => "debug,vpcep_client=trace,vpcep_cli=trace",
