@@ -86,6 +86,11 @@ pub enum Error {
         /// Offset of the page that disagreed.
         offset: i64,
     },
+
+    /// No usable credentials: the provider (or every provider of the chain) gave none, or
+    /// temporary credentials expired and could not be renewed. Nothing was sent.
+    #[error(transparent)]
+    Credentials(#[from] crate::auth::CredentialsError),
 }
 
 /// Which timeout fired.
