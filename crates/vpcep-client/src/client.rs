@@ -55,6 +55,28 @@ impl Client {
         ListEndpoints::new(self.clone())
     }
 
+    /// Who the client signs as: the current credentials (fetched or renewed now if they
+    /// come from a provider), or `None` with an IAM token. Shows no secret.
+    pub async fn identity(&self) -> Result<Option<crate::credentials::Identity>> {
+        match &self.shared.credentials {
+            Some(Credentials::AkSk(keys)) => Ok(Some(crate::credentials::Identity::new(
+                "static",
+                keys.clone(),
+            ))),
+            Some(Credentials::Provider(provider)) => Ok(Some(provider.identity().await?)),
+            Some(Credentials::Token(_)) | None => Ok(None),
+        }
+    }
+
+    /// The project ID requests use when they name none: the client's, else the one that
+    /// came with the credentials, else the region's from IAM (looked up now, once).
+    pub async fn project_id(&self) -> Result<String> {
+        match &self.shared.project_id {
+            Some(project) => Ok(project.clone()),
+            None => self.resolve_project_id().await,
+        }
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url

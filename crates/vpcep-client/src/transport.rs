@@ -125,7 +125,8 @@ impl CallState {
         match provider.identity().await {
             Ok(identity) => Ok(Some(identity.keys().clone())),
             Err(e) => {
-                tracing::error!(error = %e, "no credentials to sign the request with; not sending it");
+                // Debug only: the retry loop returns the reason as the call's error.
+                tracing::debug!(error = %e, "no credentials to sign the request with; not sending it");
                 *self
                     .credentials_error
                     .lock()

@@ -23,11 +23,15 @@ pub struct CredentialsChain {
 /// The reasons every provider of a chain gave, in order (a [`ProviderError`] named
 /// `chain` whose message lists them).
 fn nothing_found(errors: &[ProviderError]) -> ProviderError {
-    let mut message = String::from("no credentials found; tried, in order:");
-    for e in errors {
-        message.push_str("\n  ");
-        message.push_str(&e.to_string());
-    }
+    let tried: Vec<String> = errors
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("{}. {e}", i + 1))
+        .collect();
+    let message = format!(
+        "no credentials found; tried, in order: {}",
+        tried.join("; ")
+    );
     ProviderError::not_configured("chain", message)
 }
 
