@@ -156,6 +156,9 @@ async fn chain_order_each_provider_wins_over_the_later_ones() {
     let id = p.identity().await.unwrap();
     assert_eq!((id.provider(), id.keys().access_key()), ("env", "AKENV"));
     assert_eq!(fake.platform().securitykey_calls(), 0);
+    let debug = format!("{:?} {:#?}", Credentials::Provider(p.clone()), id);
+    assert!(debug.contains("AKENV"), "{debug}");
+    assert!(!debug.contains("SKENV"), "Debug leaks the SK: {debug}");
 
     // profile beats metadata.
     let id = chain(Env::from_pairs([("HOME", home_s.as_str())]), &fake.url())
@@ -562,4 +565,47 @@ async fn project_id_from_iam_found_none_several() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no project ID"), "{err}");
+}
+
+#[tokio::test]
+async fn metadata_without_an_agency_is_not_retried() {
+    // The official accessor does not ask a new session token when the 401 says the ECS
+    // has no agency: nothing would change.
+    let server = ScriptedServer::start(|_, r| {
+        if r.method == "PUT" {
+            Action::json(200, "session-token")
+        } else {
+            Action::json(401, "Please configure Cloud Service Agency first")
+        }
+    })
+    .await;
+    let err = CredentialsProvider::new(MetadataProvider::new(&server.base_url))
+        .identity()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("answered 401: Please configure Cloud Service Agency first"),
+        "{err}"
+    );
+    let requests = server.requests();
+    let asked: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.target.as_str()))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            ("PUT", "/meta-data/latest/api/token"),
+            ("GET", "/openstack/latest/securitykey")
+        ]
+    );
+    assert_eq!(
+        requests[0].header("x-metadata-token-ttl-seconds"),
+        Some("21600")
+    );
+    assert_eq!(
+        requests[1].header("x-metadata-token"),
+        Some("session-token")
+    );
 }

@@ -52,10 +52,24 @@ pub const ENV_METADATA_URL: &str = "VPCEP_METADATA_URL";
 pub const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
 
 /// Where providers read environment variables and the home directory: the process
-/// environment, or a fixed map (tests, embedding). Blank values count as unset.
-#[derive(Clone, Debug, Default)]
+/// environment, or a fixed map (tests, embedding). Blank values count as unset. `Debug`
+/// shows variable names only (values may be secrets).
+#[derive(Clone, Default)]
 pub struct Env {
     fixed: Option<Arc<HashMap<String, String>>>,
+}
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.fixed {
+            None => f.write_str("Env(process)"),
+            Some(map) => {
+                let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                f.debug_tuple("Env").field(&names).finish()
+            }
+        }
+    }
 }
 
 impl Env {
