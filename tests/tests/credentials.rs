@@ -609,3 +609,23 @@ async fn metadata_without_an_agency_is_not_retried() {
         Some("session-token")
     );
 }
+
+#[tokio::test]
+async fn no_project_and_no_region_is_named_before_any_request() {
+    let vpcep = ScriptedServer::start(|_, _| Action::json(500, "{}")).await;
+    let err = Client::builder()
+        .base_url(&vpcep.base_url)
+        .aksk("AK", "SK")
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no project ID: set it on the client or the request, or in HUAWEICLOUD_SDK_PROJECT_ID, \
+         or set a region to look it up in IAM"
+    );
+    assert!(vpcep.requests().is_empty());
+}

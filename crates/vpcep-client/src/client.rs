@@ -165,10 +165,11 @@ impl Client {
             Some(project) => project,
             None => {
                 let region = shared.region.as_deref().ok_or_else(|| {
-                    Error::Config(
-                        "no project ID, and no region to look it up in IAM: set a project ID                          or a region"
-                            .to_owned(),
-                    )
+                    Error::Config(format!(
+                        "no project ID: set it on the client or the request, or in {}, or set \
+                         a region to look it up in IAM",
+                        crate::auth::ENV_PROJECT_ID
+                    ))
                 })?;
                 let iam = shared
                     .iam_endpoint
