@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vpcep-fake checks against code we did not write:
-#   * Huawei's official Python SDK (tests/python, pytest) — it starts its own fakes;
+#   * Huawei's official Python SDK (tests/python, pytest) — it starts its own fakes; our
+#     credential providers read the same files and metadata as its providers;
 #   * schemathesis against a running fake, with openapi/vpcep.yaml.
 # Idempotent: creates or reuses .venv, installs the pinned tests/requirements-fake.txt,
 # builds the release fake, runs everything, and always stops the fake it started.
@@ -15,8 +16,12 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements-fake.txt
 
 cargo build --release -p vpcep-fake
+# The CLI and our chain's probe, for the credential cross-checks (tests/python/test_credentials.py).
+cargo build --release -p vpcep-cli -p vpcep-tests --bin vpcep --bin vpcep-creds-probe
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export VPCEP_FAKE_BIN="$TARGET_DIR/release/vpcep-fake"
+export VPCEP_BIN="$TARGET_DIR/release/vpcep"
+export VPCEP_PROBE_BIN="$TARGET_DIR/release/vpcep-creds-probe"
 
 WORK=$(mktemp -d)
 FAKE_PID=""

@@ -17,6 +17,10 @@ Examples:
   vpcep --region cn-north-4 --project-id 0123456789abcdef0123456789abcdef \\
         --token \"$TOKEN\" endpoints list
 
+  # On an ECS with an agency: no configuration (credentials from the metadata service,
+  # project ID from IAM)
+  vpcep --region cn-north-4 endpoints list
+
   # AK/SK from the environment, every page, as JSON lines
   export HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=... HUAWEICLOUD_SDK_PROJECT_ID=...
   vpcep --region cn-north-4 endpoints list --all --output jsonl
@@ -85,7 +89,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", env = ENV_ENDPOINT_URL, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Project whose endpoints are listed.
+    /// Project whose endpoints are listed. Optional with AK/SK credentials and --region:
+    /// the credentials file's project_id, else the region's project from IAM.
     #[arg(
         long,
         global = true,
@@ -95,8 +100,9 @@ pub struct GlobalArgs {
     )]
     pub project_id: Option<String>,
 
-    /// IAM token (X-Auth-Token). Without it, AK/SK signing is used with HUAWEICLOUD_SDK_AK,
-    /// HUAWEICLOUD_SDK_SK and, for temporary credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN.
+    /// IAM token (X-Auth-Token). Without it, AK/SK signing with HUAWEICLOUD_SDK_AK,
+    /// HUAWEICLOUD_SDK_SK (and HUAWEICLOUD_SDK_SECURITY_TOKEN) if set, else the official
+    /// default chain: OIDC STS, ~/.huaweicloud/credentials, ECS metadata, CCE pod identity.
     #[arg(
         long,
         global = true, help_heading = "Global options",
@@ -151,12 +157,34 @@ pub enum Command {
     #[command(subcommand, after_help = ENDPOINTS_EXAMPLES)]
     Endpoints(EndpointsCommand),
 
+    /// Credentials: which ones the command would use.
+    #[command(subcommand, after_help = AUTH_EXAMPLES)]
+    Auth(AuthCommand),
+
     /// Print a shell completion script to stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+const AUTH_EXAMPLES: &str = "\
+Examples:
+  # On an ECS with an agency, or with ~/.huaweicloud/credentials, or HUAWEICLOUD_SDK_AK/SK
+  vpcep --region cn-north-4 auth whoami
+  vpcep --region cn-north-4 auth whoami --json";
+
+/// `vpcep auth ...`
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Print the credentials' provider, the access key's first characters, their expiry
+    /// and the project ID (looked up in IAM if need be). Never prints a secret.
+    Whoami {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -44,7 +44,7 @@ impl CliError {
             CliError::Io(_) => EXIT_OTHER,
             CliError::Client(e) => match e {
                 E::Validation(_) => EXIT_INVALID_INPUT,
-                E::Config(_) => EXIT_CONFIG,
+                E::Config(_) | E::Credentials(_) => EXIT_CONFIG,
                 // A redirect is an answer with a status we do not accept.
                 E::Api(_) | E::Redirect { .. } => EXIT_API,
                 E::Transport { .. } | E::Timeout { .. } | E::Tls { .. } => EXIT_UNREACHABLE,
@@ -77,7 +77,24 @@ impl std::error::Error for CliError {}
 
 impl From<vpcep_client::Error> for CliError {
     fn from(e: vpcep_client::Error) -> Self {
-        CliError::Client(e)
+        use vpcep_client::auth::CredentialsError;
+        match &e {
+            // The default chain found nothing: say what the user can set, then what each
+            // provider of the chain said.
+            vpcep_client::Error::Credentials(CredentialsError::Provider(p))
+                if p.provider == "chain" =>
+            {
+                CliError::Config(format!(
+                    "no credentials: pass --token or set VPCEP_TOKEN, set HUAWEICLOUD_SDK_AK and \
+                     HUAWEICLOUD_SDK_SK, write ~/.huaweicloud/credentials, or run on an ECS with \
+                     an agency; the default chain found none, it tried in order: {}",
+                    p.message
+                        .strip_prefix("no credentials found; tried, in order: ")
+                        .unwrap_or(&p.message)
+                ))
+            }
+            _ => CliError::Client(e),
+        }
     }
 }
 

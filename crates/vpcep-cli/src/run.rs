@@ -11,8 +11,8 @@ use vpcep_client::auth::{ENV_AK, ENV_PROJECT_ID, ENV_SK};
 use vpcep_client::{Client, Credentials, RetryConfig};
 
 use crate::args::{
-    Cli, Command, EndpointsCommand, GlobalArgs, ListArgs, OutputFormat, ENV_ENDPOINT_URL,
-    ENV_REGION, ENV_TOKEN,
+    AuthCommand, Cli, Command, EndpointsCommand, GlobalArgs, ListArgs, OutputFormat,
+    ENV_ENDPOINT_URL, ENV_REGION,
 };
 use crate::error::{one_line, CliError, EXIT_OK};
 use crate::output::Printer;
@@ -44,6 +44,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             out.flush()?;
             Ok(())
         }
+        Command::Auth(AuthCommand::Whoami { json }) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(whoami(&cli.global, json))
+        }
         Command::Endpoints(EndpointsCommand::List(args)) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -72,12 +78,22 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
             )))
         }
     };
-    let project = given(&g.project_id).ok_or_else(|| {
-        CliError::Config(format!(
-            "no project ID: pass --project-id or set {ENV_PROJECT_ID}"
-        ))
-    })?;
-    builder = builder.project_id(project);
+    // Without a project ID, AK/SK credentials find it (credentials file, else IAM by
+    // region); a token cannot, and neither can anything without a region.
+    match given(&g.project_id) {
+        Some(project) => builder = builder.project_id(project),
+        None if given(&g.token).is_none() && given(&g.region).is_some() => {}
+        None => {
+            return Err(CliError::Config(format!(
+                "no project ID: pass --project-id or set {ENV_PROJECT_ID} \
+                 (with AK/SK credentials and --region, it is looked up in IAM)"
+            )))
+        }
+    }
+    if let Some(region) = given(&g.region) {
+        // Kept for the IAM project lookup even when --endpoint-url picks the URL.
+        builder = builder.region(region);
+    }
     builder = builder.credentials(credentials(g)?);
     let attempts = g.retries.map_or(3, |r| r.saturating_add(1));
     builder = builder.retry(RetryConfig::standard().with_max_attempts(attempts));
@@ -98,17 +114,16 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
     Ok(builder.build()?)
 }
 
-/// `--token`, else AK/SK from the environment.
+/// `--token`, else AK/SK from the environment, else the official default chain.
 fn credentials(g: &GlobalArgs) -> Result<Credentials, CliError> {
     if let Some(token) = given(&g.token) {
         return Ok(Credentials::token(token));
     }
     let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
     match (set(ENV_AK), set(ENV_SK)) {
-        (false, false) => Err(CliError::Config(format!(
-            "no credentials: pass --token or set {ENV_TOKEN}, \
-             or set {ENV_AK} and {ENV_SK} for AK/SK signing"
-        ))),
+        // OIDC STS, profile file, ECS metadata, CCE pod identity (the environment's AK/SK
+        // are known to be unset); what each gave is in the error at the first request.
+        (false, false) => Ok(Credentials::default_chain()),
         (true, false) => Err(CliError::Config(format!(
             "{ENV_SK} is not set: AK/SK signing needs both {ENV_AK} and {ENV_SK} \
              (or pass --token)"
@@ -119,6 +134,55 @@ fn credentials(g: &GlobalArgs) -> Result<Credentials, CliError> {
         ))),
         (true, true) => Credentials::from_env().map_err(|e| CliError::Config(e.to_string())),
     }
+}
+
+/// `vpcep auth whoami`: provider, the AK's first characters, expiry, project ID.
+async fn whoami(g: &GlobalArgs, json: bool) -> Result<(), CliError> {
+    let client = build_client(g)?;
+    let identity = client.identity().await?;
+    let provider = match (&identity, given(&g.token)) {
+        (_, Some(_)) => "token",
+        (Some(id), None) if id.provider() == "static" => "env",
+        (Some(id), None) => id.provider(),
+        (None, None) => "none",
+    };
+    let ak_prefix = identity.as_ref().map(|id| id.access_key_prefix());
+    let expires_at = identity
+        .as_ref()
+        .and_then(|id| id.expires_at())
+        .map(vpcep_client::credentials::format_time);
+    let (project_id, project_error) = match client.project_id().await {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(one_line(&e.to_string()))),
+    };
+    let mut out = io::stdout().lock();
+    if json {
+        let value = serde_json::json!({
+            "provider": provider,
+            "access_key_prefix": ak_prefix,
+            "expires_at": expires_at,
+            "project_id": project_id,
+            "project_id_error": project_error,
+        });
+        writeln!(out, "{value}")?;
+    } else {
+        writeln!(out, "provider:    {provider}")?;
+        if let Some(prefix) = &ak_prefix {
+            writeln!(out, "access key:  {prefix}… (first characters)")?;
+        }
+        writeln!(
+            out,
+            "expires at:  {}",
+            expires_at.as_deref().unwrap_or("never (permanent)")
+        )?;
+        match (&project_id, &project_error) {
+            (Some(p), _) => writeln!(out, "project ID:  {p}")?,
+            (None, Some(e)) => writeln!(out, "project ID:  none ({e})")?,
+            (None, None) => {}
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// The output format: as asked, else a table for a person at a terminal and JSON for a

@@ -371,7 +371,14 @@ fn missing_project_id() {
 
 #[test]
 fn missing_credentials() {
-    let fake = doc_fake();
+    // The default chain finds nothing: the fake plays a metadata service that is not
+    // there (404), so the listing of what each provider said is the same everywhere.
+    let fake = FakeServer::start(
+        FakeConfig::new()
+            .token(TOKEN)
+            .metadata(vpcep_fake::MetadataMode::Off),
+    )
+    .expect("fake starts");
     let url = fake.url();
     let args = [
         "--endpoint-url",
@@ -381,7 +388,7 @@ fn missing_credentials() {
         "endpoints",
         "list",
     ];
-    let out = vpcep(&[], &args);
+    let out = vpcep(&[("VPCEP_METADATA_URL", &url)], &args);
     assert_eq!(out.status.code(), Some(4));
     insta::assert_snapshot!("error_missing_credentials", failure(&out, None, &url));
     let out = vpcep(&[("HUAWEICLOUD_SDK_AK", "AKONLY")], &args);
@@ -537,4 +544,99 @@ fn a_body_that_does_not_decode() {
     let err = failure(&out, None, &url);
     assert!(err.contains("endpoints[1].enable_dns"), "{err}");
     insta::assert_snapshot!("error_decode", err);
+}
+
+/// On an "ECS" (the fake's metadata service) with no configuration at all: `auth whoami`
+/// names the provider, the AK's start, the expiry and the project from IAM; the listing
+/// works without --project-id. No secret is printed.
+#[test]
+fn metadata_credentials_and_project_from_iam() {
+    let fake = FakeServer::start(
+        FakeConfig::new()
+            .require_auth()
+            .generate(30, 3)
+            .iam_project("cn-north-4", PROJECT),
+    )
+    .expect("fake starts");
+    let url = fake.url();
+    let env = [
+        ("VPCEP_METADATA_URL", url.as_str()),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", url.as_str()),
+    ];
+    let base = ["--region", "cn-north-4", "--endpoint-url", &url];
+    let whoami = |extra: &[&str]| {
+        let args: Vec<&str> = base
+            .iter()
+            .chain(["auth", "whoami"].iter())
+            .chain(extra)
+            .copied()
+            .collect();
+        let out = vpcep(&env, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let json: serde_json::Value = serde_json::from_str(&whoami(&["--json"])).unwrap();
+    assert_eq!(json["provider"], "metadata");
+    assert_eq!(json["access_key_prefix"], "TMPA");
+    assert_eq!(json["project_id"], PROJECT);
+    assert!(
+        json["expires_at"].as_str().unwrap().ends_with('Z'),
+        "{json}"
+    );
+    let text = whoami(&[]);
+    assert!(
+        text.starts_with("provider:    metadata\naccess key:  TMPA"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("project ID:  {PROJECT}")), "{text}");
+
+    let args: Vec<&str> = base
+        .iter()
+        .chain(["endpoints", "list", "--all", "--output", "ids"].iter())
+        .copied()
+        .collect();
+    let out = vpcep(&env, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 30);
+    for secret in fake.platform().issued_secrets() {
+        assert!(!stdout(&out).contains(&secret) && !stderr(&out).contains(&secret));
+        assert!(!text.contains(&secret));
+    }
+}
+
+/// The profile file: `auth whoami --json` shows what the official SDK's
+/// ProfileCredentialProvider reads from it (tests/python cross-checks the two).
+#[test]
+fn whoami_reads_the_profile_file() {
+    let dir = std::env::temp_dir().join(format!("vpcep-cli-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[basic]\nak = AKPROFILE123\nsk = sk-profile-SECRET\nproject_id = profileproject\n",
+    )
+    .unwrap();
+    let out = vpcep(
+        &[
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+            ("VPCEP_METADATA_URL", "http://127.0.0.1:1"),
+        ],
+        &[
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "--region",
+            "cn-north-4",
+            "auth",
+            "whoami",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["provider"], "profile");
+    assert_eq!(json["access_key_prefix"], "AKPR");
+    assert_eq!(json["project_id"], "profileproject");
+    assert!(json["expires_at"].is_null());
+    assert!(!stdout(&out).contains("SECRET") && !stderr(&out).contains("SECRET"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

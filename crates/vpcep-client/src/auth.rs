@@ -109,6 +109,9 @@ pub enum Credentials {
     Token(IamToken),
     /// AK/SK request signing (`SDK-HMAC-SHA256`).
     AkSk(AkSk),
+    /// AK/SK from a provider (the default chain, ECS metadata, …), fetched at the first
+    /// request and renewed before signing when temporary. See [`crate::credentials`].
+    Provider(crate::credentials::CredentialsProvider),
 }
 
 impl Credentials {
@@ -157,10 +160,26 @@ impl Credentials {
 
 /// Why credentials could not be loaded. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CredentialsError {
     /// Required environment variables are unset or empty (names listed).
     #[error("missing environment variable(s): {}", .0.join(", "))]
     MissingEnv(Vec<&'static str>),
+    /// A provider (or every provider of a chain) gave no credentials; says why.
+    #[error("{0}")]
+    Provider(crate::credentials::ProviderError),
+    /// The credentials expired and could not be renewed.
+    #[error(
+        "the credentials from {provider} expired at {expired_at} and could not be renewed: {reason}"
+    )]
+    Expired {
+        /// The provider that gave them.
+        provider: &'static str,
+        /// When they expired (RFC 3339).
+        expired_at: String,
+        /// Why the renewal failed.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

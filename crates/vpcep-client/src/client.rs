@@ -55,6 +55,28 @@ impl Client {
         ListEndpoints::new(self.clone())
     }
 
+    /// Who the client signs as: the current credentials (fetched or renewed now if they
+    /// come from a provider), or `None` with an IAM token. Shows no secret.
+    pub async fn identity(&self) -> Result<Option<crate::credentials::Identity>> {
+        match &self.shared.credentials {
+            Some(Credentials::AkSk(keys)) => Ok(Some(crate::credentials::Identity::new(
+                "static",
+                keys.clone(),
+            ))),
+            Some(Credentials::Provider(provider)) => Ok(Some(provider.identity().await?)),
+            Some(Credentials::Token(_)) | None => Ok(None),
+        }
+    }
+
+    /// The project ID requests use when they name none: the client's, else the one that
+    /// came with the credentials, else the region's from IAM (looked up now, once).
+    pub async fn project_id(&self) -> Result<String> {
+        match &self.shared.project_id {
+            Some(project) => Ok(project.clone()),
+            None => self.resolve_project_id().await,
+        }
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
@@ -82,6 +104,15 @@ impl Client {
         query: &Query,
         throttled: Option<Arc<AtomicU64>>,
     ) -> Result<EndpointListResp> {
+        let resolved;
+        let query = if query.project_id.is_empty() {
+            let mut q = query.clone();
+            q.project_id = self.resolve_project_id().await?;
+            resolved = q;
+            &resolved
+        } else {
+            query
+        };
         let state = CallState::new(self.shared.clone(), throttled);
         let work = self.execute_with_retries(query, &state);
         match self.shared.timeouts.operation {
@@ -95,6 +126,80 @@ impl Client {
             }),
             None => work.await,
         }
+    }
+
+    /// Whether a missing project ID can be found from the credentials (their own
+    /// project ID, or IAM).
+    pub(crate) fn can_resolve_project_id(&self) -> bool {
+        matches!(
+            self.shared.credentials,
+            Some(Credentials::AkSk(_) | Credentials::Provider(_))
+        )
+    }
+
+    /// The project ID when neither the request nor the client has one: the one that came
+    /// with the credentials (environment, profile), else the region's from IAM. Looked up
+    /// once per client (concurrent callers wait for the one lookup).
+    pub(crate) async fn resolve_project_id(&self) -> Result<String> {
+        let shared = &self.shared;
+        let mut slot = shared.resolved_project.lock().await;
+        if let Some(project) = &*slot {
+            return Ok(project.clone());
+        }
+        let (keys, own_project, own_iam) = match &shared.credentials {
+            Some(Credentials::AkSk(keys)) => (keys.clone(), None, None),
+            Some(Credentials::Provider(provider)) => {
+                let id = provider.identity().await?;
+                (
+                    id.keys().clone(),
+                    id.project_id().map(str::to_owned),
+                    id.iam_endpoint().map(str::to_owned),
+                )
+            }
+            _ => {
+                return Err(Error::Config(format!(
+                    "no project ID: set it on the client or the request, or in {}",
+                    crate::auth::ENV_PROJECT_ID
+                )))
+            }
+        };
+        let project = match own_project {
+            Some(project) => project,
+            None => {
+                let region = shared.region.as_deref().ok_or_else(|| {
+                    Error::Config(format!(
+                        "no project ID: set it on the client or the request, or in {}, or set \
+                         a region to look it up in IAM",
+                        crate::auth::ENV_PROJECT_ID
+                    ))
+                })?;
+                let iam = shared
+                    .iam_endpoint
+                    .clone()
+                    .or(own_iam)
+                    .or_else(|| {
+                        std::env::var(crate::credentials::ENV_IAM_ENDPOINT)
+                            .ok()
+                            .filter(|v| !v.trim().is_empty())
+                    })
+                    .unwrap_or_else(|| crate::credentials::iam::iam_endpoint_for(region));
+                let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
+                crate::credentials::iam::project_id(
+                    &shared.http,
+                    &iam,
+                    region,
+                    &keys,
+                    &shared.user_agent,
+                    timeout,
+                )
+                .await
+                .map_err(Error::Config)?
+            }
+        };
+        validate::length("project_id", &project, validate::limits::PROJECT_ID)?;
+        validate::header_text("project_id", &project, false)?;
+        *slot = Some(project.clone());
+        Ok(project)
     }
 
     async fn execute_with_retries(
@@ -158,6 +263,9 @@ impl Client {
                 Step::Fail(err)
             })
         };
+        if let Some(e) = state.take_credentials_error() {
+            return Step::Fail(Error::Credentials(e));
+        }
         // Redirects are never followed (the HTTP client is built with
         // `redirect::Policy::none()`): a 3xx is the answer, and an error. A caller-supplied
         // client may have followed one already: its answer is refused all the same.
@@ -390,6 +498,7 @@ pub struct ClientBuilder {
     allow_http: bool,
     max_response_bytes: Option<u64>,
     root_certificates: Vec<Vec<u8>>,
+    iam_endpoint: Option<String>,
 }
 
 impl ClientBuilder {
@@ -486,8 +595,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Credentials from the official SDKs' default chain (OIDC STS, environment, profile
+    /// file, ECS metadata, CCE pod identity; see [`crate::credentials`]), fetched at the
+    /// first request and renewed before they expire.
+    pub fn default_credentials(self) -> Self {
+        self.credentials(Credentials::default_chain())
+    }
+
+    /// The IAM endpoint used to look up the project ID of the region when none is set
+    /// (default: the profile's `iam_endpoint`, `HUAWEICLOUD_SDK_IAM_ENDPOINT`, else the
+    /// region's IAM endpoint).
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
+        let region = self.region.clone();
         let base_url = match (self.base_url, self.region) {
             (Some(url), _) => {
                 let parsed = reqwest::Url::parse(&url)
@@ -536,7 +661,7 @@ impl ClientBuilder {
                     validate::header_text("X-Security-Token", token.expose_secret(), true)?;
                 }
             }
-            None => {}
+            Some(Credentials::Provider(_)) | None => {}
         }
         let mut agent = format!("vpcep-client/{}", env!("CARGO_PKG_VERSION"));
         if let Some(extra) = &self.user_agent {
@@ -590,6 +715,9 @@ impl ClientBuilder {
                 base_url,
                 project_id: self.project_id,
                 credentials: self.credentials,
+                region,
+                iam_endpoint: self.iam_endpoint,
+                resolved_project: tokio::sync::Mutex::new(None),
                 retry: self.retry.unwrap_or_default(),
                 timeouts,
                 user_agent,

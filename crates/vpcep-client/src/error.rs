@@ -143,6 +143,11 @@ pub enum Error {
         #[source]
         source: Option<reqwest::Error>,
     },
+
+    /// No usable credentials: the provider (or every provider of the chain) gave none, or
+    /// temporary credentials expired and could not be renewed. Nothing was sent.
+    #[error(transparent)]
+    Credentials(#[from] crate::auth::CredentialsError),
 }
 
 /// Which timeout fired.

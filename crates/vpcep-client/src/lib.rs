@@ -9,6 +9,7 @@ pub mod generated;
 
 pub mod auth;
 mod client;
+pub mod credentials;
 pub mod decode;
 pub mod error;
 pub mod lenient;
@@ -22,6 +23,7 @@ pub mod validate;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use credentials::CredentialsProvider;
 pub use error::{ApiError, Error, Result, TimeoutKind, ValidationError};
 pub use generated::types;
 pub use paginate::ListAll;

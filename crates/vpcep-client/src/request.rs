@@ -103,17 +103,24 @@ impl ListEndpoints {
 
     /// Checks every parameter and returns the query to send.
     pub(crate) fn validated(&self) -> Result<Query> {
-        let project_id = self
+        let project_id = match self
             .project_id
             .clone()
             .or_else(|| self.client.shared.project_id.clone())
-            .ok_or_else(|| {
-                Error::Config(format!(
+        {
+            Some(project_id) => {
+                validate::length("project_id", &project_id, limits::PROJECT_ID)?;
+                project_id
+            }
+            // Empty: found from the credentials or IAM before the first request.
+            None if self.client.can_resolve_project_id() => String::new(),
+            None => {
+                return Err(Error::Config(format!(
                     "no project ID: set it on the client or the request, or in {}",
                     crate::auth::ENV_PROJECT_ID
-                ))
-            })?;
-        validate::length("project_id", &project_id, limits::PROJECT_ID)?;
+                )))
+            }
+        };
         let optional = |name: &'static str, value: &Option<String>, lim: (usize, usize)| {
             value
                 .as_deref()

@@ -16,7 +16,7 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
-use crate::auth::Credentials;
+use crate::auth::{AkSk, Credentials};
 use crate::retry::{parse_retry_after, RetryConfig, TimeoutConfig};
 
 pub(crate) const X_REQUEST_ID: &str = "x-request-id";
@@ -29,6 +29,11 @@ pub(crate) struct Shared {
     pub base_url: String,
     pub project_id: Option<String>,
     pub credentials: Option<Credentials>,
+    /// The region (for the IAM project lookup), the IAM endpoint set on the builder, and
+    /// the project ID found in IAM (looked up once per client).
+    pub region: Option<String>,
+    pub iam_endpoint: Option<String>,
+    pub resolved_project: tokio::sync::Mutex<Option<String>>,
     pub retry: RetryConfig,
     pub timeouts: TimeoutConfig,
     pub user_agent: HeaderValue,
@@ -77,6 +82,8 @@ pub struct CallState {
     attempt: Arc<AtomicU32>,
     last: Arc<Mutex<Option<AttemptRecord>>>,
     throttled: Option<Arc<AtomicU64>>,
+    /// Why this call has no credentials to sign with (taken by the retry loop).
+    credentials_error: Arc<Mutex<Option<crate::auth::CredentialsError>>>,
 }
 
 impl fmt::Debug for CallState {
@@ -95,6 +102,7 @@ impl CallState {
             attempt: Arc::new(AtomicU32::new(1)),
             last: Arc::new(Mutex::new(None)),
             throttled,
+            credentials_error: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -112,9 +120,44 @@ impl CallState {
         self.last.lock().expect("attempt record lock").clone()
     }
 
+    pub(crate) fn take_credentials_error(&self) -> Option<crate::auth::CredentialsError> {
+        self.credentials_error
+            .lock()
+            .expect("credentials error lock")
+            .take()
+    }
+
+    /// Current credentials of a provider (renewed if due), just before signing. On failure
+    /// the reason is kept for the retry loop and the request is not sent.
+    async fn provided_keys(&self) -> Result<Option<AkSk>, reqwest::Error> {
+        let Some(Credentials::Provider(provider)) = &self.shared.credentials else {
+            return Ok(None);
+        };
+        match provider.identity().await {
+            Ok(identity) => Ok(Some(identity.keys().clone())),
+            Err(e) => {
+                // Debug only: the retry loop returns the reason as the call's error.
+                tracing::debug!(error = %e, "no credentials to sign the request with; not sending it");
+                *self
+                    .credentials_error
+                    .lock()
+                    .expect("credentials error lock") = Some(e);
+                // reqwest errors cannot be built directly: a 401 status error stands in;
+                // the retry loop reports the kept reason instead.
+                let stand_in = http::Response::builder()
+                    .status(401)
+                    .body(Bytes::new())
+                    .expect("a valid response");
+                Err(reqwest::Response::from(stand_in)
+                    .error_for_status()
+                    .expect_err("401 is an error status"))
+            }
+        }
+    }
+
     /// Puts the final headers on a request, authenticates it (signing last, over the
     /// final URL and headers) and sets the per-attempt timeout.
-    fn prepare(&self, request: &mut reqwest::Request) {
+    fn prepare(&self, request: &mut reqwest::Request, provided: Option<&AkSk>) {
         let shared = &self.shared;
         let headers = request.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -130,8 +173,19 @@ impl CallState {
                     request.headers_mut().insert(X_AUTH_TOKEN, value);
                 }
             }
-            Some(Credentials::AkSk(keys)) => {
-                if let Some(project) = &shared.project_id {
+            Some(Credentials::AkSk(_) | Credentials::Provider(_)) => {
+                let Some(keys) = provided.or(match &shared.credentials {
+                    Some(Credentials::AkSk(keys)) => Some(keys),
+                    _ => None,
+                }) else {
+                    return;
+                };
+                let resolved = shared
+                    .resolved_project
+                    .try_lock()
+                    .ok()
+                    .and_then(|p| p.clone());
+                if let Some(project) = shared.project_id.as_ref().or(resolved.as_ref()) {
                     if let Ok(value) = HeaderValue::from_str(project) {
                         request.headers_mut().insert(X_PROJECT_ID, value);
                     }
@@ -164,7 +218,8 @@ impl ClientHooks<CallState> for crate::generated::Client {
             request_id = tracing::field::Empty,
         );
         async move {
-            state.prepare(&mut request);
+            let provided = state.provided_keys().await?;
+            state.prepare(&mut request, provided.as_ref());
             let started = Instant::now();
             let result =
                 send_buffered(&state.shared.http, request, state.shared.max_response_bytes).await;

@@ -18,6 +18,7 @@
 
 mod faults;
 mod generate;
+mod platform;
 mod server;
 mod store;
 pub mod tls;
@@ -36,6 +37,7 @@ use vpcep_client::types::{EndpointListResp, EndpointResp};
 
 pub use faults::{Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
+pub use platform::{MetadataMode, Platform, PlatformConfig};
 pub use server::{RecordedRequest, X_REQUEST_ID};
 pub use store::{quirk_value, time_key, Query};
 pub use tls::TlsConfig;
@@ -133,6 +135,8 @@ pub struct FakeConfig {
     pub shutdown_grace: Duration,
     /// Serve HTTPS with this certificate instead of plain HTTP (default: none).
     pub tls: Option<TlsConfig>,
+    /// The platform around VPCEP: ECS metadata, IAM projects (see [`Platform`]).
+    pub platform: PlatformConfig,
 }
 
 impl Default for FakeConfig {
@@ -155,6 +159,7 @@ impl FakeConfig {
             worker_threads: 2,
             shutdown_grace: Duration::from_secs(2),
             tls: None,
+            platform: PlatformConfig::default(),
         }
     }
 
@@ -235,6 +240,24 @@ impl FakeConfig {
     /// Size of the request log.
     pub fn request_log_capacity(mut self, n: usize) -> Self {
         self.request_log_capacity = n;
+        self
+    }
+
+    /// How the metadata service behaves (default [`MetadataMode::Open`]).
+    pub fn metadata(mut self, mode: MetadataMode) -> Self {
+        self.platform.metadata = mode;
+        self
+    }
+
+    /// Lifetime of the temporary credentials the metadata service hands out (default 1 h).
+    pub fn credential_lifetime(mut self, lifetime: Duration) -> Self {
+        self.platform.credential_lifetime = lifetime;
+        self
+    }
+
+    /// An IAM project named `region` (e.g. `cn-north-4`) with this ID.
+    pub fn iam_project(mut self, region: impl Into<String>, id: impl Into<String>) -> Self {
+        self.platform.projects.push((region.into(), id.into()));
         self
     }
 }
@@ -329,6 +352,11 @@ impl FakeHandle {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// The platform around VPCEP (metadata service, IAM projects): modes and counters.
+    pub fn platform(&self) -> &Platform {
+        &self.state.platform
     }
 
     /// Forgets the requests received so far.

@@ -98,6 +98,32 @@ struct Cli {
     /// Seconds requests in flight may take to finish on shutdown.
     #[arg(long, default_value_t = 5)]
     grace_secs: u64,
+
+    /// The ECS metadata service it plays (PUT /meta-data/latest/api/token, GET
+    /// /openstack/latest/securitykey): open (session token optional), token-required
+    /// (401 without one), unreachable (never answers) or off (404).
+    #[arg(long, default_value = "open", value_name = "MODE")]
+    metadata: vpcep_fake::MetadataMode,
+
+    /// Lifetime of the temporary credentials the metadata service hands out, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    credential_lifetime_secs: u64,
+
+    /// An IAM project for GET /v3/projects?name=REGION (repeatable), as REGION=ID.
+    #[arg(long = "iam-project", value_name = "REGION=ID", value_parser = region_project)]
+    iam_projects: Vec<(String, String)>,
+
+    /// Authentication on, accepting only the metadata service's temporary credentials
+    /// (with their X-Security-Token, until they expire) besides any --token/--ak.
+    #[arg(long, conflicts_with = "no_auth")]
+    temporary_credentials_only: bool,
+}
+
+fn region_project(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((r, id)) if !r.is_empty() && !id.is_empty() => Ok((r.to_owned(), id.to_owned())),
+        _ => Err("expected REGION=ID".into()),
+    }
 }
 
 fn rate(s: &str) -> Result<f64, String> {
@@ -132,7 +158,11 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !cli.no_auth && cli.tokens.is_empty() && cli.aks.is_empty() {
+    if !cli.no_auth
+        && !cli.temporary_credentials_only
+        && cli.tokens.is_empty()
+        && cli.aks.is_empty()
+    {
         eprintln!(
             "vpcep-fake: choose authentication: --token T, --ak AK --sk SK, or --no-auth \
              (for quick local use)"
@@ -189,6 +219,15 @@ fn main() -> ExitCode {
     } else {
         "http"
     };
+    config = config
+        .metadata(cli.metadata)
+        .credential_lifetime(Duration::from_secs(cli.credential_lifetime_secs));
+    for (region, id) in &cli.iam_projects {
+        config = config.iam_project(region.clone(), id.clone());
+    }
+    if cli.temporary_credentials_only {
+        config = config.require_auth();
+    }
     for t in &cli.tokens {
         config = config.token(t.clone());
     }

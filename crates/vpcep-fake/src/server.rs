@@ -66,6 +66,8 @@ pub(crate) struct State {
     pub(crate) stopping: watch::Sender<bool>,
     /// Serve HTTPS with this certificate.
     pub(crate) tls: Option<crate::tls::TlsConfig>,
+    /// Metadata service, IAM projects, temporary credentials (platform.rs).
+    pub(crate) platform: crate::platform::Platform,
 }
 
 impl State {
@@ -90,6 +92,7 @@ impl State {
             id_prefix: fastrand::u64(..),
             id_counter: AtomicU64::new(0),
             stopping: watch::channel(false).0,
+            platform: crate::platform::Platform::new(&config.platform),
         }
     }
 
@@ -176,6 +179,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .fallback(dispatch)
         .layer(axum::middleware::from_fn_with_state(state.clone(), front))
+        .merge(crate::platform::routes())
         .with_state(state)
 }
 
@@ -356,7 +360,7 @@ async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response
     let body = axum::body::to_bytes(body, 1 << 20)
         .await
         .unwrap_or_default();
-    if let Err(reason) = authenticate(&state.auth, &parts, &body) {
+    if let Err(reason) = authenticate(&state.auth, &state.platform, &parts, &body) {
         let message = format!("Incorrect IAM authentication information: {reason}");
         return json_response(
             StatusCode::UNAUTHORIZED,
@@ -441,7 +445,12 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn authenticate(auth: &Auth, parts: &http::request::Parts, body: &[u8]) -> Result<(), String> {
+pub(crate) fn authenticate(
+    auth: &Auth,
+    platform: &crate::platform::Platform,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> Result<(), String> {
     if auth.disabled {
         return Ok(());
     }
@@ -472,11 +481,19 @@ fn authenticate(auth: &Auth, parts: &http::request::Parts, body: &[u8]) -> Resul
             parts.uri.query(),
             headers,
             body,
-            |ak| auth.keys.get(ak).cloned(),
+            |ak| {
+                auth.keys
+                    .get(ak)
+                    .cloned()
+                    .or_else(|| platform.secret_of(ak))
+            },
             SystemTime::now(),
             auth.max_skew,
         ) {
-            Ok(_) => return Ok(()),
+            Ok(ak) => match platform.check_temporary(&ak, &parts.headers) {
+                Ok(()) => return Ok(()),
+                Err(e) => reason = e,
+            },
             Err(e) => reason = format!("AK/SK signature rejected: {e}"),
         }
     }

@@ -1,0 +1,180 @@
+//! The project ID of a region from IAM, when the client has credentials but no project ID
+//! (`BasicCredentials.process_auth_params` in the official SDK): `GET
+//! {iam}/v3/projects?name={region}` (KeystoneListProjects), signed with the credentials.
+//!
+//! The IAM endpoint is, in order: the client's [`crate::ClientBuilder::iam_endpoint`], the
+//! profile's `iam_endpoint`, `HUAWEICLOUD_SDK_IAM_ENDPOINT`, the region's endpoint from the
+//! official table ([`IAM_REGIONS`]), else `https://iam.myhuaweicloud.com`. Results are
+//! cached for the process per IAM endpoint, access key and region.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderValue, USER_AGENT};
+
+use super::sts::{error_chain, excerpt};
+use crate::auth::AkSk;
+
+/// Regions whose IAM endpoint is `https://iam.{region}.myhuaweicloud.com`
+/// (`huaweicloudsdkcore/auth/endpoint.py`); others use [`DEFAULT_IAM_ENDPOINT`].
+pub const IAM_REGIONS: &[&str] = &[
+    "ae-ad-1",
+    "af-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-east-5",
+    "cn-north-1",
+    "cn-north-12",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-southwest-2",
+    "eu-west-0",
+    "la-north-2",
+    "la-south-2",
+    "me-east-1",
+    "my-kualalumpur-1",
+    "na-mexico-1",
+    "ru-moscow-1",
+    "sa-brazil-1",
+    "tr-west-1",
+];
+
+/// The official SDK's IAM endpoint for regions outside its table.
+pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+
+/// The IAM endpoint of a region by the official table.
+pub fn iam_endpoint_for(region: &str) -> String {
+    if IAM_REGIONS.contains(&region) {
+        format!("https://iam.{region}.myhuaweicloud.com")
+    } else {
+        DEFAULT_IAM_ENDPOINT.to_owned()
+    }
+}
+
+type CacheKey = (String, String, String);
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, String>>> = LazyLock::new(Default::default);
+
+/// Looks the project up (or finds it in the cache). Errors say how to set a project ID and
+/// never carry a secret.
+pub(crate) async fn project_id(
+    http: &reqwest::Client,
+    iam: &str,
+    region: &str,
+    keys: &AkSk,
+    user_agent: &HeaderValue,
+    timeout: Duration,
+) -> Result<String, String> {
+    let iam = iam.trim_end_matches('/');
+    let key = (
+        iam.to_owned(),
+        keys.access_key().to_owned(),
+        region.to_owned(),
+    );
+    if let Some(found) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(found.clone());
+    }
+    const HOW: &str = "set the project ID (--project-id, ClientBuilder::project_id, \
+                       HUAWEICLOUD_SDK_PROJECT_ID or project_id in the credentials file)";
+    let mut url = reqwest::Url::parse(&format!("{iam}/v3/projects"))
+        .map_err(|e| format!("invalid IAM endpoint {iam:?}: {e}"))?;
+    url.query_pairs_mut().append_pair("name", region);
+    let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+    *request.timeout_mut() = Some(timeout);
+    request.headers_mut().insert(USER_AGENT, user_agent.clone());
+    request.headers_mut().insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    crate::signer::sign_request(&mut request, keys, SystemTime::now())
+        .map_err(|e| format!("could not sign the IAM request: {e}"))?;
+    tracing::info!(region, iam, "no project ID: looking it up in IAM");
+    let failed = |m: String| {
+        format!(
+            "could not get the project ID of region '{region}' from IAM at {iam}: {m}; or {HOW}"
+        )
+    };
+    let response = http
+        .execute(request)
+        .await
+        .map_err(|e| failed(error_chain(&e.without_url())))?;
+    let status = response.status().as_u16();
+    let trace_id = response
+        .headers()
+        .get("x-iam-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none")
+        .to_owned();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| failed(error_chain(&e.without_url())))?;
+    if status != 200 {
+        return Err(failed(format!(
+            "IAM answered {status} (X-IAM-Trace-Id={trace_id}): {}",
+            excerpt(&body)
+        )));
+    }
+    #[derive(serde::Deserialize)]
+    struct Project {
+        id: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Projects {
+        #[serde(default)]
+        projects: Vec<Project>,
+    }
+    let projects: Projects = serde_json::from_slice(&body).map_err(|e| {
+        failed(format!(
+            "unexpected answer (X-IAM-Trace-Id={trace_id}): {e}"
+        ))
+    })?;
+    match projects.projects.as_slice() {
+        [] => Err(format!(
+            "no project named '{region}' in IAM at {iam} (X-IAM-Trace-Id={trace_id}): \
+             confirm that the project exists in your account, or {HOW}"
+        )),
+        [one] => {
+            tracing::info!(region, "project ID found in IAM");
+            CACHE
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, one.id.clone());
+            Ok(one.id.clone())
+        }
+        several => Err(format!(
+            "several projects named '{region}' in IAM at {iam}: [{}] (X-IAM-Trace-Id={trace_id}); \
+             choose one: {HOW}",
+            several
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn official_rule() {
+        assert_eq!(
+            iam_endpoint_for("cn-north-4"),
+            "https://iam.cn-north-4.myhuaweicloud.com"
+        );
+        assert_eq!(iam_endpoint_for("eu-west-101"), DEFAULT_IAM_ENDPOINT);
+        let mut sorted = IAM_REGIONS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, IAM_REGIONS);
+    }
+}
