@@ -8,10 +8,13 @@
 # always stops them. Every generator runs every step even when an earlier one failed; the
 # script prints a table (generator × step) and fails if any step failed.
 # Usage: bash .ci/consumers.sh [GENERATOR...]   (default: all four)
+#        VPCEP_SPEC=path/to/spec.json bash .ci/consumers.sh   (default: openapi/vpcep.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 C="$ROOT/tests/consumers"
+export VPCEP_SPEC
+VPCEP_SPEC=$(realpath "${VPCEP_SPEC:-openapi/vpcep.json}")
 GENERATORS=("$@")
 [ ${#GENERATORS[@]} -gt 0 ] || GENERATORS=(openapi-python-client datamodel-code-generator openapi-typescript hey-api)
 started=$SECONDS
@@ -99,14 +102,14 @@ for gen in "${GENERATORS[@]}"; do
     case $gen in
     openapi-python-client)
         step "$gen" generate sh -c 'rm -rf generated && mkdir generated &&
-            openapi-python-client generate --path ../../../openapi/vpcep.json \
+            openapi-python-client generate --path "$VPCEP_SPEC" \
                 --config config.yaml --meta none --output-path generated/vpcep_opc'
         step "$gen" "mypy --strict" mypy_run generated/vpcep_opc test_opc.py
         step "$gen" pytest pytest_run test_opc.py
         ;;
     datamodel-code-generator)
         step "$gen" generate sh -c 'rm -rf generated && mkdir generated &&
-            datamodel-codegen --input ../../../openapi/vpcep.json --input-file-type openapi \
+            datamodel-codegen --input "$VPCEP_SPEC" --input-file-type openapi \
                 --output-model-type pydantic_v2.BaseModel --target-python-version 3.11 \
                 --use-annotated --formatters black isort --output generated/vpcep_models.py'
         step "$gen" "mypy --strict" mypy_run generated/vpcep_models.py test_dmc.py
@@ -114,7 +117,7 @@ for gen in "${GENERATORS[@]}"; do
         ;;
     openapi-typescript)
         step "$gen" generate sh -c 'rm -rf generated dist && mkdir generated &&
-            npx openapi-typescript ../../../openapi/vpcep.json -o generated/schema.d.ts'
+            npx openapi-typescript "$VPCEP_SPEC" -o generated/schema.d.ts'
         # tsc still emits JavaScript on type errors, so the runtime tests run either way.
         step "$gen" "tsc (strict)" npx tsc -p .
         step "$gen" "node --test" timeout 300 node --test dist/openapi-typescript/test.js
@@ -132,7 +135,7 @@ for gen in "${GENERATORS[@]}"; do
 done
 
 echo
-echo "=== consumers ($((SECONDS - started)) s)"
+echo "=== consumers ($((SECONDS - started)) s), spec: $VPCEP_SPEC"
 printf '%-26s %-14s %-5s %s\n' generator step result time
 for r in "${RESULTS[@]}"; do
     IFS='|' read -r g s res t <<<"$r"

@@ -16,6 +16,12 @@ const client = (baseUrl: string, token = c.TOKEN) =>
 
 const path = '/v1/{project_id}/vpc-endpoints' as const;
 
+// openapi-fetch types `error` as the union of every declared error body: ErrorResponse,
+// and the text of an HTML gateway page once 502/503/504 declare text/html. Narrow it.
+type ErrorBody = components['schemas']['ErrorResponse'];
+const errorBody = (e: unknown): ErrorBody | undefined =>
+  typeof e === 'object' && e !== null ? (e as ErrorBody) : undefined;
+
 async function page(base: string, query: { limit?: number } = {}): Promise<Page> {
   const { data, error, response } = await client(base).GET(path, {
     params: { path: { project_id: c.PROJECT }, query },
@@ -101,8 +107,8 @@ test('401 with the error body', async () => {
     params: { path: { project_id: c.PROJECT } },
   });
   assert.equal(response.status, 401);
-  assert.equal(error?.error_code, 'APIGW.0301');
-  assert.ok(error?.error_msg);
+  assert.equal(errorBody(error)?.error_code, 'APIGW.0301');
+  assert.ok(errorBody(error)?.error_msg);
 });
 
 test('400 for limit=1001 names the parameter', async () => {
@@ -110,8 +116,8 @@ test('400 for limit=1001 names the parameter', async () => {
     params: { path: { project_id: c.PROJECT }, query: { limit: 1001 } },
   });
   assert.equal(response.status, 400);
-  assert.match(error?.error?.code ?? '', /^EndPoint\./);
-  assert.match(error?.error?.message ?? '', /limit/);
+  assert.match(errorBody(error)?.error?.code ?? '', /^EndPoint\./);
+  assert.match(errorBody(error)?.error?.message ?? '', /limit/);
 });
 
 test('429 with Retry-After', async () => {
@@ -120,7 +126,7 @@ test('429 with Retry-After', async () => {
   });
   assert.equal(response.status, 429);
   assert.equal(response.headers.get('Retry-After'), '1');
-  assert.equal(error?.error_code, 'APIGW.0308');
+  assert.equal(errorBody(error)?.error_code, 'APIGW.0308');
 });
 
 test('HTML 502 is returned as a response', async () => {
