@@ -104,8 +104,8 @@ pub struct FakeConfig {
     /// The endpoints served (default: the doc's two examples).
     pub endpoints: Vec<EndpointResp>,
     /// Replayed data ([`FakeConfig::recorded`]): the JSON served for each of `endpoints`,
-    /// same order and length, which are then only what filters, sorts and pages read.
-    /// `None` (the default): `endpoints` are serialized.
+    /// same order and length (starting a fake panics otherwise), which are then only what
+    /// filters, sorts and pages read. `None` (the default): `endpoints` are serialized.
     pub recorded_json: Option<Vec<serde_json::Value>>,
     /// Authentication (default: none).
     pub auth: AuthConfig,
