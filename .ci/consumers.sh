@@ -117,7 +117,7 @@ for gen in "${GENERATORS[@]}"; do
         ;;
     openapi-typescript)
         step "$gen" generate sh -c 'rm -rf generated dist && mkdir generated &&
-            npx openapi-typescript "$VPCEP_SPEC" -o generated/schema.d.ts'
+            npx openapi-typescript "$VPCEP_SPEC" -o generated/schema.ts'
         # tsc still emits JavaScript on type errors, so the runtime tests run either way.
         step "$gen" "tsc (strict)" npx tsc -p .
         step "$gen" "node --test" timeout 300 node --test dist/openapi-typescript/test.js

@@ -1,5 +1,5 @@
 // openapi-typescript (types) + openapi-fetch (client) from openapi/vpcep.json against
-// vpcep-fake. Run by .ci/consumers.sh: it generates generated/schema.d.ts, type-checks with
+// vpcep-fake. Run by .ci/consumers.sh: it generates generated/schema.ts, type-checks with
 // tsc (strict), starts the fakes and runs `node --test`; see tests/consumers/README.md.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
