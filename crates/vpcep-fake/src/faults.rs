@@ -28,6 +28,13 @@ pub enum Fault {
     /// Answer normally, but send only the first half of the body (the `Content-Length`
     /// header announces all of it), then close the connection.
     Truncate,
+    /// Answer with this HTTP status and an HTML page (`text/html`), as a gateway or load
+    /// balancer in front of the service does (e.g. nginx's `502 Bad Gateway` page),
+    /// without looking at the request. See [`gateway_html_page`].
+    GatewayHtml {
+        /// HTTP status code (502, 503 and 504 are the usual ones).
+        status: u16,
+    },
 }
 
 impl Fault {
@@ -42,6 +49,11 @@ impl Fault {
     /// `503 Service Unavailable`.
     pub fn unavailable() -> Self {
         Fault::status(503)
+    }
+
+    /// An HTML error page with this status, as a gateway sends (see [`Fault::GatewayHtml`]).
+    pub fn gateway_html(status: u16) -> Self {
+        Fault::GatewayHtml { status }
     }
 
     /// `429 Too Many Requests` with `Retry-After: {secs}`.
@@ -108,6 +120,9 @@ pub struct RandomFaults {
     pub fail_rate: f64,
     /// Status of failed requests (`--fail-status`, default 503); 429 adds `Retry-After: 1`.
     pub fail_status: u16,
+    /// Failed requests get a gateway's HTML page ([`Fault::GatewayHtml`]) instead of a
+    /// JSON error body (`--fail-html`).
+    pub fail_html: bool,
     /// Probability that a response body is cut short (`--truncate-rate`).
     pub truncate_rate: f64,
     /// Probability that the connection is closed without a response (`--drop-rate`).
@@ -122,6 +137,7 @@ impl Default for RandomFaults {
             latency: Duration::ZERO,
             fail_rate: 0.0,
             fail_status: 503,
+            fail_html: false,
             truncate_rate: 0.0,
             drop_rate: 0.0,
             seed: 0,
@@ -162,6 +178,9 @@ impl Dice {
             Some(Fault::Drop)
         } else if fail < self.config.fail_rate {
             let status = self.config.fail_status;
+            if self.config.fail_html {
+                return Some(Fault::GatewayHtml { status });
+            }
             Some(Fault::Status {
                 status,
                 retry_after: (status == 429).then_some(1),
@@ -172,4 +191,31 @@ impl Dice {
             None
         }
     }
+}
+
+/// The HTML page of a [`Fault::GatewayHtml`]: what nginx (in front of many cloud APIs)
+/// sends for an error status, e.g. `<title>502 Bad Gateway</title>`.
+pub fn gateway_html_page(status: u16) -> String {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    format!(
+        "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n\
+         <center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+         </body>\r\n</html>\r\n"
+    )
+}
+
+/// The response of a [`Fault::GatewayHtml`].
+pub(crate) fn gateway_html_response(status: u16) -> axum::response::Response {
+    let code = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    let mut resp =
+        axum::response::Response::new(axum::body::Body::from(gateway_html_page(code.as_u16())));
+    *resp.status_mut() = code;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html"),
+    );
+    resp
 }

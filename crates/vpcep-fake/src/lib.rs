@@ -19,6 +19,7 @@
 mod faults;
 mod generate;
 mod platform;
+mod replay;
 mod server;
 mod store;
 pub mod tls;
@@ -35,9 +36,10 @@ use std::time::Duration;
 use secrecy::SecretString;
 use vpcep_client::types::{EndpointListResp, EndpointResp};
 
-pub use faults::{Fault, FaultPlan, RandomFaults};
+pub use faults::{gateway_html_page, Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
 pub use platform::{MetadataMode, Platform, PlatformConfig};
+pub use replay::{load_recorded, parse_recorded, RecordedEndpoint};
 pub use server::{RecordedRequest, X_REQUEST_ID};
 pub use store::{quirk_value, time_key, Query};
 pub use tls::TlsConfig;
@@ -118,6 +120,10 @@ pub struct FakeConfig {
     pub listen: SocketAddr,
     /// The endpoints served (default: the doc's two examples).
     pub endpoints: Vec<EndpointResp>,
+    /// Replayed data ([`FakeConfig::recorded`]): the JSON served for each of `endpoints`,
+    /// same order and length (starting a fake panics otherwise), which are then only what
+    /// filters, sorts and pages read. `None` (the default): `endpoints` are serialized.
+    pub recorded_json: Option<Vec<serde_json::Value>>,
     /// Authentication (default: none).
     pub auth: AuthConfig,
     /// Random faults and latency (default: none).
@@ -151,6 +157,7 @@ impl FakeConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             endpoints: doc_example_endpoints(),
+            recorded_json: None,
             auth: AuthConfig::default(),
             faults: RandomFaults::default(),
             quirks: false,
@@ -172,6 +179,17 @@ impl FakeConfig {
     /// Serves these endpoints.
     pub fn endpoints(mut self, endpoints: Vec<EndpointResp>) -> Self {
         self.endpoints = endpoints;
+        self.recorded_json = None;
+        self
+    }
+
+    /// Replays these recorded endpoints (see [`load_recorded`]): each is served as
+    /// recorded — nulls, unknown fields, odd shapes and values kept — while filters,
+    /// sorts and pages use what could be read from it.
+    pub fn recorded(mut self, recorded: Vec<RecordedEndpoint>) -> Self {
+        let (endpoints, json) = recorded.into_iter().map(|r| (r.endpoint, r.json)).unzip();
+        self.endpoints = endpoints;
+        self.recorded_json = Some(json);
         self
     }
 
@@ -297,10 +315,18 @@ impl FakeHandle {
     /// Replaces the endpoints served (indexes are rebuilt; requests in flight finish
     /// with the old data).
     pub fn set_endpoints(&self, endpoints: Vec<EndpointResp>) {
-        self.state.set_endpoints(endpoints);
+        self.state.set_endpoints(endpoints, None);
     }
 
-    /// The endpoints served, in the order given.
+    /// Replaces the data served with recorded endpoints, replayed as recorded (see
+    /// [`FakeConfig::recorded`]).
+    pub fn set_recorded(&self, recorded: Vec<RecordedEndpoint>) {
+        let (endpoints, json) = recorded.into_iter().map(|r| (r.endpoint, r.json)).unzip();
+        self.state.set_endpoints(endpoints, Some(json));
+    }
+
+    /// The endpoints served, in the order given (for replayed data: what was read from
+    /// the recorded JSON).
     pub fn endpoints(&self) -> Vec<EndpointResp> {
         self.state.store().endpoints().to_vec()
     }

@@ -19,7 +19,9 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     listen: SocketAddr,
 
-    /// Serve the endpoints in FILE: a JSON array of endpoints or a ListEndpoints body.
+    /// Replay the endpoints in FILE (a JSON array of endpoints or a ListEndpoints body)
+    /// as recorded: nulls, unknown fields and odd shapes kept; filters, sorts and pages
+    /// use the fields that can be read.
     #[arg(long, value_name = "FILE", conflicts_with = "generate")]
     data: Option<PathBuf>,
 
@@ -75,6 +77,11 @@ struct Cli {
     /// Status of --fail-rate failures (429 adds Retry-After: 1).
     #[arg(long, default_value_t = 503, value_parser = clap::value_parser!(u16).range(100..=599))]
     fail_status: u16,
+
+    /// --fail-rate failures answer with a gateway's HTML error page (text/html, e.g.
+    /// nginx's "502 Bad Gateway") instead of a JSON error body.
+    #[arg(long)]
+    fail_html: bool,
 
     /// Probability (0..1) that a response body is cut short, then the connection closed.
     #[arg(long, default_value_t = 0.0, value_parser = rate)]
@@ -175,23 +182,23 @@ fn main() -> ExitCode {
     }
 
     let started = Instant::now();
-    let endpoints = if let Some(path) = &cli.data {
-        match vpcep_fake::load_endpoints(path) {
-            Ok(e) => e,
+    let config = FakeConfig::new();
+    let config = if let Some(path) = &cli.data {
+        match vpcep_fake::load_recorded(path) {
+            Ok(recorded) => config.recorded(recorded),
             Err(e) => {
                 eprintln!("vpcep-fake: cannot load --data: {e}");
                 return ExitCode::from(2);
             }
         }
     } else if let Some(n) = cli.generate {
-        vpcep_fake::generate(n, cli.seed, &cli.project_id)
+        config.endpoints(vpcep_fake::generate(n, cli.seed, &cli.project_id))
     } else {
-        vpcep_fake::doc_example_endpoints()
+        config
     };
 
-    let mut config = FakeConfig::new()
+    let mut config = config
         .listen(cli.listen)
-        .endpoints(endpoints)
         .quirks(cli.quirks)
         .project_scoped(cli.project_scoped)
         // Nobody reads the log of a standalone fake: keep none, so load tests stay flat.
@@ -201,6 +208,7 @@ fn main() -> ExitCode {
             latency: Duration::from_millis(cli.latency_ms),
             fail_rate: cli.fail_rate,
             fail_status: cli.fail_status,
+            fail_html: cli.fail_html,
             truncate_rate: cli.truncate_rate,
             drop_rate: cli.drop_rate,
             seed: cli.seed,

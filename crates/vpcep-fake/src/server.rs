@@ -79,7 +79,10 @@ impl State {
             max_skew: config.auth.max_skew,
         };
         Self {
-            store: RwLock::new(new_store(std::mem::take(&mut config.endpoints))),
+            store: RwLock::new(new_store(
+                std::mem::take(&mut config.endpoints),
+                config.recorded_json.take(),
+            )),
             quirks: AtomicBool::new(config.quirks),
             project_scoped: config.project_scoped,
             tls: config.tls.take(),
@@ -100,8 +103,12 @@ impl State {
         self.store.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub(crate) fn set_endpoints(&self, endpoints: Vec<EndpointResp>) {
-        let store = new_store(endpoints);
+    pub(crate) fn set_endpoints(
+        &self,
+        endpoints: Vec<EndpointResp>,
+        json: Option<Vec<serde_json::Value>>,
+    ) {
+        let store = new_store(endpoints, json);
         *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
     }
 
@@ -151,9 +158,18 @@ impl State {
 }
 
 /// Indexes the endpoints, and makes their JSON text on a background thread (pages made
-/// before it gets there make their own).
-fn new_store(endpoints: Vec<EndpointResp>) -> Arc<Store> {
-    let store = Arc::new(Store::new(endpoints));
+/// before it gets there make their own). `json`: replayed data, served as is.
+fn new_store(endpoints: Vec<EndpointResp>, json: Option<Vec<serde_json::Value>>) -> Arc<Store> {
+    let raw = json.map(|json| {
+        json.iter()
+            .map(|v| {
+                serde_json::to_vec(v)
+                    .expect("serializing JSON never fails")
+                    .into_boxed_slice()
+            })
+            .collect()
+    });
+    let store = Arc::new(Store::with_raw(endpoints, raw));
     if store.len() > 1000 {
         let warming = store.clone();
         let _ = std::thread::Builder::new()
@@ -248,6 +264,7 @@ async fn front(AxState(state): AxState<Arc<State>>, mut req: Request, next: Next
             status,
             retry_after,
         }) => fault_status_response(status, retry_after, &request_id),
+        Some(Fault::GatewayHtml { status }) => crate::faults::gateway_html_response(status),
         Some(Fault::Hang) => {
             let mut stopping = state.stopping.subscribe();
             async {

@@ -58,8 +58,17 @@ impl Default for Query {
     }
 }
 
-fn quirks_json(e: &EndpointResp) -> Box<[u8]> {
-    serde_json::to_vec(&quirk_value(e))
+fn quirks_json(e: &EndpointResp, raw: Option<&[u8]>) -> Box<[u8]> {
+    let value = match raw {
+        // Recorded JSON: the same shapes applied to what was recorded (the rest kept).
+        Some(raw) => {
+            let mut value = serde_json::from_slice(raw).expect("recorded JSON was valid");
+            quirk_shape(&mut value);
+            value
+        }
+        None => quirk_value(e),
+    };
+    serde_json::to_vec(&value)
         .expect("serializing an endpoint never fails")
         .into_boxed_slice()
 }
@@ -68,7 +77,14 @@ fn quirks_json(e: &EndpointResp) -> Box<[u8]> {
 /// `"true"`/`"false"`, one-element `active_status` and `dns_names` as a single string.
 pub fn quirk_value(e: &EndpointResp) -> Value {
     let mut value = serde_json::to_value(e).expect("serializing an endpoint never fails");
-    if let Value::Object(map) = &mut value {
+    quirk_shape(&mut value);
+    value
+}
+
+/// Gives an endpoint's JSON the quirks shape in place (see [`quirk_value`]); other
+/// fields and shapes are left as they are.
+fn quirk_shape(value: &mut Value) {
+    if let Value::Object(map) = value {
         for key in ["enable_dns", "enable_whitelist"] {
             if let Some(Value::Bool(b)) = map.get(key) {
                 let s = if *b { "true" } else { "false" };
@@ -84,7 +100,6 @@ pub fn quirk_value(e: &EndpointResp) -> Value {
             }
         }
     }
-    value
 }
 
 /// Sort key of a timestamp: seconds (and nanoseconds) since the epoch; a missing or
@@ -162,6 +177,10 @@ impl Block {
 /// The data a fake serves, with its precomputed indexes.
 pub struct Store {
     endpoints: Vec<EndpointResp>,
+    /// Replayed data: the JSON text served for each endpoint, as recorded (`endpoints`
+    /// then only says what the filters, sorts and pages read). `None`: serialize
+    /// `endpoints`.
+    raw: Option<Vec<Box<[u8]>>>,
     /// JSON text of the endpoints in the normal shape, [`BLOCK`] by [`BLOCK`] in the
     /// default order, made by [`Store::warm`] or by the first page that is a run of the
     /// block (other pages serialize what is not made yet themselves).
@@ -191,7 +210,24 @@ pub struct Store {
 
 impl Store {
     /// Indexes `endpoints` (kept in the given order as the last tie-breaker).
+    #[cfg(test)]
     pub fn new(endpoints: Vec<EndpointResp>) -> Self {
+        Self::with_raw(endpoints, None)
+    }
+
+    /// Indexes `endpoints` (kept in the given order as the last tie-breaker), and serves `raw[i]` (JSON text) for endpoint `i`; `endpoints`
+    /// are what filters, sorts and pages read.
+    ///
+    /// # Panics
+    /// If `raw` is given and is not as long as `endpoints`.
+    pub fn with_raw(endpoints: Vec<EndpointResp>, raw: Option<Vec<Box<[u8]>>>) -> Self {
+        if let Some(raw) = &raw {
+            assert_eq!(
+                raw.len(),
+                endpoints.len(),
+                "one recorded JSON text per endpoint"
+            );
+        }
         assert!(
             endpoints.len() < u32::MAX as usize,
             "too many endpoints for one fake"
@@ -236,6 +272,16 @@ impl Store {
             borders,
             projects,
             endpoints,
+            raw,
+        }
+    }
+
+    /// Writes the JSON text of endpoint `i` (normal shape: as recorded for replayed data).
+    fn write_normal(&self, out: &mut Vec<u8>, i: usize) {
+        match &self.raw {
+            Some(raw) => out.extend_from_slice(&raw[i]),
+            None => serde_json::to_writer(out, &self.endpoints[i])
+                .expect("serializing an endpoint never fails"),
         }
     }
 
@@ -260,8 +306,7 @@ impl Store {
                     text.push(b',');
                 }
                 starts.push(text.len());
-                let e = &self.endpoints[self.by_create[n - 1 - pos] as usize];
-                serde_json::to_writer(&mut text, e).expect("serializing an endpoint never fails");
+                self.write_normal(&mut text, self.by_create[n - 1 - pos] as usize);
             }
             starts.push(text.len() + 1);
             text.shrink_to_fit();
@@ -464,14 +509,16 @@ impl Store {
                 out.push(b',');
             }
             if quirks {
-                let piece = self.quirks[i].get_or_init(|| quirks_json(&self.endpoints[i]));
+                let piece = self.quirks[i].get_or_init(|| {
+                    let raw = self.raw.as_ref().map(|raw| &raw[i][..]);
+                    quirks_json(&self.endpoints[i], raw)
+                });
                 out.extend_from_slice(piece);
             } else if let Some(piece) = made(i) {
                 out.extend_from_slice(piece);
             } else {
                 // Not made yet (still warming): serialize it here.
-                serde_json::to_writer(&mut out, &self.endpoints[i])
-                    .expect("serializing an endpoint never fails");
+                self.write_normal(&mut out, i);
             }
         }
         vec![Bytes::from(out), tail]
