@@ -623,6 +623,30 @@ fn error_body_vpcep_shape() {
     );
 }
 
+/// Spec 2.0.0: every error field may be `null` (the nested `error` too), and VPCEP sends
+/// the flat shape itself (its error code page: `EndPoint.0002` "Parameter error.").
+#[test]
+fn error_body_nulls_and_vpceps_flat_shape() {
+    let err: ErrorResponse = decode(
+        r#"{"error":null,"error_code":"EndPoint.0002","error_msg":"Parameter error.","request_id":null}"#,
+    );
+    assert_eq!(
+        err,
+        ErrorResponse {
+            error: None,
+            error_code: Some("EndPoint.0002".to_owned()),
+            error_msg: Some("Parameter error.".to_owned()),
+            request_id: None,
+        }
+    );
+    let api = vpcep_client::ApiError::from_body(
+        400,
+        br#"{"error":{"code":null,"message":null},"error_code":"EndPoint.0006","error_msg":null}"#,
+        None,
+    );
+    assert_eq!(api.code.as_deref(), Some("EndPoint.0006"));
+}
+
 #[test]
 fn error_body_gateway_flat_shape() {
     let err: ErrorResponse = decode(
