@@ -1,6 +1,6 @@
 """Validate the spec's examples and sample bodies with the reference OpenAPI 3.0 validator.
 
-Usage: python tests/spec_oas30/validate.py SPEC.json [SAMPLES.jsonl ...]
+Usage: python tests/spec_oas30/validate.py SPEC.json [SAMPLES.jsonl ...] [--must-fail BAD.jsonl]
 
 Run by `cargo xtask spec check` (step `oas30`), with `openapi-schema-validator` pinned in
 tests/requirements-spec.txt. It reads schemas by the letter of OpenAPI 3.0.3 (its
@@ -17,7 +17,11 @@ Checked:
   for that status is an error. `body` is the parsed JSON (or, for non-JSON media types,
   the text, checked only for the media type being declared).
 
-Exit status 0 when everything validates, 1 otherwise (every problem is printed).
+`--must-fail BAD.jsonl`: samples that must each be rejected (a guard against a vacuous
+check: e.g. `"enable_dns": "maybe"`, a string `total_count`, JSON where only HTML fits).
+
+Exit status 0 when everything validates (and every must-fail sample is rejected), 1
+otherwise (every problem is printed).
 """
 
 import json
@@ -171,6 +175,13 @@ def check_sample(spec, op, sample):
     return errors_of(spec, mt["schema"], sample["body"])
 
 
+def read_samples(path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -185,18 +196,26 @@ def main(argv):
             problems.append(f"example {ptr}: {e}")
     print(f"oas30: {len(examples)} example(s) and default(s) checked with OAS30Validator")
 
-    op = the_operation(spec) if len(argv) > 2 else None
-    for path in argv[2:]:
+    files = argv[2:]
+    must_fail = []
+    if "--must-fail" in files:
+        i = files.index("--must-fail")
+        must_fail, files = files[i + 1 :], files[:i]
+    op = the_operation(spec) if files or must_fail else None
+    for path in files:
         n = 0
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                sample = json.loads(line)
-                n += 1
-                for e in check_sample(spec, op, sample):
-                    problems.append(f"{path}: {sample.get('what', '?')} ({sample['status']}): {e}")
+        for sample in read_samples(path):
+            n += 1
+            for e in check_sample(spec, op, sample):
+                problems.append(f"{path}: {sample.get('what', '?')} ({sample['status']}): {e}")
         print(f"oas30: {n} sample body(ies) from {path} checked with OAS30Validator")
+    for path in must_fail:
+        n = 0
+        for sample in read_samples(path):
+            n += 1
+            if not check_sample(spec, op, sample):
+                problems.append(f"{path}: {sample.get('what', '?')} ({sample['status']}): accepted, but must be rejected")
+        print(f"oas30: {n} must-fail sample(s) from {path} rejected as expected" if not problems else f"oas30: {n} must-fail sample(s) from {path} checked")
 
     for p in problems:
         print(f"oas30: FAIL {p}")

@@ -10,7 +10,9 @@
 //!    replayed data, 400/401/404/405 and injected 429/500/502/503/504 errors) to
 //!    `target/oas30/fake-samples.jsonl`;
 //! 3. `tests/spec_oas30/real_world.jsonl`: what real servers send that the fake does not
-//!    (a `null` in every field, error bodies with `null`s, HTML 502/503/504 pages).
+//!    (a `null` in every field, error bodies with `null`s, HTML 502/503/504 pages);
+//! 4. `tests/spec_oas30/must_fail.jsonl`: bodies the spec must reject (a guard against a
+//!    check that accepts everything).
 //!
 //! Each body is validated against the schema the spec declares for its status and media
 //! type.
@@ -24,6 +26,7 @@ use super::{python, SPEC_JSON_REL};
 
 const SCRIPT: &str = "tests/spec_oas30/validate.py";
 const REAL_WORLD: &str = "tests/spec_oas30/real_world.jsonl";
+const MUST_FAIL: &str = "tests/spec_oas30/must_fail.jsonl";
 
 pub fn run(root: &Path) -> Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -57,6 +60,7 @@ pub fn run(root: &Path) -> Result<()> {
         .arg(SPEC_JSON_REL)
         .arg(&samples)
         .arg(REAL_WORLD)
+        .args(["--must-fail", MUST_FAIL])
         .current_dir(root)
         .status()
         .with_context(|| format!("running {SCRIPT} with {}", py.display()))?;
