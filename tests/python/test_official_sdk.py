@@ -262,5 +262,6 @@ def test_generated_endpoints_are_complete_and_ordered(generated_fake):
         for e in client.list_endpoints(ListEndpointsRequest(limit=1000, offset=offset)).endpoints:
             statuses.add(e.status)
             types.add(e.service_type)
-    assert statuses == {"accepted", "pendingAcceptance", "creating", "rejected", "failed"}
+    # `deleting` is in the official SDK's status enumeration (and the spec since 2.0.0).
+    assert statuses == {"accepted", "pendingAcceptance", "creating", "rejected", "failed", "deleting"}
     assert types == {"gateway", "interface"}

@@ -44,17 +44,37 @@ async fn decode_error(body: impl Into<String>, path: &str, needle: &str) {
 }
 
 #[tokio::test]
-async fn deep_nesting_in_an_unknown_field_is_skipped() {
-    // Tolerated: serde_json skips an unknown value without recursing, so 10,000 levels in
-    // a field we do not know (top level or in an endpoint) cost nothing but their bytes.
+async fn deep_nesting_in_an_unknown_top_level_field_is_skipped() {
+    // Tolerated: serde_json skips an unknown value of the page without recursing, so
+    // 10,000 levels in a field we do not know cost nothing but their bytes.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
     let (result, _) = send(format!(
-        r#"{{"endpoints":[{{"id":"x","extra":{deep_object}}}],"total_count":1,"future":{deep}}}"#
+        r#"{{"endpoints":[{{"id":"x"}}],"total_count":1,"future":{deep}}}"#
     ))
     .await;
     let page = result.unwrap();
     assert_eq!(page.endpoints.unwrap()[0].id.as_deref(), Some("x"));
+}
+
+#[tokio::test]
+async fn deep_nesting_in_an_unknown_endpoint_field_is_a_decode_error() {
+    // An endpoint keeps the fields it does not know (`EndpointResp::extra`, spec 2.0.0),
+    // so their values are decoded as JSON values: serde_json's recursion limit (128)
+    // bounds them, and 10,000 levels are a decode error naming the field, never a stack
+    // overflow. Real fields nest a few levels (`policy_document`).
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
+    let (result, requests) = send(format!(
+        r#"{{"endpoints":[{{"id":"x","unknown":{deep_object}}}],"total_count":1}}"#
+    ))
+    .await;
+    match result {
+        Err(Error::Decode { path, message, .. }) => {
+            assert!(path.starts_with("endpoints[0].unknown.a.a"), "{path}");
+            assert!(message.contains("recursion limit exceeded"), "{message}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(requests, 1, "a decode error is not retried");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use openapiv3::{OpenAPI, Parameter, ReferenceOr};
+use openapiv3::{AdditionalProperties, OpenAPI, Parameter, ReferenceOr, Schema, SchemaKind, Type};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use syn::visit_mut::{self, VisitMut};
 
@@ -48,6 +48,11 @@ const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ),
 ];
 
+/// Response schemas whose Rust type keeps fields the spec does not list, in a flattened
+/// `extra` map (see [`prepare_for_progenitor`]). The endpoint is where new fields appear
+/// (as `policy_document` did); nested objects stay plain structs.
+const KEEP_UNKNOWN_FIELDS: &[&str] = &["EndpointResp"];
+
 pub fn run(mode: Mode) -> Result<()> {
     let root = project_root();
     let text = generate(&root)?;
@@ -71,6 +76,14 @@ pub fn generate(root: &Path) -> Result<String> {
     for (schema, replacement, impls) in REPLACEMENTS {
         settings.with_replacement(schema, replacement, impls.iter().cloned());
     }
+    // typify derives `Default` only when every field has a default; the flattened
+    // `extra` map (see KEEP_UNKNOWN_FIELDS) has one, so say it.
+    for schema in KEEP_UNKNOWN_FIELDS {
+        settings.with_patch(
+            schema,
+            progenitor::TypePatch::default().with_derive("Default"),
+        );
+    }
 
     let mut generator = Generator::new(&settings);
     let tokens = generator
@@ -78,6 +91,7 @@ pub fn generate(root: &Path) -> Result<String> {
         .context("progenitor could not generate the client")?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted invalid Rust")?;
     route_decoding_through_crate(&mut file)?;
+    default_extra_in_builders(&mut file)?;
     let body = prettyplease::unparse(&file);
 
     let mut out = String::with_capacity(body.len() + 512);
@@ -102,7 +116,42 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI> {
 /// - A `Content-Type` header parameter is dropped: OpenAPI 3.0 says tools SHALL ignore
 ///   it, and progenitor would otherwise turn it into a builder argument. The client sends
 ///   `Content-Type: application/json` itself.
+/// - `nullable: true` is dropped from component object schemas (e.g. `ErrorDetail`).
+///   OpenAPI 3.0.3 needs it there for `null` to be valid where a field refers to the
+///   component; typify would turn it into a `struct X(Option<XInner>)` wrapper. Every
+///   field that refers to one is optional, so it is an `Option<X>` already and `null`
+///   decodes as `None`: the same values, the same Rust types as without `nullable`.
+///
+/// - `additionalProperties: true` of the schemas in [`KEEP_UNKNOWN_FIELDS`] becomes the
+///   equivalent `additionalProperties: {}`, which typify turns into a flattened
+///   `extra: Map<String, Value>` field (it ignores `true`): fields the spec does not know
+///   yet are kept on the type, serialized back, and visible to callers.
+///
+/// Responses that declare `text/html` beside `application/json` (502, 503, 504) need no
+/// step: progenitor 0.15 decodes the `application/json` schema whatever else a response
+/// declares, and the client's error mapping keeps a body that is not JSON as text.
 fn prepare_for_progenitor(mut spec: OpenAPI) -> Result<OpenAPI> {
+    if let Some(components) = spec.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            let ReferenceOr::Item(schema) = schema else {
+                continue;
+            };
+            if let SchemaKind::Type(Type::Object(object)) = &mut schema.schema_kind {
+                schema.schema_data.nullable = false;
+                if KEEP_UNKNOWN_FIELDS.contains(&name.as_str()) {
+                    if object.additional_properties != Some(AdditionalProperties::Any(true)) {
+                        bail!("{name} is in KEEP_UNKNOWN_FIELDS but does not say `additionalProperties: true`");
+                    }
+                    object.additional_properties = Some(AdditionalProperties::Schema(Box::new(
+                        ReferenceOr::Item(Schema {
+                            schema_data: Default::default(),
+                            schema_kind: SchemaKind::Any(Default::default()),
+                        }),
+                    )));
+                }
+            }
+        }
+    }
     let components = spec.components.clone().unwrap_or_default();
     let is_content_type = |p: &ReferenceOr<Parameter>| -> Result<bool> {
         let param = match p {
@@ -178,6 +227,38 @@ fn route_decoding_through_crate(file: &mut syn::File) -> Result<()> {
     rewrite.visit_file_mut(file);
     if rewrite.count == 0 {
         bail!("no `ResponseValue::from_response` call in progenitor's output to route through crate::decode");
+    }
+    Ok(())
+}
+
+/// typify's builders start every required field as `Err("no value supplied for …")`,
+/// the flattened `extra` map of [`KEEP_UNKNOWN_FIELDS`] included, so
+/// `EndpointResp::builder().id(..).try_into()` would fail unless `.extra(..)` is called.
+/// An absent map is an empty one: the generator starts it as `Ok(Default::default())`.
+/// Fails if it finds none to rewrite (a typify upgrade must not undo it silently).
+fn default_extra_in_builders(file: &mut syn::File) -> Result<()> {
+    struct Rewrite {
+        count: usize,
+    }
+    impl VisitMut for Rewrite {
+        fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+            visit_mut::visit_field_value_mut(self, fv);
+            let is_extra = matches!(&fv.member, syn::Member::Named(i) if i == "extra");
+            let text = quote::quote!(#fv).to_string();
+            if is_extra && text.contains("\"no value supplied for extra\"") {
+                fv.expr = syn::parse_quote!(Ok(Default::default()));
+                self.count += 1;
+            }
+        }
+    }
+    let mut rewrite = Rewrite { count: 0 };
+    rewrite.visit_file_mut(file);
+    if rewrite.count != KEEP_UNKNOWN_FIELDS.len() {
+        bail!(
+            "expected {} builder default(s) of `extra` to rewrite, found {}",
+            KEEP_UNKNOWN_FIELDS.len(),
+            rewrite.count
+        );
     }
     Ok(())
 }

@@ -23,12 +23,14 @@ const USAGE: &str = "usage: cargo xtask <job>
 jobs:
   codegen [--check]   regenerate crates/vpcep-client/src/generated.rs from openapi/vpcep.yaml
                       (--check: write nothing, fail with a diff if the committed file is stale)
-  spec check          everything CI runs: openapiv3 parse, openapi-spec-validator, Redocly lint,
-                      examples vs schemas, openapi/vpcep.json drift, compat (when a git base exists)
+  spec check          everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator,
+                      Redocly lint, examples vs schemas, openapi/vpcep.json drift, compat
   spec bundle [--check]
                       render openapi/vpcep.json from openapi/vpcep.yaml (--check: fail if stale)
   spec lint           Redocly CLI lint under redocly.yaml
   spec validate       openapiv3 parse, openapi-spec-validator, examples vs schemas
+  spec oas30          OAS30Validator (openapi-schema-validator) on every example and every
+                      body the fake sends (runs cargo test -p vpcep-fake --test schema)
   spec compat [--base REF]
                       fail a backward-incompatible change unless info.version's MAJOR is bumped;
                       base: REF, else the last spec-v* tag, else `git merge-base HEAD main`

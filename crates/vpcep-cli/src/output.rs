@@ -344,6 +344,31 @@ mod tests {
         );
     }
 
+    /// `policy_document` (in the spec since 2.0.0) and fields the spec does not know yet
+    /// (kept in `EndpointResp::extra`) reach `--output json` and `jsonl` as sent.
+    #[test]
+    fn json_and_jsonl_keep_policy_document_and_unknown_fields() {
+        let page: EndpointListResp = serde_json::from_str(
+            r#"{"endpoints": [{"id": "a", "status": "deleting",
+                "policy_document": {"Version": "5.0", "Statement": [{"Effect": "Allow"}]},
+                "policy_statement": [{"Sid": "s1", "Condition": {"Bool": {"k": ["true"]}}}],
+                "field_from_the_future": {"nested": [1, null]}}], "total_count": 1}"#,
+        )
+        .unwrap();
+        let want = serde_json::json!({
+            "id": "a", "status": "deleting",
+            "policy_document": {"Version": "5.0", "Statement": [{"Effect": "Allow"}]},
+            "policy_statement": [{"Sid": "s1", "Condition": {"Bool": {"k": ["true"]}}}],
+            "field_from_the_future": {"nested": [1, null]}
+        });
+        let jsonl = render(OutputFormat::Jsonl, std::slice::from_ref(&page));
+        let line: serde_json::Value = serde_json::from_str(jsonl.trim_end()).unwrap();
+        assert_eq!(line, want);
+        let json = render(OutputFormat::Json, &[page]);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(doc["endpoints"][0], want);
+    }
+
     #[test]
     fn ids_one_per_line_and_skips_missing() {
         let mut page = doc_page();

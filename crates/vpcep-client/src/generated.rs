@@ -32,8 +32,9 @@ pub mod types {
             Default::default()
         }
     }
-    /**A VPC endpoint. Every field is optional and may be `null`; fields not listed here
-may appear and must be ignored by clients.
+    /**A VPC endpoint. Every field is optional and may be `null`. Fields not listed here
+may appear (`additionalProperties: true`): keep or ignore them, never reject the
+endpoint.
 */
     #[derive(
         ::serde::Deserialize,
@@ -58,8 +59,12 @@ Documented as an array; sent as a single string too.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dns_names: ::std::option::Option<crate::lenient::StringList>,
-        /**Whether a private domain name is created for the endpoint. Never true for
-gateway services. Sent as a boolean or as the string `"true"`/`"false"`.
+        /**Whether a private domain name is to be created for the endpoint. For
+endpoints of gateway services no domain name is created whatever the value
+(the vendor doc: "set to true or false, no domain name is created"), so
+`true` is possible there and means nothing: read `dns_names`, not this flag,
+to know whether names exist. Sent as a boolean or as the string
+`"true"`/`"false"`.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_dns: ::std::option::Option<crate::lenient::LenientBool>,
@@ -68,7 +73,12 @@ Interface endpoints only. Sent as a boolean or as the string `"true"`/`"false"`.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_whitelist: ::std::option::Option<crate::lenient::LenientBool>,
-        ///ID of the endpoint pool the endpoint belongs to.
+        /**ID of the endpoint pool (cluster) the endpoint belongs to. Huawei's official
+SDKs mark it "to be deprecated" (待废弃), hence `deprecated: true`: servers
+still send it; do not build on it. (Generators only annotate deprecated
+fields, e.g. `@Deprecated` in Java, a JSDoc tag in TypeScript; decoding is
+unchanged.)
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub endpoint_pool_id: ::std::option::Option<::std::string::String>,
         ///ID of the endpoint service.
@@ -92,6 +102,18 @@ accepted).
         ///Packet marker ID of the endpoint.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub marker_id: ::std::option::Option<i64>,
+        /**Endpoint policy as an IAM-style policy document (e.g. `Version` and
+`Statement`), sent when the endpoint service has `enable_policy` on; the
+default is full access. Absent from the vendor's ListEndpoints doc, but in
+the `EndpointResp` models of Huawei's official SDKs (Python
+`huaweicloudsdkvpcep`, Go `services/vpcep/v1/model`: type `object`) and read
+by the Terraform provider, so servers send it. Its content is the service's:
+kept as a free-form object.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub policy_document: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         /**Endpoint policy. Only for gateway endpoints with "dual-end fixed" enabled.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -128,13 +150,17 @@ endpoints only.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub whitelist: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl EndpointResp {
         pub fn builder() -> builder::EndpointResp {
             Default::default()
         }
     }
-    ///Error code and message (VPCEP shape).
+    /**Error code and message (nested shape). May be `null` in an error body (then the
+flat fields carry the error).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -145,7 +171,7 @@ endpoints only.
         schemars::JsonSchema
     )]
     pub struct ErrorDetail {
-        ///Error code, e.g. `EndPoint.2001`.
+        ///Error code, e.g. `EndPoint.0006`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Human-readable error message.
@@ -157,9 +183,13 @@ endpoints only.
             Default::default()
         }
     }
-    /**Error body. VPCEP sends `{"error": {"code": …, "message": …}}`; API gateways in
-front of it send the flat `{"error_code": …, "error_msg": …, "request_id": …}`.
-Both shapes match this schema; clients read whichever is present.
+    /**Error body, in one of two shapes (or both at once): `{"error": {"code": …,
+"message": …}}`, the shape of the vendor's table, and the flat `{"error_code": …,
+"error_msg": …}` (plus `request_id` from API gateways). VPCEP itself answers
+with the flat shape too, not only the gateways in front of it: its error code
+page shows `{"error_code": "EndPoint.0002", "error_msg": "Parameter error."}`
+(status 400), and Huawei's SDK core reads `error_code`/`error_msg`. Every
+field may be `null` or absent; clients read whichever is present.
 */
     #[derive(
         ::serde::Deserialize,
@@ -173,13 +203,13 @@ Both shapes match this schema; clients read whichever is present.
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<ErrorDetail>,
-        ///Error code (flat, gateway shape).
+        ///Error code (flat shape, from VPCEP or an API gateway).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_code: ::std::option::Option<::std::string::String>,
-        ///Error message (flat, gateway shape).
+        ///Error message (flat shape, from VPCEP or an API gateway).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
-        ///Request ID (flat, gateway shape).
+        ///Request ID (flat shape; API gateways).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
@@ -524,7 +554,9 @@ Both shapes match this schema; clients read whichever is present.
         }
     }
     /**One statement of a gateway endpoint's policy. Field names are capitalised as the
-server sends them.
+server sends them. The doc lists `Effect`, `Action` and `Resource`; the official
+SDKs' models (Python `huaweicloudsdkvpcep` 3.1.219) also have `Condition` and
+`Sid`, as IAM-style statements do.
 */
     #[derive(
         ::serde::Deserialize,
@@ -544,6 +576,17 @@ official SDKs model it as an array of strings. Both shapes are accepted.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub action: ::std::option::Option<crate::lenient::StringList>,
+        /**Conditions under which the statement applies, an IAM-style object (operator →
+key → values), e.g. `{"StringEquals": {"obs:prefix": ["logs/"]}}`. In the
+official SDKs (type `object`), not in the doc; kept as a free-form object.
+*/
+        #[serde(
+            rename = "Condition",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub condition: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Whether the statement allows or denies (`Allow` or `Deny`).
         #[serde(
             rename = "Effect",
@@ -556,6 +599,9 @@ official SDKs model it as an array of strings. Both shapes are accepted.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub resource: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Statement ID (free text). In the official SDKs, not in the doc.
+        #[serde(rename = "Sid", skip_serializing_if = "::std::option::Option::is_none")]
+        pub sid: ::std::option::Option<::std::string::String>,
     }
     impl PolicyStatement {
         pub fn builder() -> builder::PolicyStatement {
@@ -707,10 +753,12 @@ official SDKs model it as an array of strings. Both shapes are accepted.
             SortKey::CreateAt
         }
     }
-    /**A tag. Keys are 1..36 Unicode characters, values 0..43 (the vendor's prose allows
-an empty value, its constraint row says at least 1); neither contains
-`= * < > \ , | /` nor starts or ends with a space. Limits are described, not
-enforced, on responses.
+    /**A tag. Two sources disagree on the limits, so both are described and neither is
+enforced on responses: the vendor doc says keys 1..36 Unicode characters and
+values 0..43 (its prose allows an empty value, its constraint row says at least
+1), neither containing `= * < > \ , | /` nor starting or ending with a space;
+the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
+1..128 and value length 0..255.
 */
     #[derive(
         ::serde::Deserialize,
@@ -722,10 +770,10 @@ enforced, on responses.
         schemars::JsonSchema
     )]
     pub struct TagList {
-        ///Tag key.
+        ///Tag key (1..36 characters per the doc, 1..128 per the SDK).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
-        ///Tag value; may be empty.
+        ///Tag value; may be empty (0..43 characters per the doc, 0..255 per the SDK).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
@@ -856,6 +904,12 @@ enforced, on responses.
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            policy_document: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             policy_statement: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::PolicyStatement>>,
                 ::std::string::String,
@@ -900,6 +954,10 @@ enforced, on responses.
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for EndpointResp {
             fn default() -> Self {
@@ -917,6 +975,7 @@ enforced, on responses.
                     id: Ok(Default::default()),
                     ip: Ok(Default::default()),
                     marker_id: Ok(Default::default()),
+                    policy_document: Ok(Default::default()),
                     policy_statement: Ok(Default::default()),
                     project_id: Ok(Default::default()),
                     public_border_group: Ok(Default::default()),
@@ -928,6 +987,7 @@ enforced, on responses.
                     updated_at: Ok(Default::default()),
                     vpc_id: Ok(Default::default()),
                     whitelist: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1102,6 +1162,24 @@ enforced, on responses.
                     });
                 self
             }
+            pub fn policy_document<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.policy_document = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for policy_document: {e}"
+                        )
+                    });
+                self
+            }
             pub fn policy_statement<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1250,6 +1328,20 @@ enforced, on responses.
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<EndpointResp> for super::EndpointResp {
             type Error = super::error::ConversionError;
@@ -1270,6 +1362,7 @@ enforced, on responses.
                     id: value.id?,
                     ip: value.ip?,
                     marker_id: value.marker_id?,
+                    policy_document: value.policy_document?,
                     policy_statement: value.policy_statement?,
                     project_id: value.project_id?,
                     public_border_group: value.public_border_group?,
@@ -1281,6 +1374,7 @@ enforced, on responses.
                     updated_at: value.updated_at?,
                     vpc_id: value.vpc_id?,
                     whitelist: value.whitelist?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1300,6 +1394,7 @@ enforced, on responses.
                     id: Ok(value.id),
                     ip: Ok(value.ip),
                     marker_id: Ok(value.marker_id),
+                    policy_document: Ok(value.policy_document),
                     policy_statement: Ok(value.policy_statement),
                     project_id: Ok(value.project_id),
                     public_border_group: Ok(value.public_border_group),
@@ -1311,6 +1406,7 @@ enforced, on responses.
                     updated_at: Ok(value.updated_at),
                     vpc_id: Ok(value.vpc_id),
                     whitelist: Ok(value.whitelist),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1486,6 +1582,12 @@ enforced, on responses.
                 ::std::option::Option<crate::lenient::StringList>,
                 ::std::string::String,
             >,
+            condition: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             effect: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1494,13 +1596,19 @@ enforced, on responses.
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
+            sid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PolicyStatement {
             fn default() -> Self {
                 Self {
                     action: Ok(Default::default()),
+                    condition: Ok(Default::default()),
                     effect: Ok(Default::default()),
                     resource: Ok(Default::default()),
+                    sid: Ok(Default::default()),
                 }
             }
         }
@@ -1516,6 +1624,22 @@ enforced, on responses.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn condition<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.condition = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for condition: {e}")
                     });
                 self
             }
@@ -1545,6 +1669,18 @@ enforced, on responses.
                     });
                 self
             }
+            pub fn sid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sid: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<PolicyStatement> for super::PolicyStatement {
             type Error = super::error::ConversionError;
@@ -1553,8 +1689,10 @@ enforced, on responses.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     action: value.action?,
+                    condition: value.condition?,
                     effect: value.effect?,
                     resource: value.resource?,
+                    sid: value.sid?,
                 })
             }
         }
@@ -1562,8 +1700,10 @@ enforced, on responses.
             fn from(value: super::PolicyStatement) -> Self {
                 Self {
                     action: Ok(value.action),
+                    condition: Ok(value.condition),
                     effect: Ok(value.effect),
                     resource: Ok(value.resource),
+                    sid: Ok(value.sid),
                 }
             }
         }
@@ -1745,8 +1885,14 @@ response schemas accept both:
 | `active_status`, `dns_names` | array of strings | a single string |
 | `policy_statement[].Action` | string | an array of strings (official SDKs) |
 | `service_type` | `gataway` / `interface` | `gateway` (the real spelling) |
-| `status` | four values | `rejected` as well |
+| `status` | four values | `rejected` (the doc's prose) and `deleting` (official SDKs) as well |
+| `policy_document`, `policy_statement[].Condition`/`Sid` | absent | sent (official SDKs) |
 | error statuses | 400–409, 500–504 | 429 from the API gateway |
+| error bodies | `{"error": {"code", "message"}}` | also the flat `{"error_code", "error_msg"}` |
+| 502, 503, 504 bodies | JSON | also HTML pages from gateways and load balancers |
+
+Every response field may be `null`, and response objects may carry fields not
+listed here (`additionalProperties: true`): keep or ignore them, never reject them.
 
 Enumerations in responses are open (`x-extensible-enum`): clients must keep values
 they do not know. Request parameters are strict.
@@ -1755,7 +1901,7 @@ Authentication: an IAM token in `X-Auth-Token`, or AK/SK request signing
 (`SDK-HMAC-SHA256`) as done by Huawei's official SDKs.
 
 
-Version: 1.0.0*/
+Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1797,7 +1943,7 @@ impl Client {
 }
 impl ClientInfo<crate::transport::CallState> for Client {
     fn api_version() -> &'static str {
-        "1.0.0"
+        "2.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

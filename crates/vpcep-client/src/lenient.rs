@@ -374,6 +374,8 @@ open_enum! {
         Rejected => "rejected",
         /// Creation failed; see the endpoint's `error` field.
         Failed => "failed",
+        /// Being deleted (not in the vendor doc's table; in the official SDKs' enums).
+        Deleting => "deleting",
     }
 }
 

@@ -103,6 +103,16 @@ where
         .prop_map(|s| s.parse::<T>().expect("open enumerations accept any string"))
 }
 
+/// A small JSON object with keys matching `keys` and string, number or null values.
+fn string_map(keys: &'static str) -> impl Strategy<Value = Map<String, Value>> {
+    let value = prop_oneof![
+        Just(Value::Null),
+        any::<i64>().prop_map(Value::from),
+        text().prop_map(Value::String),
+    ];
+    prop::collection::btree_map(keys, value, 0..3).prop_map(|m| m.into_iter().collect())
+}
+
 fn arb_endpoint() -> impl Strategy<Value = EndpointResp> {
     let ids = (
         opt(text()),
@@ -138,11 +148,17 @@ fn arb_endpoint() -> impl Strategy<Value = EndpointResp> {
                 opt(prop::collection::vec(text(), 0..3).prop_map(OneOrMany)),
                 opt(text()),
                 opt(prop::collection::vec(text(), 0..3)),
+                opt(text()),
+                opt(string_map("[A-Z][a-z]{0,8}")),
             )
-                .prop_map(|(action, effect, resource)| PolicyStatement {
-                    action,
-                    effect,
-                    resource,
+                .prop_map(|(action, effect, resource, sid, condition)| {
+                    PolicyStatement {
+                        action,
+                        effect,
+                        resource,
+                        sid,
+                        condition,
+                    }
                 }),
             0..2,
         )),
@@ -154,6 +170,11 @@ fn arb_endpoint() -> impl Strategy<Value = EndpointResp> {
             0..2,
         )),
         (opt(text()), opt(text()), opt(text())),
+        // `policy_document`, and fields the spec does not know (kept in `extra`).
+        (
+            opt(string_map("[A-Z][a-z]{0,8}")),
+            string_map("x_[a-z]{1,8}"),
+        ),
     );
     (ids, shapes, lists).prop_map(
         |(
@@ -167,7 +188,15 @@ fn arb_endpoint() -> impl Strategy<Value = EndpointResp> {
                 enable_whitelist,
                 marker_id,
             ),
-            (whitelist, routetables, tags, policy_statement, error, (svc_id, svc_name, pool)),
+            (
+                whitelist,
+                routetables,
+                tags,
+                policy_statement,
+                error,
+                (svc_id, svc_name, pool),
+                (policy_document, extra),
+            ),
         )| EndpointResp {
             active_status,
             created_at,
@@ -183,6 +212,8 @@ fn arb_endpoint() -> impl Strategy<Value = EndpointResp> {
             ip,
             marker_id,
             policy_statement,
+            policy_document,
+            extra,
             project_id,
             public_border_group: None,
             routetables,

@@ -297,8 +297,10 @@ fn unknown_top_level_fields_are_ignored() {
     assert_eq!(endpoints[0].id.as_deref(), Some("e1"));
 }
 
+/// Since spec 2.0.0 an endpoint keeps the fields the spec does not know in `extra`
+/// (decoding still never fails on them), and serializes them back as sent.
 #[test]
-fn unknown_endpoint_fields_are_ignored() {
+fn unknown_endpoint_fields_are_kept_in_extra() {
     let e = endpoint(json!({
         "id": "e1",
         "new_scalar": 42,
@@ -308,11 +310,50 @@ fn unknown_endpoint_fields_are_ignored() {
     }));
     assert_eq!(e.id.as_deref(), Some("e1"));
     assert_eq!(e.status, Some(EndpointStatus::Accepted));
-    // Nothing of the unknown fields survives re-serialization.
+    assert_eq!(
+        e.extra.keys().collect::<Vec<_>>(),
+        ["new_array", "new_object", "new_scalar"]
+    );
+    assert_eq!(e.extra["new_scalar"], json!(42));
     assert_eq!(
         serde_json::to_value(&e).unwrap(),
-        json!({ "id": "e1", "status": "accepted" })
+        json!({
+            "id": "e1",
+            "new_scalar": 42,
+            "new_object": { "nested": { "deeper": [1, "two", { "three": null }] } },
+            "new_array": [{ "k": "v" }, []],
+            "status": "accepted"
+        })
     );
+    // Known fields never land in `extra`.
+    assert!(endpoint(json!({ "id": "e1", "policy_document": {} }))
+        .extra
+        .is_empty());
+}
+
+#[test]
+fn policy_document_condition_and_sid_decode() {
+    let e = endpoint(json!({
+        "policy_document": { "Version": "5.0", "Statement": [{ "Effect": "Allow", "Action": ["*"] }] },
+        "policy_statement": [{
+            "Sid": "s1", "Effect": "Deny", "Action": "obs:*",
+            "Condition": { "StringEquals": { "obs:prefix": ["logs/"] } }
+        }]
+    }));
+    let doc = e.policy_document.as_ref().expect("policy_document");
+    assert_eq!(doc["Version"], json!("5.0"));
+    let s = &e.policy_statement.as_ref().expect("policy_statement")[0];
+    assert_eq!(s.sid.as_deref(), Some("s1"));
+    assert_eq!(
+        s.condition.as_ref().expect("Condition")["StringEquals"],
+        json!({ "obs:prefix": ["logs/"] })
+    );
+    // Null is None, like every other field.
+    let e = endpoint(
+        json!({ "policy_document": null, "policy_statement": [{ "Condition": null, "Sid": null }] }),
+    );
+    assert_eq!(e.policy_document, None);
+    assert_eq!(e.policy_statement.unwrap()[0].condition, None);
 }
 
 #[test]
@@ -342,6 +383,7 @@ fn known_statuses_decode_to_variants() {
         ("accepted", EndpointStatus::Accepted),
         ("rejected", EndpointStatus::Rejected),
         ("failed", EndpointStatus::Failed),
+        ("deleting", EndpointStatus::Deleting),
     ] {
         let e = endpoint(json!({ "status": wire }));
         assert_eq!(e.status, Some(expected), "{wire}");
@@ -350,14 +392,15 @@ fn known_statuses_decode_to_variants() {
 
 #[test]
 fn unknown_status_is_kept_verbatim() {
-    let e = endpoint(json!({ "status": "deleting" }));
+    // `deleting` was the example until spec 2.0.0 listed it; any value not listed works.
+    let e = endpoint(json!({ "status": "suspended" }));
     let status = e.status.clone().expect("status");
-    assert_eq!(status, EndpointStatus::Unknown("deleting".to_owned()));
-    assert_eq!(status.as_str(), "deleting");
+    assert_eq!(status, EndpointStatus::Unknown("suspended".to_owned()));
+    assert_eq!(status.as_str(), "suspended");
     assert!(!status.is_known());
     assert_eq!(
         serde_json::to_value(&e).unwrap(),
-        json!({ "status": "deleting" })
+        json!({ "status": "suspended" })
     );
 }
 
@@ -578,6 +621,30 @@ fn error_body_vpcep_shape() {
             ..ErrorResponse::default()
         }
     );
+}
+
+/// Spec 2.0.0: every error field may be `null` (the nested `error` too), and VPCEP sends
+/// the flat shape itself (its error code page: `EndPoint.0002` "Parameter error.").
+#[test]
+fn error_body_nulls_and_vpceps_flat_shape() {
+    let err: ErrorResponse = decode(
+        r#"{"error":null,"error_code":"EndPoint.0002","error_msg":"Parameter error.","request_id":null}"#,
+    );
+    assert_eq!(
+        err,
+        ErrorResponse {
+            error: None,
+            error_code: Some("EndPoint.0002".to_owned()),
+            error_msg: Some("Parameter error.".to_owned()),
+            request_id: None,
+        }
+    );
+    let api = vpcep_client::ApiError::from_body(
+        400,
+        br#"{"error":{"code":null,"message":null},"error_code":"EndPoint.0006","error_msg":null}"#,
+        None,
+    );
+    assert_eq!(api.code.as_deref(), Some("EndPoint.0006"));
 }
 
 #[test]

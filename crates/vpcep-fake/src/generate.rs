@@ -6,10 +6,11 @@
 //! cycle with the index so that every value appears as soon as `n` is a few dozen:
 //!
 //! * `status` cycles through accepted (most), pendingAcceptance, creating, rejected and
-//!   failed (failed ones carry `error`);
-//! * one in four is a `gateway` endpoint (`routetables`, sometimes `policy_statement`, no
-//!   `ip`, no DNS, no whitelist); the rest are `interface` endpoints (`ip` when accepted
-//!   or rejected, `dns_names` when `enable_dns`, `whitelist`/`enable_whitelist`);
+//!   failed (failed ones carry `error`); one in 37 is `deleting` (official SDKs' value);
+//! * one in four is a `gateway` endpoint (`routetables`, sometimes `policy_statement`
+//!   with `Sid`, and a `Condition` on every other one; no `ip`, no DNS, no whitelist); the
+//!   rest are `interface` endpoints (`ip` when accepted or rejected, `dns_names` when
+//!   `enable_dns`, `whitelist`/`enable_whitelist`, a `policy_document` on one in ten);
 //! * 7 VPCs, 12 endpoint services (mixed-case names, so case-insensitive matching shows),
 //!   2 public border groups on about one in five, 0–3 tags (some with an empty value),
 //!   `active_status` frozen on one in eleven;
@@ -197,7 +198,11 @@ fn endpoint(i: usize, p: &Pools<'_>) -> EndpointResp {
     );
     {
         let id = uuid(&mut rng);
-        let status = STATUSES[i % STATUSES.len()];
+        let status = if i % 37 == 20 {
+            "deleting"
+        } else {
+            STATUSES[i % STATUSES.len()]
+        };
         let gateway = i % 4 == 1;
         let (service_name, service_id) = if gateway {
             let k = rng.usize(..GATEWAY_SERVICES.len());
@@ -286,12 +291,18 @@ fn endpoint(i: usize, p: &Pools<'_>) -> EndpointResp {
             );
             if i % 8 == 1 {
                 e.policy_statement = Some(vec![PolicyStatement {
+                    sid: Some(format!("stmt-{}", i % 17)),
                     effect: Some("Allow".to_owned()),
                     action: Some(OneOrMany(vec![
                         "obs:object:GetObject".to_owned(),
                         "obs:object:PutObject".to_owned(),
                     ])),
                     resource: Some(vec![format!("obs:*:*:object:bucket-{}/*", i % 17)]),
+                    condition: (i % 16 == 1).then(|| {
+                        json_object(serde_json::json!({
+                            "StringEquals": { "obs:prefix": [format!("logs-{}/", i % 17)] }
+                        }))
+                    }),
                 }]);
             }
         } else {
@@ -318,8 +329,21 @@ fn endpoint(i: usize, p: &Pools<'_>) -> EndpointResp {
                 Vec::new()
             });
             e.enable_whitelist = Some(LenientBool(listed));
+            if i % 10 == 2 {
+                e.policy_document = Some(json_object(serde_json::json!({
+                    "Version": "5.0",
+                    "Statement": [{ "Effect": "Allow", "Action": ["*"] }]
+                })));
+            }
         }
         e
+    }
+}
+
+fn json_object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("an object literal"),
     }
 }
 
@@ -332,6 +356,25 @@ mod tests {
         assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_time(1_539_845_386), "2018-10-18T06:49:46Z");
         assert_eq!(format_time(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn every_known_value_and_new_field_appears() {
+        let all = generate(60, 1, "p");
+        for status in EndpointStatus::KNOWN {
+            assert!(
+                all.iter()
+                    .any(|e| e.status.as_ref().map(|s| s.as_str()) == Some(*status)),
+                "no endpoint with status {status}"
+            );
+        }
+        assert!(all.iter().any(|e| e.policy_document.is_some()));
+        let statements: Vec<&PolicyStatement> = all
+            .iter()
+            .flat_map(|e| e.policy_statement.iter().flatten())
+            .collect();
+        assert!(statements.iter().all(|s| s.sid.is_some()));
+        assert!(statements.iter().any(|s| s.condition.is_some()));
     }
 
     #[test]

@@ -390,7 +390,7 @@ async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response
             return json_response(
                 StatusCode::BAD_REQUEST,
                 error_body(
-                    "EndPoint.2001",
+                    bad_request_code(&message),
                     &format!("Invalid parameter: {message}"),
                     None,
                 ),
@@ -515,6 +515,23 @@ pub(crate) fn authenticate(
         }
     }
     Err(reason)
+}
+
+/// VPCEP's error code for a rejected parameter (the service's error code table; the
+/// message names the parameter first). `EndPoint.2001` is "the VPC does not exist", not a
+/// bad parameter.
+fn bad_request_code(message: &str) -> &'static str {
+    let parameter = message.split_whitespace().next().unwrap_or_default();
+    match parameter {
+        "limit" => "EndPoint.0006",
+        "offset" => "EndPoint.0010",
+        "project_id" => "EndPoint.0014",
+        "sort_key" => "EndPoint.0017",
+        "sort_dir" => "EndPoint.0018",
+        "vpc_id" => "EndPoint.0020",
+        // "Parameter error.", the table's code for any other bad parameter.
+        _ => "EndPoint.0002",
+    }
 }
 
 fn check_len(name: &str, value: &str, min: usize, max: Option<usize>) -> Result<(), String> {

@@ -116,12 +116,17 @@ fn info_version(spec: &Value) -> Result<String> {
 
 /// Compares two specs (as JSON values of the OpenAPI documents).
 pub fn compare(old: &Value, new: &Value) -> Result<Report> {
-    let changes = drift::compare(old, new).context("drift could not compare the specs")?;
     let mut report = Report {
         old_version: info_version(old)?,
         new_version: info_version(new)?,
         ..Report::default()
     };
+    // drift 0.2 asserts that a request or response keeps the same media types (it panics
+    // on `text/html` added beside `application/json`); those are classified here and
+    // hidden from it.
+    let (old, new) = (&mut old.clone(), &mut new.clone());
+    media_types(old, new, &mut String::new(), &mut report);
+    let changes = drift::compare(old, new).context("drift could not compare the specs")?;
     for change in changes {
         let at = change
             .paths
@@ -164,6 +169,56 @@ pub fn compare(old: &Value, new: &Value) -> Result<Report> {
     report.other.sort();
     report.other.dedup();
     Ok(report)
+}
+
+/// Pairs every `content` map of `old` and `new` at the same JSON pointer, reports media
+/// types added or removed, and removes them from both sides so that drift compares the
+/// common ones. A media type added to a response is breaking (a client built from the
+/// old spec cannot decode it), one removed is not; in a request it is the reverse.
+fn media_types(old: &mut Value, new: &mut Value, at: &mut String, report: &mut Report) {
+    let (Value::Object(o), Value::Object(n)) = (old, new) else {
+        return;
+    };
+    if let (Some(Value::Object(oc)), Some(Value::Object(nc))) =
+        (o.get_mut("content"), n.get_mut("content"))
+    {
+        let response = at.contains("/responses/");
+        let added: Vec<String> = nc
+            .keys()
+            .filter(|k| !oc.contains_key(*k))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = oc
+            .keys()
+            .filter(|k| !nc.contains_key(*k))
+            .cloned()
+            .collect();
+        for (list, is_added) in [(added, true), (removed, false)] {
+            for media in list {
+                nc.remove(&media);
+                oc.remove(&media);
+                let what = if is_added { "added" } else { "removed" };
+                let line = format!(
+                    "{at}/content: media type {what}: {media} ({}) [media type check]",
+                    if response { "response" } else { "request" }
+                );
+                if is_added == response {
+                    report.breaking.push(line);
+                } else {
+                    report.other.push(line);
+                }
+            }
+        }
+    }
+    for (key, child) in o.iter_mut() {
+        if let Some(other) = n.get_mut(key) {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            media_types(child, other, at, report);
+            at.truncate(len);
+        }
+    }
 }
 
 /// Where to compare from, and why.
@@ -338,6 +393,40 @@ mod tests {
                 .unwrap();
             values.retain(|v| v != "asc");
         });
+    }
+
+    #[test]
+    fn response_media_types_added_are_breaking_and_removed_are_not() {
+        let html = "/components/responses/BadGateway/content/text~1html";
+        let with = current();
+        assert!(
+            with.pointer(html).is_some(),
+            "the spec declares text/html on 502"
+        );
+        let mut without = with.clone();
+        without["components"]["responses"]["BadGateway"]["content"]
+            .as_object_mut()
+            .unwrap()
+            .remove("text/html");
+        // Added (drift alone would panic here).
+        let report = compare(&without, &with).unwrap();
+        assert!(
+            report
+                .breaking
+                .iter()
+                .any(|l| l.contains("media type added: text/html (response)")),
+            "{report:#?}"
+        );
+        // Removed.
+        let report = compare(&with, &without).unwrap();
+        assert!(report.breaking.is_empty(), "{report:#?}");
+        assert!(
+            report
+                .other
+                .iter()
+                .any(|l| l.contains("media type removed: text/html (response)")),
+            "{report:#?}"
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! - `example` and `examples.*.value` of media types, parameters and headers (an
 //!   `examples` entry may be a `$ref` to `#/components/examples/…`).
 //!
-//! Schemas are converted to JSON Schema by [`super::schema`] and checked with the
-//! `jsonschema` crate.
+//! Schemas are converted to JSON Schema by the workspace's one OpenAPI 3.0.3 converter
+//! (`oas30-schema`, via [`super::schema`]) and checked with the `jsonschema` crate. The
+//! reference `OAS30Validator` checks the same examples again (`spec oas30`).
 
 use anyhow::{Context, Result};
 use serde_json::Value;

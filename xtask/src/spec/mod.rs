@@ -5,6 +5,8 @@
 //! - `spec bundle [--check]`: render `openapi/vpcep.json` from `openapi/vpcep.yaml`.
 //! - `spec lint`: Redocly CLI lint under `redocly.yaml`.
 //! - `spec validate`: openapiv3 parse + `openapi-spec-validator` + examples.
+//! - `spec oas30`: the reference `OAS30Validator` on every example and every body the
+//!   fake sends ([`oas30`]).
 //! - `spec compat [--base REF]`: compatibility with a git base ([`compat`]).
 //! - `spec docs [--test]`: HTML reference with `redocly build-docs`, and (`--test`) a
 //!   headless-Chromium check of the rendered page.
@@ -25,6 +27,7 @@ use crate::{codegen, ensure_file_contents, project_root, Mode};
 pub mod compat;
 pub mod examples;
 mod keywords;
+mod oas30;
 pub mod schema;
 
 /// The spec and its canonical JSON rendering, relative to the workspace root.
@@ -48,6 +51,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["bundle", "--check"] => bundle(&root, Mode::Check),
         ["lint"] => lint(&root),
         ["validate"] => validate(&root),
+        ["oas30"] => oas30::run(&root),
         ["compat"] => compat::run(&root, None, true),
         ["compat", "--base", base] => compat::run(&root, Some(base), true),
         ["docs"] => docs(&root).map(|_| ()),
@@ -59,8 +63,9 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// `spec check`: each step runs even when an earlier one failed, so one run shows every
 /// problem.
 pub fn check(root: &Path) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 4] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 5] = [
         ("validate", &|| validate(root)),
+        ("oas30", &|| oas30::run(root)),
         ("lint", &|| lint(root)),
         ("bundle --check", &|| bundle(root, Mode::Check)),
         ("compat", &|| compat::run(root, None, false)),
