@@ -99,9 +99,46 @@ pub fn load_json(root: &Path) -> Result<Value> {
 /// independent of how the YAML is laid out, and needs no `preserve_order` feature (which
 /// would be unified into the client crate's serde_json too).
 pub fn render_json(spec: &Value) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(spec)?;
+    let mut text = serde_json::to_string_pretty(&Canonical(spec))?;
     text.push('\n');
     Ok(text)
+}
+
+/// The media type listed first in a `content` map that has it. Keys are otherwise sorted.
+///
+/// openapi-python-client reads a response with the first media type it supports: with
+/// `application/json` first (alphabetical order) its generated client called
+/// `response.json()` on a gateway's HTML 502 page and raised `JSONDecodeError`; with
+/// `text/html` first it returns the status and the body as text (tests/consumers).
+/// Generators that look at every media type (progenitor picks JSON) are unaffected.
+const FIRST_MEDIA_TYPE: &str = "text/html";
+
+/// Serializes a JSON value with sorted object keys, except [`FIRST_MEDIA_TYPE`] first.
+struct Canonical<'a>(&'a Value);
+
+impl serde::Serialize for Canonical<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by_key(|k| (k.as_str() != FIRST_MEDIA_TYPE, k.as_str()));
+                let mut out = serializer.serialize_map(Some(keys.len()))?;
+                for k in keys {
+                    out.serialize_entry(k, &Canonical(&map[k.as_str()]))?;
+                }
+                out.end()
+            }
+            Value::Array(items) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    out.serialize_element(&Canonical(item))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
 }
 
 pub fn bundle(root: &Path, mode: Mode) -> Result<()> {
@@ -255,6 +292,12 @@ mod tests {
         let spec = load_json(&project_root()).unwrap();
         let text = render_json(&spec).unwrap();
         assert!(text.ends_with("}\n") && text.starts_with("{\n  \""));
+        // Media types: text/html first (openapi-python-client uses the first one).
+        let html = text.find("\"text/html\"").expect("a text/html response");
+        let json_after = text[html..]
+            .find("\"application/json\"")
+            .expect("JSON beside it");
+        assert!(json_after > 0);
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, spec);
         assert_eq!(render_json(&back).unwrap(), text);
