@@ -53,6 +53,14 @@ pub enum Action {
     },
     /// Promise a longer body than is sent, then close.
     Truncate { status: u16, body: String },
+    /// Answer with this status, extra headers and binary body (e.g. gzip); with
+    /// `truncate`, promise twice the body's length, send it, then close.
+    Bytes {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        truncate: bool,
+    },
     /// Never answer (the connection stays open until the client gives up).
     Hang,
     /// Close the connection without answering.
@@ -150,6 +158,35 @@ impl ScriptedServer {
                                 let _ = socket.write_all(body.as_bytes()).await;
                                 let _ = socket.shutdown().await;
                                 return;
+                            }
+                            Action::Bytes {
+                                status,
+                                headers,
+                                body,
+                                truncate,
+                            } => {
+                                let promised = if truncate {
+                                    body.len() * 2 + 10
+                                } else {
+                                    body.len()
+                                };
+                                let mut head = format!(
+                                    "HTTP/1.1 {status} {}\r\nContent-Length: {promised}\r\nX-Request-Id: req-{n}\r\n",
+                                    reason(status),
+                                );
+                                for (k, v) in headers {
+                                    head.push_str(&format!("{k}: {v}\r\n"));
+                                }
+                                head.push_str("\r\n");
+                                if socket.write_all(head.as_bytes()).await.is_err()
+                                    || socket.write_all(&body).await.is_err()
+                                {
+                                    return;
+                                }
+                                if truncate {
+                                    let _ = socket.shutdown().await;
+                                    return;
+                                }
                             }
                             Action::Hang => {
                                 // Bounded: long enough for any client timeout in the tests.

@@ -87,6 +87,7 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
             .operation_timeout(limit)
             .attempt_timeout(limit.min(MAX_ATTEMPT_TIMEOUT));
     }
+    builder = builder.compression(!g.no_compression);
     builder = builder.user_agent(format!("vpcep-cli/{}", env!("CARGO_PKG_VERSION")));
     Ok(builder.build()?)
 }
@@ -248,6 +249,7 @@ mod tests {
             token: None,
             timeout: None,
             retries: None,
+            no_compression: false,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();

@@ -265,6 +265,7 @@ pub struct ClientBuilder {
     timeouts: TimeoutConfig,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
+    no_compression: bool,
 }
 
 impl ClientBuilder {
@@ -354,6 +355,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Ask for gzip-compressed responses and decode them (default `true`): a 1000-endpoint
+    /// page is ~9× smaller on the wire. `false` sends no `Accept-Encoding` (with
+    /// [`http_client`](Self::http_client), that client's own gzip setting still applies).
+    pub fn compression(mut self, enabled: bool) -> Self {
+        self.no_compression = !enabled;
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
         let base_url = match (self.base_url, self.region) {
@@ -408,7 +417,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                let mut builder = reqwest::Client::builder();
+                let mut builder = reqwest::Client::builder().gzip(!self.no_compression);
                 if let Some(t) = self.timeouts.connect {
                     builder = builder.connect_timeout(t);
                 }
@@ -434,6 +443,7 @@ impl ClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 timeouts,
                 user_agent,
+                compression: !self.no_compression,
             }),
         })
     }

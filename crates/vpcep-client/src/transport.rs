@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
 use crate::auth::Credentials;
@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub retry: RetryConfig,
     pub timeouts: TimeoutConfig,
     pub user_agent: HeaderValue,
+    /// Ask for gzip-compressed responses (`Accept-Encoding: gzip`, decoded by reqwest).
+    pub compression: bool,
 }
 
 impl fmt::Debug for Shared {
@@ -44,6 +46,7 @@ impl fmt::Debug for Shared {
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("user_agent", &self.user_agent)
+            .field("compression", &self.compression)
             .finish()
     }
 }
@@ -108,6 +111,11 @@ impl CallState {
         let headers = request.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, shared.user_agent.clone());
+        if shared.compression {
+            // Set here, before signing, so that the header the signer sees is the one sent
+            // (reqwest would otherwise add its own after this hook, outside SignedHeaders).
+            headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         if let Some(t) = shared.timeouts.attempt {
             *request.timeout_mut() = Some(t);
         }
