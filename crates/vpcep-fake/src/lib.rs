@@ -18,6 +18,7 @@
 
 mod faults;
 mod generate;
+mod link;
 mod server;
 mod store;
 
@@ -116,6 +117,11 @@ pub struct FakeConfig {
     pub worker_threads: usize,
     /// How long requests in flight may finish when the server stops.
     pub shutdown_grace: Duration,
+    /// gzip responses whose request accepts it (default on, like API gateways).
+    pub compression: bool,
+    /// Limit on the bytes sent per second, all connections together, in Mbit/s (default
+    /// none); applies with [`FakeServer::start`] and [`FakeHandle::serve`].
+    pub bandwidth_mbps: Option<f64>,
 }
 
 impl Default for FakeConfig {
@@ -137,6 +143,8 @@ impl FakeConfig {
             request_log_capacity: 10_000,
             worker_threads: 2,
             shutdown_grace: Duration::from_secs(2),
+            compression: true,
+            bandwidth_mbps: None,
         }
     }
 
@@ -211,6 +219,19 @@ impl FakeConfig {
     /// Size of the request log.
     pub fn request_log_capacity(mut self, n: usize) -> Self {
         self.request_log_capacity = n;
+        self
+    }
+
+    /// gzip responses when the request accepts it (default `true`).
+    pub fn compression(mut self, on: bool) -> Self {
+        self.compression = on;
+        self
+    }
+
+    /// Limits the bytes sent per second, all connections together, to `mbps` Mbit/s
+    /// (10⁶ bits; headers and compressed bodies count as sent). `None` (the default): no limit.
+    pub fn bandwidth_mbps(mut self, mbps: Option<f64>) -> Self {
+        self.bandwidth_mbps = mbps;
         self
     }
 }
@@ -294,6 +315,12 @@ impl FakeHandle {
     /// The random faults in force.
     pub fn random_faults(&self) -> RandomFaults {
         self.state.random_faults()
+    }
+
+    /// Bytes sent to clients so far, all connections together: status lines, headers and
+    /// bodies as they went on the wire (compressed when they were).
+    pub fn bytes_sent(&self) -> u64 {
+        self.state.link.bytes_sent()
     }
 
     /// The requests received so far (up to the log's capacity), oldest first.

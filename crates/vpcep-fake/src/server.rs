@@ -64,6 +64,9 @@ pub(crate) struct State {
     id_counter: AtomicU64,
     /// Becomes true when the server stops; hanging requests then close their connection.
     pub(crate) stopping: watch::Sender<bool>,
+    /// Compression, bandwidth limit and bytes sent (link.rs).
+    pub(crate) compression: bool,
+    pub(crate) link: Arc<crate::link::Link>,
 }
 
 impl State {
@@ -87,6 +90,8 @@ impl State {
             id_prefix: fastrand::u64(..),
             id_counter: AtomicU64::new(0),
             stopping: watch::channel(false).0,
+            compression: config.compression,
+            link: Arc::new(crate::link::Link::new(config.bandwidth_mbps)),
         }
     }
 
@@ -172,6 +177,7 @@ struct ConnKill(Arc<Notify>);
 pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .fallback(dispatch)
+        .layer(crate::link::compression(state.compression))
         .layer(axum::middleware::from_fn_with_state(state.clone(), front))
         .with_state(state)
 }
@@ -615,6 +621,7 @@ pub(crate) async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let stream = crate::link::Throttled::new(stream, state.link.clone());
                 let kill = Arc::new(Notify::new());
                 let router = router.clone();
                 let conn_kill = kill.clone();
