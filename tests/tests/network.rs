@@ -249,3 +249,36 @@ async fn aksk_signature_covers_accept_encoding() {
     )
     .expect("the signature verifies over the headers sent");
 }
+
+/// list-all with room for one page's body at a time and 8 requests in flight: every
+/// page, in order, each requested once (the next page to yield may always read its body,
+/// so a window narrower than the concurrency never deadlocks).
+#[tokio::test]
+async fn list_all_with_a_one_page_memory_budget_lists_everything_in_order() {
+    let server = ScriptedServer::start(|_, request| {
+        let offset: u64 = request.query("offset").map_or(0, |v| v.parse().unwrap());
+        let n = 10.min(200u64.saturating_sub(offset));
+        gzip_json(request, 200, &page_body(offset, n, 200))
+    })
+    .await;
+    let listing = client(&server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .limit(10)
+        .list_all()
+        .concurrency(8)
+        .memory_budget(1)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = listing
+        .endpoints
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
+    let expected: Vec<String> = (0..200).map(|i| format!("ep-{i:06}")).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(server.requests().len(), 20);
+}

@@ -80,7 +80,17 @@ impl Client {
         query: &Query,
         throttled: Option<Arc<AtomicU64>>,
     ) -> Result<EndpointListResp> {
-        let state = CallState::new(self.shared.clone(), throttled);
+        self.execute_paged(query, throttled, None).await
+    }
+
+    /// [`execute`](Self::execute) for a page of a listing, whose body waits for its turn.
+    pub(crate) async fn execute_paged(
+        &self,
+        query: &Query,
+        throttled: Option<Arc<AtomicU64>>,
+        body_turn: Option<crate::paginate::BodyTurn>,
+    ) -> Result<EndpointListResp> {
+        let state = CallState::new(self.shared.clone(), throttled).with_body_turn(body_turn);
         let work = self.execute_with_retries(query, &state);
         match self.shared.timeouts.operation {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {

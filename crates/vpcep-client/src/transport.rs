@@ -69,6 +69,8 @@ pub struct CallState {
     attempt: Arc<AtomicU32>,
     last: Arc<Mutex<Option<AttemptRecord>>>,
     throttled: Option<Arc<AtomicU64>>,
+    /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
+    body_turn: Option<crate::paginate::BodyTurn>,
 }
 
 impl fmt::Debug for CallState {
@@ -87,7 +89,13 @@ impl CallState {
             attempt: Arc::new(AtomicU32::new(1)),
             last: Arc::new(Mutex::new(None)),
             throttled,
+            body_turn: None,
         }
+    }
+
+    pub(crate) fn with_body_turn(mut self, turn: Option<crate::paginate::BodyTurn>) -> Self {
+        self.body_turn = turn;
+        self
     }
 
     pub(crate) fn start_attempt(&self, n: u32) {
@@ -163,7 +171,7 @@ impl ClientHooks<CallState> for crate::generated::Client {
         async move {
             state.prepare(&mut request);
             let started = Instant::now();
-            let result = send_buffered(&state.shared.http, request).await;
+            let result = send_buffered(&state.shared.http, request, state.body_turn.as_ref()).await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             match result {
@@ -198,8 +206,14 @@ impl ClientHooks<CallState> for crate::generated::Client {
 async fn send_buffered(
     http: &reqwest::Client,
     request: reqwest::Request,
+    body_turn: Option<&crate::paginate::BodyTurn>,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
     let response = http.execute(request).await?;
+    if let Some(turn) = body_turn {
+        // A listing's memory bound: the body stays unread (in the socket) until its page
+        // is among the next few the listing yields.
+        turn.wait().await;
+    }
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
