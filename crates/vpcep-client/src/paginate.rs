@@ -30,12 +30,18 @@ use crate::types::{EndpointListResp, EndpointResp};
 pub const LIST_ALL_PAGE_SIZE: u32 = 1000;
 /// Default number of pages [`ListAll`] fetches at once: modest, because gateways throttle.
 pub const DEFAULT_CONCURRENCY: usize = 4;
-/// Default memory [`ListAll`] gives to pages read and not yet yielded: 24 MiB, i.e. 8 pages
-/// of 1000 endpoints (the CLI's `--all` stays under 64 MiB of peak RSS at any concurrency).
-pub const DEFAULT_MEMORY_BUDGET: usize = 24 << 20;
-/// What a listed endpoint costs while its page is held: ~0.8 KiB of JSON body plus its
-/// decoded strings, with allocator slack (measured with bench/cli_jsonl_memory.sh).
-const BYTES_PER_ENDPOINT_HELD: usize = 3 << 10;
+/// Default memory [`ListAll`] gives to pages read and not yet yielded: 16 MiB, i.e. 2 pages
+/// of 1000 endpoints (the CLI's `--all` stays under 64 MB of peak RSS at any concurrency).
+pub const DEFAULT_MEMORY_BUDGET: usize = 16 << 20;
+/// What a listed endpoint costs while its page is held, measured: peak RSS of
+/// `bench/cli_jsonl_memory.sh` grows by ~6 MB per page of 1000 read at once (the body as
+/// received and decompressed, its buffer's growth, the decoded strings, allocator slack).
+const BYTES_PER_ENDPOINT_HELD: usize = 6 << 10;
+/// What a request costs while it waits for its turn to read: the HTTP stack buffers what
+/// has arrived of its (compressed) body; measured ~0.6 MB each at 64 requests in flight.
+/// The budget therefore also caps the requests in flight: the read window plus as many
+/// waiting requests as the budget again pays for (23 by default for pages of 1000).
+const BYTES_PER_WAITING_REQUEST: usize = 768 << 10;
 
 /// The pages of a listing that may read their bodies now: those less than `width` pages
 /// after the next page to yield (`head`). The next page always may, so the listing never
@@ -153,7 +159,9 @@ impl ListAll {
 
     /// Memory for pages read and not yet yielded, in bytes (default
     /// [`DEFAULT_MEMORY_BUDGET`]); at least one page is always read. Requests beyond it
-    /// still go out (to hide latency) but leave their bodies in the socket until their turn.
+    /// still go out (to hide latency) but leave their bodies in the socket until their turn;
+    /// the budget also caps those (for pages of 1000: 2 read at once, 23 requests in
+    /// flight by default), so a larger [`concurrency`](Self::concurrency) is lowered.
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = bytes;
         self
@@ -193,14 +201,16 @@ impl ListAll {
             .map_or(LIST_ALL_PAGE_SIZE as usize, |l| l as usize)
             .max(1)
             * BYTES_PER_ENDPOINT_HELD;
+        let width = (self.memory_budget / per_page).max(1);
         let window = Arc::new(BodyWindow {
             head: tokio::sync::watch::channel(0).0,
-            width: (self.memory_budget / per_page).max(1) as u64,
+            width: width as u64,
         });
+        let in_flight_cap = width + self.memory_budget / BYTES_PER_WAITING_REQUEST;
         let state = AllState {
             window,
             request: self.request,
-            concurrency: Concurrency::new(self.concurrency),
+            concurrency: Concurrency::new(self.concurrency.min(in_flight_cap)),
             throttled: Arc::new(AtomicU64::new(0)),
             throttles_seen: 0,
             query: None,
