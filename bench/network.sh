@@ -57,9 +57,17 @@ start_fake() { # $1 = endpoints
 }
 stop_fake() { # prints the bytes the fake sent
   kill -TERM "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=
-  sed -n 's/.*stopped; \([0-9]*\) bytes sent.*/\1/p' "$OUT/fake.err"
+  local bytes=
+  for _ in $(seq 1 50); do
+    bytes=$(sed -n 's/.*stopped; \([0-9]*\) bytes sent.*/\1/p' "$OUT/fake.err")
+    [[ -n $bytes ]] && break
+    sleep 0.1
+  done
+  [[ -n $bytes ]] || { echo "the fake did not report its bytes:" >&2; cat "$OUT/fake.err" >&2; exit 1; }
+  echo "$bytes"
 }
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
 # run NAME ENDPOINTS CONCURRENCY -- command... (the command gets the URL as $URL via a placeholder)
 run() {
@@ -70,17 +78,18 @@ run() {
   /usr/bin/time -v "${cmd[@]}" >"$OUT/stdout" 2>"$OUT/time.txt" || {
     echo "run failed: ${cmd[*]}" >&2; cat "$OUT/time.txt" >&2; exit 1; }
   local bytes; bytes=$(stop_fake)
-  local kb wall
+  local kb wall cpu
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$OUT/time.txt")
   kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$OUT/time.txt")
   wall=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$OUT/time.txt" |
     awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
-  ROWS+=("$(awk -v name="$name" -v n="$n" -v c="$c" -v wall="$wall" -v bytes="$bytes" -v kb="$kb" \
+  ROWS+=("$(awk -v name="$name" -v n="$n" -v c="$c" -v wall="$wall" -v bytes="$bytes" -v kb="$kb" -v cpu="$cpu" \
     -v lat="$LATENCY_MS" -v mbps="$MBPS" 'BEGIN {
       L = lat / 1000; bw = mbps * 1e6 / 8; p = int((n + 999) / 1000); b1 = bytes / p
       rounds = int((p - 1 + c - 1) / c); rest = (bytes - b1) / bw
       floor = L + b1 / bw + (rounds * L > rest ? rounds * L : rest)
       if (c == 1) floor = p * L + bytes / bw   # one request at a time: nothing overlaps
-      printf "| %-34s | %7d | %8.2f | %7.1f | %8.2f | %5.2fx | %7.1f |", name, n, wall, bytes / 1e6, floor, wall / floor, kb / 1024
+      printf "| %-40s | %7d | %6.2f | %7.1f | %7.2f | %5.2fx | %6.2f | %7.1f |", name, n, wall, bytes / 1e6, floor, wall / floor, cpu, kb / 1024
     }')")
   echo "${ROWS[-1]}" >&2
 }
@@ -100,6 +109,7 @@ run "python official SDK 3.1.219" "$SDK_N" 1 -- "$PY" bench/python_sdk_list.py @
 
 echo
 echo "list-all over ${LATENCY_MS} ms latency and ${MBPS} Mbit/s (vpcep-fake), pages of 1000, $(nproc) cores"
-printf '| %-34s | %7s | %8s | %7s | %8s | %6s | %7s |\n' client endpoints "wall s" "MB sent" "floor s" "/floor" "RSS MiB"
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ --------- ---------- --------- ---------- -------- ---------
+echo "load average before: $LOAD0"
+printf '| %-40s | %7s | %6s | %7s | %7s | %6s | %6s | %7s |\n' client endpoints "wall s" "MB sent" "floor s" "/floor" "CPU s" "RSS MiB"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------------ --------- -------- --------- --------- -------- -------- ---------
 printf '%s\n' "${ROWS[@]}"
