@@ -30,7 +30,9 @@ if [[ ! -x .venv-bench/bin/python ]]; then python3 -m venv .venv-bench; fi
 PY=.venv-bench/bin/python
 
 start_fake() { # $1 = latency ms
-  "$FAKE" --listen 127.0.0.1:0 --generate "$N" --no-auth --latency-ms "$1" >"$OUT/fake.log" 2>&1 &
+  # --no-compression: on loopback bytes are free, so this compares decoding, as before the
+  # fake learnt gzip; bench/network.sh measures a link, compression included.
+  "$FAKE" --listen 127.0.0.1:0 --generate "$N" --no-auth --no-compression --latency-ms "$1" >"$OUT/fake.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 600); do
     URL=$(grep -o 'http://[0-9.:]*' "$OUT/fake.log" | head -1 || true)

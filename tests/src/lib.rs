@@ -53,10 +53,16 @@ pub enum Action {
         headers: Vec<(String, String)>,
         body: String,
     },
-    /// Answer 200 with these bytes as a JSON body (for bodies that are not UTF-8).
-    Bytes(Vec<u8>),
     /// Promise a longer body than is sent, then close.
     Truncate { status: u16, body: String },
+    /// Answer with this status, extra headers and binary body (e.g. gzip); with
+    /// `truncate`, promise twice the body's length, send it, then close.
+    Bytes {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        truncate: bool,
+    },
     /// Never answer (the connection stays open until the client gives up).
     Hang,
     /// Answer 200 with a chunked body that repeats `chunk` until the client hangs up (or
@@ -147,17 +153,6 @@ impl ScriptedServer {
                                     return;
                                 }
                             }
-                            Action::Bytes(body) => {
-                                let head = format!(
-                                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Request-Id: req-{n}\r\n\r\n",
-                                    body.len()
-                                );
-                                if socket.write_all(head.as_bytes()).await.is_err()
-                                    || socket.write_all(&body).await.is_err()
-                                {
-                                    return;
-                                }
-                            }
                             Action::Truncate { status, body } => {
                                 let head = format!(
                                     "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -184,6 +179,35 @@ impl ScriptedServer {
                                 }
                                 let _ = socket.write_all(b"0\r\n\r\n").await;
                                 return;
+                            }
+                            Action::Bytes {
+                                status,
+                                headers,
+                                body,
+                                truncate,
+                            } => {
+                                let promised = if truncate {
+                                    body.len() * 2 + 10
+                                } else {
+                                    body.len()
+                                };
+                                let mut head = format!(
+                                    "HTTP/1.1 {status} {}\r\nContent-Length: {promised}\r\nX-Request-Id: req-{n}\r\n",
+                                    reason(status),
+                                );
+                                for (k, v) in headers {
+                                    head.push_str(&format!("{k}: {v}\r\n"));
+                                }
+                                head.push_str("\r\n");
+                                if socket.write_all(head.as_bytes()).await.is_err()
+                                    || socket.write_all(&body).await.is_err()
+                                {
+                                    return;
+                                }
+                                if truncate {
+                                    let _ = socket.shutdown().await;
+                                    return;
+                                }
                             }
                             Action::Hang => {
                                 // Bounded: long enough for any client timeout in the tests.

@@ -114,8 +114,11 @@ async fn a_10_mb_string_is_decoded() {
 
 #[tokio::test]
 async fn invalid_utf8_is_a_decode_error() {
-    let server = ScriptedServer::start(|_, _| {
-        Action::Bytes(b"{\"endpoints\":[{\"id\":\"\xff\xfe\"}],\"total_count\":1}".to_vec())
+    let server = ScriptedServer::start(|_, _| Action::Bytes {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: b"{\"endpoints\":[{\"id\":\"\xff\xfe\"}],\"total_count\":1}".to_vec(),
+        truncate: false,
     })
     .await;
     let err = client(&server.base_url)

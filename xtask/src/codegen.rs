@@ -92,6 +92,7 @@ pub fn generate(root: &Path) -> Result<String> {
     let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted invalid Rust")?;
     route_decoding_through_crate(&mut file)?;
     default_extra_in_builders(&mut file)?;
+    drop_api_version_header(&mut file)?;
     let body = prettyplease::unparse(&file);
 
     let mut out = String::with_capacity(body.len() + 512);
@@ -227,6 +228,69 @@ fn route_decoding_through_crate(file: &mut syn::File) -> Result<()> {
     rewrite.visit_file_mut(file);
     if rewrite.count == 0 {
         bail!("no `ResponseValue::from_response` call in progenitor's output to route through crate::decode");
+    }
+    Ok(())
+}
+
+/// progenitor sends `api-version: <info.version>` with every request. VPCEP defines no
+/// such header: it would change with every spec bump and, with AK/SK, be part of every
+/// signature, for nothing the server reads. progenitor has no setting for it, so the
+/// generator removes the `header_map.append(.."api-version"..)` statement (and the `mut`
+/// of a header map left with nothing to append). It fails if it finds no such statement,
+/// so a progenitor upgrade that changes the code cannot silently bring the header back
+/// unnoticed (the client's wire test would catch it too).
+fn drop_api_version_header(file: &mut syn::File) -> Result<()> {
+    fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+            return false;
+        };
+        if call.method != "append" {
+            return false;
+        }
+        let Some(syn::Expr::Call(name)) = call.args.first() else {
+            return false;
+        };
+        let is_from_static = matches!(&*name.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "from_static"));
+        is_from_static
+            && matches!(name.args.first(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }))
+                if s.value().eq_ignore_ascii_case("api-version"))
+    }
+    fn appends_to(stmt: &syn::Stmt, map: &str) -> bool {
+        matches!(stmt, syn::Stmt::Expr(syn::Expr::MethodCall(call), _)
+            if call.method == "append"
+                && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident(map)))
+    }
+    struct Rewrite {
+        count: usize,
+    }
+    impl VisitMut for Rewrite {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            visit_mut::visit_block_mut(self, block);
+            let before = block.stmts.len();
+            block.stmts.retain(|s| !is_api_version_append(s));
+            if block.stmts.len() == before {
+                return;
+            }
+            self.count += before - block.stmts.len();
+            if block.stmts.iter().any(|s| appends_to(s, "header_map")) {
+                return;
+            }
+            for stmt in &mut block.stmts {
+                if let syn::Stmt::Local(local) = stmt {
+                    if let syn::Pat::Ident(ident) = &mut local.pat {
+                        if ident.ident == "header_map" {
+                            ident.mutability = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut rewrite = Rewrite { count: 0 };
+    rewrite.visit_file_mut(file);
+    if rewrite.count == 0 {
+        bail!("no `api-version` header in progenitor's output to remove");
     }
     Ok(())
 }

@@ -103,6 +103,7 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
             .operation_timeout(limit)
             .attempt_timeout(limit.min(MAX_ATTEMPT_TIMEOUT));
     }
+    builder = builder.compression(!g.no_compression);
     builder = builder.user_agent(format!("vpcep-cli/{}", env!("CARGO_PKG_VERSION")));
     builder = builder.allow_http(g.allow_http);
     if let Some(path) = &g.ca_bundle {
@@ -321,6 +322,7 @@ mod tests {
             retries: None,
             allow_http: false,
             ca_bundle: None,
+            no_compression: false,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();

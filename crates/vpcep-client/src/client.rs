@@ -104,6 +104,16 @@ impl Client {
         query: &Query,
         throttled: Option<Arc<AtomicU64>>,
     ) -> Result<EndpointListResp> {
+        self.execute_paged(query, throttled, None).await
+    }
+
+    /// [`execute`](Self::execute) for a page of a listing, whose body waits for its turn.
+    pub(crate) async fn execute_paged(
+        &self,
+        query: &Query,
+        throttled: Option<Arc<AtomicU64>>,
+        body_turn: Option<crate::paginate::BodyTurn>,
+    ) -> Result<EndpointListResp> {
         let resolved;
         let query = if query.project_id.is_empty() {
             let mut q = query.clone();
@@ -113,7 +123,7 @@ impl Client {
         } else {
             query
         };
-        let state = CallState::new(self.shared.clone(), throttled);
+        let state = CallState::new(self.shared.clone(), throttled).with_body_turn(body_turn);
         let work = self.execute_with_retries(query, &state);
         match self.shared.timeouts.operation {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
@@ -499,6 +509,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<u64>,
     root_certificates: Vec<Vec<u8>>,
     iam_endpoint: Option<String>,
+    no_compression: bool,
 }
 
 impl ClientBuilder {
@@ -610,6 +621,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Ask for gzip-compressed responses and decode them (default `true`): a 1000-endpoint
+    /// page is ~9× smaller on the wire. `false` sends no `Accept-Encoding` (with
+    /// [`http_client`](Self::http_client), that client's own gzip setting still applies).
+    pub fn compression(mut self, enabled: bool) -> Self {
+        self.no_compression = !enabled;
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
         let region = self.region.clone();
@@ -682,8 +701,9 @@ impl ClientBuilder {
             None => {
                 // Never follow redirects: reqwest would replay our credential headers
                 // (X-Auth-Token, X-Security-Token) to whatever host `Location` names.
-                let mut builder =
-                    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+                let mut builder = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .gzip(!self.no_compression);
                 if let Some(t) = self.timeouts.connect {
                     builder = builder.connect_timeout(t);
                 }
@@ -724,6 +744,7 @@ impl ClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                compression: !self.no_compression,
             }),
         })
     }

@@ -4,8 +4,11 @@
 //! - [`ListEndpoints::items`](crate::ListEndpoints::items): the endpoints of those pages.
 //! - [`ListAll`]: every endpoint; after the first page gives `total_count`, the remaining
 //!   pages are fetched concurrently (bounded, adaptive), yielded in the server's order,
-//!   with memory bounded by the pages in flight (plus a 16-byte hash per endpoint seen, for
-//!   de-duplication by `id`). A `total_count`
+//!   with memory bounded by bytes, not by the pages in flight: any number of requests may
+//!   wait on the network, but only the pages that fit a budget ([`ListAll::memory_budget`],
+//!   default [`DEFAULT_MEMORY_BUDGET`]) counted from the next page to yield read their bodies
+//!   and decode; the others leave theirs in the socket until their turn (plus a 16-byte
+//!   hash per endpoint seen, for de-duplication by `id`). A `total_count`
 //!   that changes mid-listing, or a page shorter than the count promises, is an error,
 //!   never a silently partial list. A 429 halves the concurrency (the request itself backs
 //!   off and retries); it grows back by one after a run of unthrottled pages.
@@ -27,6 +30,44 @@ use crate::types::{EndpointListResp, EndpointResp};
 pub const LIST_ALL_PAGE_SIZE: u32 = 1000;
 /// Default number of pages [`ListAll`] fetches at once: modest, because gateways throttle.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Default memory [`ListAll`] gives to pages read and not yet yielded: 16 MiB, i.e. 2 pages
+/// of 1000 endpoints (the CLI's `--all` stays under 64 MB of peak RSS at any concurrency).
+pub const DEFAULT_MEMORY_BUDGET: usize = 16 << 20;
+/// What a listed endpoint costs while its page is held, measured: peak RSS of
+/// `bench/cli_jsonl_memory.sh` grows by ~6 MB per page of 1000 read at once (the body as
+/// received and decompressed, its buffer's growth, the decoded strings, allocator slack).
+const BYTES_PER_ENDPOINT_HELD: usize = 6 << 10;
+/// What a request costs while it waits for its turn to read: the HTTP stack buffers what
+/// has arrived of its (compressed) body; measured ~0.6 MB each at 64 requests in flight.
+/// The budget therefore also caps the requests in flight: the read window plus as many
+/// waiting requests as the budget again pays for (23 by default for pages of 1000).
+const BYTES_PER_WAITING_REQUEST: usize = 768 << 10;
+
+/// The pages of a listing that may read their bodies now: those less than `width` pages
+/// after the next page to yield (`head`). The next page always may, so the listing never
+/// waits on itself.
+#[derive(Debug)]
+struct BodyWindow {
+    head: tokio::sync::watch::Sender<u64>,
+    width: u64,
+}
+
+/// A page's place in its listing's [`BodyWindow`]; the transport waits on it between the
+/// response's headers and its body.
+#[derive(Clone, Debug)]
+pub(crate) struct BodyTurn {
+    window: Arc<BodyWindow>,
+    index: u64,
+}
+
+impl BodyTurn {
+    pub(crate) async fn wait(&self) {
+        let width = self.window.width;
+        let mut head = self.window.head.subscribe();
+        // The sender lives as long as the listing; if it is gone, nobody waits for the page.
+        let _ = head.wait_for(|h| self.index < h + width).await;
+    }
+}
 
 pub(crate) fn pages(request: ListEndpoints) -> impl Stream<Item = Result<EndpointListResp>> {
     struct State {
@@ -92,6 +133,7 @@ pub(crate) fn items(request: ListEndpoints) -> impl Stream<Item = Result<Endpoin
 pub struct ListAll {
     request: ListEndpoints,
     concurrency: usize,
+    memory_budget: usize,
 }
 
 type PageFuture = Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>>;
@@ -105,12 +147,23 @@ impl ListAll {
         ListAll {
             request,
             concurrency: DEFAULT_CONCURRENCY,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 
-    /// Pages fetched at once, at least 1 (default [`DEFAULT_CONCURRENCY`]).
+    /// Pages requested at once, at least 1 (default [`DEFAULT_CONCURRENCY`]).
     pub fn concurrency(mut self, pages_in_flight: usize) -> Self {
         self.concurrency = pages_in_flight.max(1);
+        self
+    }
+
+    /// Memory for pages read and not yet yielded, in bytes (default
+    /// [`DEFAULT_MEMORY_BUDGET`]); at least one page is always read. Requests beyond it
+    /// still go out (to hide latency) but leave their bodies in the socket until their turn;
+    /// the budget also caps those (for pages of 1000: 2 read at once, 23 requests in
+    /// flight by default), so a larger [`concurrency`](Self::concurrency) is lowered.
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = bytes;
         self
     }
 
@@ -142,15 +195,29 @@ impl ListAll {
 
     /// A stream of pages in the server's order, already de-duplicated by `id`.
     pub fn pages(self) -> impl Stream<Item = Result<EndpointListResp>> {
+        let per_page = self
+            .request
+            .limit_value()
+            .map_or(LIST_ALL_PAGE_SIZE as usize, |l| l as usize)
+            .max(1)
+            * BYTES_PER_ENDPOINT_HELD;
+        let width = (self.memory_budget / per_page).max(1);
+        let window = Arc::new(BodyWindow {
+            head: tokio::sync::watch::channel(0).0,
+            width: width as u64,
+        });
+        let in_flight_cap = width + self.memory_budget / BYTES_PER_WAITING_REQUEST;
         let state = AllState {
+            window,
             request: self.request,
-            concurrency: Concurrency::new(self.concurrency),
+            concurrency: Concurrency::new(self.concurrency.min(in_flight_cap)),
             throttled: Arc::new(AtomicU64::new(0)),
             throttles_seen: 0,
             query: None,
             limit: 0,
             next_offset: 0,
             expected_total: None,
+            first_offset: 0,
             in_flight: FuturesOrdered::new(),
             seen: SeenIds::default(),
             started: false,
@@ -239,6 +306,7 @@ impl Concurrency {
 }
 
 struct AllState {
+    window: Arc<BodyWindow>,
     request: ListEndpoints,
     concurrency: Concurrency,
     throttled: Arc<AtomicU64>,
@@ -247,6 +315,7 @@ struct AllState {
     limit: i64,
     next_offset: i64,
     expected_total: Option<i64>,
+    first_offset: i64,
     in_flight: FuturesOrdered<PageFuture>,
     seen: SeenIds,
     started: bool,
@@ -259,10 +328,14 @@ impl AllState {
         let mut query = self.query.clone().expect("validated before fetching");
         query.offset = Some(i32::try_from(offset).unwrap_or(i32::MAX));
         let throttled = self.throttled.clone();
+        let turn = self.expected_total.map(|_| BodyTurn {
+            window: self.window.clone(),
+            index: ((offset - self.first_offset) / self.limit.max(1)) as u64,
+        });
         // Each page runs as its own task, so on a multi-threaded runtime pages are decoded
         // in parallel. The handle aborts the task if the listing is dropped.
         let task = AbortOnDrop(tokio::spawn(async move {
-            client.execute(&query, Some(throttled)).await
+            client.execute_paged(&query, Some(throttled), turn).await
         }));
         Box::pin(async move {
             let result = match task.await {
@@ -344,6 +417,7 @@ impl AllState {
                 Err(e) => return self.fail(e),
             };
             let offset = query.offset.map_or(0, i64::from);
+            self.first_offset = offset;
             self.limit = i64::from(query.limit.unwrap_or(LIST_ALL_PAGE_SIZE));
             self.query = Some(query);
             let (_, first) = self.fetch(offset).await;
@@ -359,6 +433,7 @@ impl AllState {
                 self.next_offset = offset + n;
                 self.done = n < self.limit;
             }
+            self.window.head.send_modify(|h| *h += 1);
             return match self.accept(offset, first) {
                 Ok(page) => Some(Ok(page)),
                 Err(e) => self.fail(e),
@@ -389,6 +464,8 @@ impl AllState {
             self.next_offset += self.limit;
         }
         let (offset, page) = self.in_flight.next().await?;
+        // This page is out of the window: the next one may read its body.
+        self.window.head.send_modify(|h| *h += 1);
         self.adapt();
         match page.and_then(|page| self.accept(offset, page)) {
             Ok(page) => {
@@ -407,7 +484,29 @@ impl AllState {
 
 #[cfg(test)]
 mod tests {
-    use super::Concurrency;
+    use super::{BodyTurn, BodyWindow, Concurrency};
+    use futures::FutureExt;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn bodies_wait_until_their_page_is_within_the_window() {
+        let window = Arc::new(BodyWindow {
+            head: tokio::sync::watch::channel(0).0,
+            width: 2,
+        });
+        let turn = |index| BodyTurn {
+            window: window.clone(),
+            index,
+        };
+        assert!(turn(0).wait().now_or_never().is_some());
+        assert!(turn(1).wait().now_or_never().is_some());
+        let third = turn(2);
+        let mut waiting = Box::pin(third.wait());
+        assert!(futures::poll!(waiting.as_mut()).is_pending());
+        window.head.send_modify(|h| *h += 1);
+        assert!(futures::poll!(waiting.as_mut()).is_ready());
+        assert!(turn(3).wait().now_or_never().is_none());
+    }
 
     #[test]
     fn seen_ids_detect_repeats_only() {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
 use crate::auth::{AkSk, Credentials};
@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub user_agent: HeaderValue,
     /// Largest response body read, in bytes (after content decoding).
     pub max_response_bytes: u64,
+    /// Ask for gzip-compressed responses (`Accept-Encoding: gzip`, decoded by reqwest).
+    pub compression: bool,
 }
 
 impl fmt::Debug for Shared {
@@ -52,6 +54,7 @@ impl fmt::Debug for Shared {
             .field("timeouts", &self.timeouts)
             .field("user_agent", &self.user_agent)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("compression", &self.compression)
             .finish()
     }
 }
@@ -84,6 +87,8 @@ pub struct CallState {
     throttled: Option<Arc<AtomicU64>>,
     /// Why this call has no credentials to sign with (taken by the retry loop).
     credentials_error: Arc<Mutex<Option<crate::auth::CredentialsError>>>,
+    /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
+    body_turn: Option<crate::paginate::BodyTurn>,
 }
 
 impl fmt::Debug for CallState {
@@ -103,7 +108,13 @@ impl CallState {
             last: Arc::new(Mutex::new(None)),
             throttled,
             credentials_error: Arc::new(Mutex::new(None)),
+            body_turn: None,
         }
+    }
+
+    pub(crate) fn with_body_turn(mut self, turn: Option<crate::paginate::BodyTurn>) -> Self {
+        self.body_turn = turn;
+        self
     }
 
     pub(crate) fn start_attempt(&self, n: u32) {
@@ -162,6 +173,11 @@ impl CallState {
         let headers = request.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, shared.user_agent.clone());
+        if shared.compression {
+            // Set here, before signing, so that the header the signer sees is the one sent
+            // (reqwest would otherwise add its own after this hook, outside SignedHeaders).
+            headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         if let Some(t) = shared.timeouts.attempt {
             *request.timeout_mut() = Some(t);
         }
@@ -221,8 +237,13 @@ impl ClientHooks<CallState> for crate::generated::Client {
             let provided = state.provided_keys().await?;
             state.prepare(&mut request, provided.as_ref());
             let started = Instant::now();
-            let result =
-                send_buffered(&state.shared.http, request, state.shared.max_response_bytes).await;
+            let result = send_buffered(
+                &state.shared.http,
+                request,
+                state.shared.max_response_bytes,
+                state.body_turn.as_ref(),
+            )
+            .await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             match result {
@@ -265,10 +286,16 @@ async fn send_buffered(
     http: &reqwest::Client,
     request: reqwest::Request,
     limit: u64,
+    body_turn: Option<&crate::paginate::BodyTurn>,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
     let requested = request.url().clone();
     let mut response = http.execute(request).await?;
     let followed_to = (response.url() != &requested).then(|| response.url().to_string());
+    if let Some(turn) = body_turn {
+        // A listing's memory bound: the body stays unread (in the socket) until its page
+        // is among the next few the listing yields.
+        turn.wait().await;
+    }
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();

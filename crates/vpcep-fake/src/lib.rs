@@ -18,6 +18,7 @@
 
 mod faults;
 mod generate;
+mod link;
 mod platform;
 mod replay;
 mod server;
@@ -143,6 +144,11 @@ pub struct FakeConfig {
     pub tls: Option<TlsConfig>,
     /// The platform around VPCEP: ECS metadata, IAM projects (see [`Platform`]).
     pub platform: PlatformConfig,
+    /// gzip responses whose request accepts it (default on, like API gateways).
+    pub compression: bool,
+    /// Limit on the bytes sent per second, all connections together, in Mbit/s (default
+    /// none); applies with [`FakeServer::start`] and [`FakeHandle::serve`].
+    pub bandwidth_mbps: Option<f64>,
 }
 
 impl Default for FakeConfig {
@@ -167,6 +173,8 @@ impl FakeConfig {
             shutdown_grace: Duration::from_secs(2),
             tls: None,
             platform: PlatformConfig::default(),
+            compression: true,
+            bandwidth_mbps: None,
         }
     }
 
@@ -278,6 +286,19 @@ impl FakeConfig {
         self.platform.projects.push((region.into(), id.into()));
         self
     }
+
+    /// gzip responses when the request accepts it (default `true`).
+    pub fn compression(mut self, on: bool) -> Self {
+        self.compression = on;
+        self
+    }
+
+    /// Limits the bytes sent per second, all connections together, to `mbps` Mbit/s
+    /// (10⁶ bits; headers and compressed bodies count as sent). `None` (the default): no limit.
+    pub fn bandwidth_mbps(mut self, mbps: Option<f64>) -> Self {
+        self.bandwidth_mbps = mbps;
+        self
+    }
 }
 
 /// Controls a fake while it runs: data, quirks, faults, request log. Cheap to clone.
@@ -367,6 +388,12 @@ impl FakeHandle {
     /// The random faults in force.
     pub fn random_faults(&self) -> RandomFaults {
         self.state.random_faults()
+    }
+
+    /// Bytes sent to clients so far, all connections together: status lines, headers and
+    /// bodies as they went on the wire (compressed when they were).
+    pub fn bytes_sent(&self) -> u64 {
+        self.state.link.bytes_sent()
     }
 
     /// The requests received so far (up to the log's capacity), oldest first.

@@ -70,6 +70,15 @@ struct Cli {
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
 
+    /// Limit the bytes sent per second, all connections together (one link), to N Mbit/s;
+    /// on top of --latency-ms. Default: no limit.
+    #[arg(long, value_name = "N", value_parser = mbps)]
+    bandwidth_mbps: Option<f64>,
+
+    /// Never compress responses (by default they are gzipped when the request accepts it).
+    #[arg(long)]
+    no_compression: bool,
+
     /// Probability (0..1) that a request is answered with --fail-status.
     #[arg(long, default_value_t = 0.0, value_parser = rate)]
     fail_rate: f64,
@@ -142,6 +151,15 @@ fn rate(s: &str) -> Result<f64, String> {
     }
 }
 
+fn mbps(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err("must be a number of Mbit/s above 0".into())
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -201,6 +219,8 @@ fn main() -> ExitCode {
         .listen(cli.listen)
         .quirks(cli.quirks)
         .project_scoped(cli.project_scoped)
+        .compression(!cli.no_compression)
+        .bandwidth_mbps(cli.bandwidth_mbps)
         // Nobody reads the log of a standalone fake: keep none, so load tests stay flat.
         .request_log_capacity(0)
         .max_skew(Duration::from_secs(cli.max_skew_secs))
@@ -290,7 +310,7 @@ fn main() -> ExitCode {
                 Duration::from_secs(cli.grace_secs),
             )
             .await;
-        eprintln!("vpcep-fake: stopped");
+        eprintln!("vpcep-fake: stopped; {} bytes sent", handle.bytes_sent());
         ExitCode::SUCCESS
     })
 }

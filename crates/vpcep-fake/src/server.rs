@@ -68,6 +68,9 @@ pub(crate) struct State {
     pub(crate) tls: Option<crate::tls::TlsConfig>,
     /// Metadata service, IAM projects, temporary credentials (platform.rs).
     pub(crate) platform: crate::platform::Platform,
+    /// Compression, bandwidth limit and bytes sent (link.rs).
+    pub(crate) compression: bool,
+    pub(crate) link: Arc<crate::link::Link>,
 }
 
 impl State {
@@ -96,6 +99,8 @@ impl State {
             id_counter: AtomicU64::new(0),
             stopping: watch::channel(false).0,
             platform: crate::platform::Platform::new(&config.platform),
+            compression: config.compression,
+            link: Arc::new(crate::link::Link::new(config.bandwidth_mbps)),
         }
     }
 
@@ -194,6 +199,7 @@ struct ConnKill(Arc<Notify>);
 pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .fallback(dispatch)
+        .layer(crate::link::compression(state.compression))
         .layer(axum::middleware::from_fn_with_state(state.clone(), front))
         .merge(crate::platform::routes())
         .with_state(state)
@@ -669,6 +675,7 @@ pub(crate) async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let stream = crate::link::Throttled::new(stream, state.link.clone());
                 let kill = Arc::new(Notify::new());
                 let router = router.clone();
                 let conn_kill = kill.clone();

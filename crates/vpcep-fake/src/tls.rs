@@ -12,7 +12,6 @@ use std::task::{Context, Poll};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -69,14 +68,17 @@ impl TlsConfig {
 }
 
 /// An accepted connection, plain or TLS.
-pub(crate) enum Conn {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+pub(crate) enum Conn<S> {
+    Plain(S),
+    Tls(Box<TlsStream<S>>),
 }
 
 /// Completes the TLS handshake when `tls` is set; `None` when the handshake fails (the
 /// client is told by the TLS alert; the connection is dropped).
-pub(crate) async fn accept(tls: Option<&TlsConfig>, stream: TcpStream) -> Option<Conn> {
+pub(crate) async fn accept<S>(tls: Option<&TlsConfig>, stream: S) -> Option<Conn<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     match tls {
         None => Some(Conn::Plain(stream)),
         Some(tls) => tls
@@ -88,7 +90,7 @@ pub(crate) async fn accept(tls: Option<&TlsConfig>, stream: TcpStream) -> Option
     }
 }
 
-impl AsyncRead for Conn {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Conn<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -101,7 +103,7 @@ impl AsyncRead for Conn {
     }
 }
 
-impl AsyncWrite for Conn {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Conn<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -1,0 +1,284 @@
+//! What the client puts on the wire and how it reads compressed responses: no
+//! `api-version` header, `Accept-Encoding: gzip` by default (signed with AK/SK) and none
+//! when switched off, gzip bodies decoded for 200 and error statuses, a truncated gzip
+//! body retried like a truncated plain one.
+
+use std::io::Write;
+use std::time::Duration;
+
+use vpcep_client::{Client, Error, RetryConfig};
+use vpcep_tests::{page_body, Action, Recorded, ScriptedServer};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn client(server: &ScriptedServer) -> vpcep_client::ClientBuilder {
+    Client::builder()
+        .base_url(&server.base_url)
+        .project_id(PROJECT)
+        .token("test-token")
+        .retry(
+            RetryConfig::standard()
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(text.as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A gzip-encoded JSON response (only if the request asked for gzip, like a gateway).
+fn gzip_json(request: &Recorded, status: u16, body: &str) -> Action {
+    if !request
+        .header("accept-encoding")
+        .is_some_and(|v| v.contains("gzip"))
+    {
+        return Action::json(status, body);
+    }
+    Action::Bytes {
+        status,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Content-Encoding".into(), "gzip".into()),
+        ],
+        body: gzip(body),
+        truncate: false,
+    }
+}
+
+#[tokio::test]
+async fn no_api_version_header_and_gzip_asked_for_by_default() {
+    let server = ScriptedServer::start(|_, _| Action::json(200, page_body(0, 2, 2))).await;
+    client(&server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap();
+    let request = &server.requests()[0];
+    assert_eq!(request.header("api-version"), None, "{:?}", request.headers);
+    assert_eq!(request.header("accept-encoding"), Some("gzip"));
+    // Exactly one Accept-Encoding: ours, not a second one from reqwest.
+    let n = request
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "accept-encoding")
+        .count();
+    assert_eq!(n, 1, "{:?}", request.headers);
+}
+
+#[tokio::test]
+async fn no_accept_encoding_when_compression_is_off() {
+    let server = ScriptedServer::start(|_, r| gzip_json(r, 200, &page_body(0, 2, 2))).await;
+    let page = client(&server)
+        .compression(false)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.total_count, Some(2));
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.header("accept-encoding"),
+        None,
+        "{:?}",
+        request.headers
+    );
+}
+
+#[tokio::test]
+async fn gzip_page_is_decoded() {
+    let body = page_body(0, 500, 500);
+    let server = ScriptedServer::start(move |_, r| gzip_json(r, 200, &body)).await;
+    let page = client(&server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let endpoints = page.endpoints.unwrap();
+    assert_eq!(endpoints.len(), 500);
+    assert_eq!(endpoints[499].id.as_deref(), Some("ep-000499"));
+}
+
+#[tokio::test]
+async fn gzip_error_body_is_decoded() {
+    let server = ScriptedServer::start(|_, r| {
+        gzip_json(
+            r,
+            400,
+            r#"{"error":{"code":"EndPoint.2001","message":"Invalid parameter: limit"}}"#,
+        )
+    })
+    .await;
+    let err = client(&server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!(api.status, 400);
+    assert_eq!(api.code.as_deref(), Some("EndPoint.2001"));
+    assert_eq!(api.message, "Invalid parameter: limit");
+    assert_eq!(server.requests().len(), 1, "a 400 is not retried");
+}
+
+#[tokio::test]
+async fn truncated_gzip_body_is_retried() {
+    let server = ScriptedServer::start(|n, r| {
+        let full = gzip_json(r, 200, &page_body(0, 200, 200));
+        match (n, full) {
+            (
+                0,
+                Action::Bytes {
+                    status,
+                    headers,
+                    body,
+                    ..
+                },
+            ) => Action::Bytes {
+                status,
+                headers,
+                body: body[..body.len() / 2].to_vec(),
+                truncate: true,
+            },
+            (_, full) => full,
+        }
+    })
+    .await;
+    let page = client(&server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .limit(200)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.endpoints.unwrap().len(), 200);
+    assert_eq!(server.requests().len(), 2);
+
+    // Always truncated: reported as a transport error after the attempts.
+    let always = ScriptedServer::start(|_, r| match gzip_json(r, 200, &page_body(0, 200, 200)) {
+        Action::Bytes {
+            status,
+            headers,
+            body,
+            ..
+        } => Action::Bytes {
+            status,
+            headers,
+            body: body[..body.len() / 2].to_vec(),
+            truncate: true,
+        },
+        other => other,
+    })
+    .await;
+    let err = client(&always)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 3, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn aksk_signature_covers_accept_encoding() {
+    let server = ScriptedServer::start(|_, r| gzip_json(r, 200, &page_body(0, 2, 2))).await;
+    let page = Client::builder()
+        .base_url(&server.base_url)
+        .project_id(PROJECT)
+        .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE"))
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.total_count, Some(2));
+    let request = &server.requests()[0];
+    assert_eq!(request.header("accept-encoding"), Some("gzip"));
+    assert_eq!(request.header("api-version"), None);
+    let authorization = request.header("authorization").unwrap();
+    let signed = authorization
+        .split("SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert!(
+        signed.split(';').any(|h| h == "accept-encoding"),
+        "{authorization}"
+    );
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in &request.headers {
+        headers.append(
+            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            http::HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    let (path, query) = match request.target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (request.target.as_str(), None),
+    };
+    vpcep_client::signer::verify(
+        "GET",
+        path,
+        query,
+        &headers,
+        b"",
+        |ak| (ak == "AKEXAMPLE").then(|| secrecy::SecretString::from("SKEXAMPLE")),
+        std::time::SystemTime::now(),
+        Duration::from_secs(900),
+    )
+    .expect("the signature verifies over the headers sent");
+}
+
+/// list-all with room for one page's body at a time and 8 requests in flight: every
+/// page, in order, each requested once (the next page to yield may always read its body,
+/// so a window narrower than the concurrency never deadlocks).
+#[tokio::test]
+async fn list_all_with_a_one_page_memory_budget_lists_everything_in_order() {
+    let server = ScriptedServer::start(|_, request| {
+        let offset: u64 = request.query("offset").map_or(0, |v| v.parse().unwrap());
+        let n = 10.min(200u64.saturating_sub(offset));
+        gzip_json(request, 200, &page_body(offset, n, 200))
+    })
+    .await;
+    let listing = client(&server)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .limit(10)
+        .list_all()
+        .concurrency(8)
+        .memory_budget(1)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = listing
+        .endpoints
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
+    let expected: Vec<String> = (0..200).map(|i| format!("ep-{i:06}")).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(server.requests().len(), 20);
+}
