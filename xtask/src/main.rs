@@ -12,6 +12,7 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 
 mod codegen;
+mod semver;
 mod spec;
 
 /// Write generated files, or only compare them with what is committed.
@@ -52,6 +53,13 @@ enum Job {
         #[command(subcommand)]
         job: spec::SpecJob,
     },
+    /// cargo-semver-checks on vpcep-client against the commit that set its version.
+    Semver {
+        /// Instead: show on a scratch clone that an optional response field added to the
+        /// spec needs the crate bump the versioning policy promises (takes minutes).
+        #[arg(long)]
+        self_test: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -69,6 +77,8 @@ fn run(job: Job) -> Result<()> {
     match job {
         Job::Codegen { check } => codegen::run(Mode::check_if(check)),
         Job::Spec { job } => spec::run(job),
+        Job::Semver { self_test: false } => semver::run(&project_root()),
+        Job::Semver { self_test: true } => semver::self_test(&project_root()),
     }
 }
 
