@@ -274,6 +274,28 @@ pub fn self_test(root: &Path) -> Result<()> {
             1,
         ),
     )?;
+    // …and the workspace crates that depend on it follow.
+    for dependent in [
+        "crates/vpcep-fake/Cargo.toml",
+        "crates/vpcep-cli/Cargo.toml",
+    ] {
+        let path = dir.join(dependent);
+        let text = std::fs::read_to_string(&path)?;
+        let text: Vec<String> = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("vpcep-client = {") {
+                    l.replace(
+                        &format!("version = \"{version}\""),
+                        &format!("version = \"{bumped}\""),
+                    )
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&path, text.join("\n") + "\n")?;
+    }
     if !semver_checks(&dir, &baseline)? {
         bail!("self-test: cargo-semver-checks refused the new field with {version} -> {bumped}");
     }
