@@ -1,14 +1,18 @@
-//! Workspace jobs, run as `cargo xtask <job>` (alias in `.cargo/config.toml`).
+//! Workspace jobs, run as `cargo xtask <job>` (alias in `.cargo/config.toml`); the
+//! arguments are declared once, with clap's derive (`cargo xtask help` lists them).
 //!
 //! - `cargo xtask codegen [--check]`: regenerate the client from `openapi/vpcep.yaml`.
-//! - `cargo xtask spec …`: validate, lint, bundle, document and compat-check the spec.
+//! - `cargo xtask spec …`: validate, lint, bundle, document, bless and compat-check the
+//!   spec.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
 
 mod codegen;
+mod semver;
 mod spec;
 
 /// Write generated files, or only compare them with what is committed.
@@ -18,28 +22,49 @@ pub enum Mode {
     Check,
 }
 
-const USAGE: &str = "usage: cargo xtask <job>
+impl Mode {
+    fn check_if(check: bool) -> Mode {
+        if check {
+            Mode::Check
+        } else {
+            Mode::Write
+        }
+    }
+}
 
-jobs:
-  codegen [--check]   regenerate crates/vpcep-client/src/generated.rs from openapi/vpcep.yaml
-                      (--check: write nothing, fail with a diff if the committed file is stale)
-  spec check          everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator,
-                      Redocly lint, examples vs schemas, openapi/vpcep.json drift, compat
-  spec bundle [--check]
-                      render openapi/vpcep.json from openapi/vpcep.yaml (--check: fail if stale)
-  spec lint           Redocly CLI lint under redocly.yaml
-  spec validate       openapiv3 parse, openapi-spec-validator, examples vs schemas
-  spec oas30          OAS30Validator (openapi-schema-validator) on every example and every
-                      body the fake sends (runs cargo test -p vpcep-fake --test schema)
-  spec compat [--base REF]
-                      fail a backward-incompatible change unless info.version's MAJOR is bumped;
-                      base: REF, else the last spec-v* tag, else `git merge-base HEAD main`
-  spec docs [--test]  HTML reference in target/spec-docs/index.html (redocly build-docs);
-                      --test: also check the page rendered by headless Chromium";
+/// Workspace jobs of vpcep.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    job: Job,
+}
+
+#[derive(Debug, Subcommand)]
+enum Job {
+    /// Regenerate crates/vpcep-client/src/generated.rs from openapi/vpcep.yaml.
+    Codegen {
+        /// Write nothing; fail with a diff if the committed file is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Publish the spec: validate, lint, bundle, document, bless, compat-check.
+    Spec {
+        #[command(subcommand)]
+        job: spec::SpecJob,
+    },
+    /// cargo-semver-checks on vpcep-client against the commit that set its version.
+    Semver {
+        /// Instead: show on a scratch clone that an optional response field added to the
+        /// spec needs the crate bump the versioning policy promises (takes minutes).
+        #[arg(long)]
+        self_test: bool,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = Cli::parse();
+    match run(cli.job) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -48,17 +73,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<()> {
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["codegen"] => codegen::run(Mode::Write),
-        ["codegen", "--check"] => codegen::run(Mode::Check),
-        ["spec", rest @ ..] => spec::run(rest),
-        ["help" | "--help" | "-h"] | [] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => bail!("unknown arguments {args:?}\n\n{USAGE}"),
+fn run(job: Job) -> Result<()> {
+    match job {
+        Job::Codegen { check } => codegen::run(Mode::check_if(check)),
+        Job::Spec { job } => spec::run(job),
+        Job::Semver { self_test: false } => semver::run(&project_root()),
+        Job::Semver { self_test: true } => semver::self_test(&project_root()),
     }
 }
 
@@ -106,5 +126,35 @@ pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode, command: &s
                 .to_string();
             bail!("{display} is stale: run `{command}` and commit the result.\n\n{diff}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn jobs_parse() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+                .map(|c| format!("{:?}", c.job))
+        };
+        assert_eq!(
+            parse(&["codegen", "--check"]).unwrap(),
+            "Codegen { check: true }"
+        );
+        assert_eq!(
+            parse(&["spec", "compat", "--base", "main"]).unwrap(),
+            "Spec { job: Compat { base: Some(\"main\") } }"
+        );
+        assert_eq!(parse(&["spec", "bless"]).unwrap(), "Spec { job: Bless }");
+        assert!(parse(&["spec", "frobnicate"]).is_err());
+        assert!(parse(&["codegen", "--chek"]).is_err());
     }
 }

@@ -1,22 +1,24 @@
-//! `cargo xtask spec compat [--base REF]`: is the working tree's spec compatible with the
-//! one at a git base? Changes are classified by Oxide's `drift` crate.
+//! The spec's compatibility classifier and versioning policy, used by `cargo xtask spec
+//! compat` (against the latest blessed version, `blessed.rs`, or a git `--base REF`) and
+//! by `cargo xtask spec bless`. Changes are classified by Oxide's `drift` crate, plus our
+//! own rules for `nullable` and `x-extensible-enum` (`keywords.rs`).
 //!
 //! Versioning policy (also in CHANGELOG.md and openapi/README.md), on `info.version`:
 //!
 //! - MAJOR: wire-incompatible changes (a client built from the old spec can fail against
 //!   a server described by the new one): a response field or enum value removed or
 //!   retyped, a parameter made required, a constraint tightened, an operation removed…
-//! - MINOR: compatible additions (new optional parameter, new response field, new
-//!   operation, new status).
-//! - PATCH: documentation only (descriptions, examples, summaries).
+//!   Everything drift classifies as backward-incompatible, incompatible or *unhandled*
+//!   (drift cannot prove it compatible), and the breaking `nullable`/`x-extensible-enum`
+//!   changes of `keywords.rs`.
+//! - MINOR: any other change outside documentation (new optional parameter, new
+//!   response field, new operation, new status, a loosened constraint).
+//! - PATCH: documentation only: the documents are equal once `info` and the keywords
+//!   `description`, `summary`, `title`, `example`, `examples` and `externalDocs` are
+//!   removed ([`strip_docs`]).
 //!
-//! Enforced here: a change drift classifies as backward-incompatible, incompatible or
-//! *unhandled* (drift cannot prove it compatible, so it is treated as breaking) fails
-//! unless the MAJOR number grew; so does a breaking change of `nullable` or
-//! `x-extensible-enum`, which drift does not see (`keywords.rs`). A version that goes backwards always fails.
-//! Forward-incompatible changes (a new client against an old server, e.g. a new
-//! optional request parameter) and trivial ones pass; the MINOR/PATCH bump is the
-//! author's call and is only suggested.
+//! [`Report::verdict`] fails when the version bump is smaller than the change needs
+//! (including no bump at all for a changed spec) and names the version to set.
 
 use std::path::Path;
 use std::process::Command;
@@ -36,10 +38,70 @@ pub struct Report {
     pub breaking: Vec<String>,
     /// Other changes (compatible or trivial), one line each.
     pub other: Vec<String>,
+    /// The smallest bump of `info.version` the changes need.
+    pub required: Level,
+}
+
+/// A version bump, or the bump a change needs; ordered by size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Identical specs (apart from `info.version`).
+    #[default]
+    None,
+    /// Documentation only.
+    Patch,
+    /// Compatible additions and other non-breaking changes.
+    Minor,
+    /// Backward-incompatible changes.
+    Major,
+}
+
+impl Level {
+    /// The bump from `old` to `new` (`None` when equal or going backwards).
+    pub fn of_bump(old: (u64, u64, u64), new: (u64, u64, u64)) -> Level {
+        if new.0 > old.0 {
+            Level::Major
+        } else if new.0 == old.0 && new.1 > old.1 {
+            Level::Minor
+        } else if new.0 == old.0 && new.1 == old.1 && new.2 > old.2 {
+            Level::Patch
+        } else {
+            Level::None
+        }
+    }
+
+    /// The smallest version after `v` with this bump.
+    pub fn apply(self, v: (u64, u64, u64)) -> String {
+        match self {
+            Level::Major => format!("{}.0.0", v.0 + 1),
+            Level::Minor => format!("{}.{}.0", v.0, v.1 + 1),
+            Level::Patch => format!("{}.{}.{}", v.0, v.1, v.2 + 1),
+            Level::None => format!("{}.{}.{}", v.0, v.1, v.2),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Level::Major => "MAJOR",
+            Level::Minor => "MINOR",
+            Level::Patch => "PATCH",
+            Level::None => "no",
+        }
+    }
+
+    fn why(self) -> &'static str {
+        match self {
+            Level::Major => "backward-incompatible changes",
+            Level::Minor => "compatible additions or other changes beyond documentation",
+            Level::Patch => "documentation-only changes",
+            Level::None => "no change",
+        }
+    }
 }
 
 impl Report {
-    /// Applies the versioning policy.
+    /// Applies the versioning policy: the bump from the old to the new `info.version`
+    /// must be at least [`Report::required`]. The error says which version to set.
     pub fn verdict(&self) -> Result<()> {
         let old = parse_version(&self.old_version)?;
         let new = parse_version(&self.new_version)?;
@@ -50,19 +112,39 @@ impl Report {
                 self.new_version
             );
         }
-        if !self.breaking.is_empty() && new.0 <= old.0 {
-            bail!(
-                "{} backward-incompatible change(s) without a MAJOR bump of info.version \
-                 ({} -> {}); bump it to {}.0.0 (and add a CHANGELOG entry) or make the \
-                 change compatible:\n  {}",
-                self.breaking.len(),
-                self.old_version,
-                self.new_version,
-                old.0 + 1,
-                self.breaking.join("\n  ")
-            );
+        let bump = Level::of_bump(old, new);
+        if bump >= self.required {
+            return Ok(());
         }
-        Ok(())
+        let mut changes = self.breaking.clone();
+        if changes.is_empty() {
+            changes.clone_from(&self.other);
+        }
+        let list = if changes.is_empty() {
+            String::new()
+        } else {
+            format!("\n  {}", changes.join("\n  "))
+        };
+        let want = self.required.apply(old);
+        bail!(
+            "the spec has {} since {} and needs a {} bump, but info.version is {} ({} bump).\n\
+             To release it: set info.version to {want} in {SPEC_YAML_REL}, add a \
+             `## [spec {want}] - YYYY-MM-DD` section to CHANGELOG.md, run \
+             `cargo xtask spec bundle && cargo xtask codegen && cargo xtask spec bless`, \
+             and commit the lot (openapi/versions/vpcep-{want}.json included).{}{list}",
+            self.required.why(),
+            self.old_version,
+            self.required.name(),
+            self.new_version,
+            bump.name(),
+            if self.required == Level::Major {
+                "\nOr make the change compatible. The breaking changes:"
+            } else if changes.is_empty() {
+                ""
+            } else {
+                "\nThe changes:"
+            },
+        )
     }
 
     pub fn print(&self) {
@@ -83,12 +165,12 @@ impl Report {
             parse_version(&self.old_version),
             parse_version(&self.new_version),
         ) {
-            if self.breaking.is_empty() && !self.other.is_empty() && new == old {
-                eprintln!(
-                    "  note: the spec changed but info.version did not; bump MINOR for \
-                     additions, PATCH for documentation-only changes"
-                );
-            }
+            eprintln!(
+                "  needs: {} bump ({}); info.version bump: {}",
+                self.required.name(),
+                self.required.why(),
+                Level::of_bump(old, new).name()
+            );
         }
     }
 }
@@ -107,7 +189,7 @@ pub fn parse_version(v: &str) -> Result<(u64, u64, u64)> {
     }
 }
 
-fn info_version(spec: &Value) -> Result<String> {
+pub fn info_version(spec: &Value) -> Result<String> {
     spec.pointer("/info/version")
         .and_then(Value::as_str)
         .map(str::to_owned)
@@ -124,9 +206,10 @@ pub fn compare(old: &Value, new: &Value) -> Result<Report> {
     // drift 0.2 asserts that a request or response keeps the same media types (it panics
     // on `text/html` added beside `application/json`); those are classified here and
     // hidden from it.
-    let (old, new) = (&mut old.clone(), &mut new.clone());
-    media_types(old, new, &mut String::new(), &mut report);
-    let changes = drift::compare(old, new).context("drift could not compare the specs")?;
+    let (old_common, new_common) = (&mut old.clone(), &mut new.clone());
+    media_types(old_common, new_common, &mut String::new(), &mut report);
+    let changes =
+        drift::compare(old_common, new_common).context("drift could not compare the specs")?;
     for change in changes {
         let at = change
             .paths
@@ -146,7 +229,30 @@ pub fn compare(old: &Value, new: &Value) -> Result<Report> {
             } else {
                 format!("/{}", info.new_subpath)
             };
-            let line = format!("{at}{sub}: {} [{:?}]", info.message, info.class);
+            // drift 0.2 calls every change of an object's property set "unhandled";
+            // one that only adds properties is compatible (a new required one is
+            // reported separately, as a change of `required`).
+            let mut message = info.message.clone();
+            if info.class == ChangeClass::Unhandled && info.message == "object properties changed" {
+                if let Some((added, removed)) = change
+                    .paths
+                    .first()
+                    .and_then(|p| property_diff(old_common, new_common, p, &info))
+                {
+                    if removed.is_empty() {
+                        report.other.push(format!(
+                            "{at}{sub}: properties added: {} [drift: Unhandled; additions only]",
+                            added.join(", ")
+                        ));
+                        continue;
+                    }
+                    message = format!("properties removed: {}", removed.join(", "));
+                    if !added.is_empty() {
+                        message.push_str(&format!("; added: {}", added.join(", ")));
+                    }
+                }
+            }
+            let line = format!("{at}{sub}: {message} [{:?}]", info.class);
             match info.class {
                 ChangeClass::BackwardIncompatible
                 | ChangeClass::Incompatible
@@ -168,6 +274,15 @@ pub fn compare(old: &Value, new: &Value) -> Result<Report> {
     report.breaking.dedup();
     report.other.sort();
     report.other.dedup();
+    report.required = if !report.breaking.is_empty() {
+        Level::Major
+    } else if strip_docs(old, "") != strip_docs(new, "") {
+        Level::Minor
+    } else if without_version(old) != without_version(new) {
+        Level::Patch
+    } else {
+        Level::None
+    };
     Ok(report)
 }
 
@@ -221,14 +336,98 @@ fn media_types(old: &mut Value, new: &mut Value, at: &mut String, report: &mut R
     }
 }
 
-/// Where to compare from, and why.
-#[derive(Debug)]
-pub struct Base {
-    pub rev: String,
-    pub why: String,
+/// The properties (added, removed) at a drift change of an object's property set; `None`
+/// when the objects cannot be found.
+fn property_diff(
+    old: &Value,
+    new: &Value,
+    path: &drift::ChangePath,
+    info: &drift::ChangeInfo,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let props = |doc: &Value, base: &str, sub: &str| -> Option<Vec<String>> {
+        let mut pointer = base.strip_prefix('#')?.to_owned();
+        if !sub.is_empty() {
+            pointer.push('/');
+            pointer.push_str(sub);
+        }
+        let obj = doc.pointer(&pointer)?.get("properties")?.as_object()?;
+        Some(obj.keys().cloned().collect())
+    };
+    let before = props(old, path.old.current_pointer(), &info.old_subpath)?;
+    let after = props(new, path.new.current_pointer(), &info.new_subpath)?;
+    let removed = before
+        .iter()
+        .filter(|p| !after.contains(p))
+        .cloned()
+        .collect();
+    let added = after.into_iter().filter(|p| !before.contains(p)).collect();
+    Some((added, removed))
 }
 
-fn git(root: &Path, args: &[&str]) -> Result<String> {
+/// Documentation keywords, removed by [`strip_docs`].
+const DOC_KEYWORDS: [&str; 6] = [
+    "description",
+    "summary",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+];
+
+/// Maps whose keys are names chosen by the author (a property may be called
+/// `description`), not OpenAPI keywords: their keys are kept.
+const NAMED_MAPS: [&str; 14] = [
+    "properties",
+    "schemas",
+    "parameters",
+    "responses",
+    "headers",
+    "paths",
+    "securitySchemes",
+    "requestBodies",
+    "content",
+    "links",
+    "callbacks",
+    "variables",
+    "encoding",
+    "mapping",
+];
+
+/// The document without `info` and without documentation keywords: two specs that are
+/// equal after this differ in documentation only.
+pub fn strip_docs(v: &Value, parent_key: &str) -> Value {
+    match v {
+        Value::Object(map) => {
+            let named = NAMED_MAPS.contains(&parent_key);
+            map.iter()
+                .filter(|(k, _)| {
+                    named
+                        || !(DOC_KEYWORDS.contains(&k.as_str())
+                            || (parent_key.is_empty() && k.as_str() == "info"))
+                })
+                .map(|(k, v)| {
+                    // Inside a named map the key is a name, so its value is read as if it
+                    // were at the top of a keyword object again.
+                    let key = if named { "*" } else { k.as_str() };
+                    (k.clone(), strip_docs(v, key))
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| strip_docs(i, "[]")).collect()),
+        other => other.clone(),
+    }
+}
+
+fn without_version(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
+        info.remove("version");
+    }
+    spec
+}
+
+pub(crate) fn git(root: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new("git")
         .args(args)
         .current_dir(root)
@@ -244,36 +443,6 @@ fn git(root: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// The default base: the last `spec-v*` tag reachable from HEAD, else
-/// `git merge-base HEAD main`. `Err` when there is no usable git history (no git, a
-/// shallow clone, no `main`).
-pub fn default_base(root: &Path) -> Result<Base> {
-    if git(root, &["rev-parse", "--is-shallow-repository"])? == "true" {
-        bail!("shallow clone");
-    }
-    if let Ok(tag) = git(
-        root,
-        &[
-            "describe",
-            "--tags",
-            "--abbrev=0",
-            "--match",
-            "spec-v*",
-            "HEAD",
-        ],
-    ) {
-        return Ok(Base {
-            rev: git(root, &["rev-parse", &format!("{tag}^{{commit}}")])?,
-            why: format!("last spec tag {tag}"),
-        });
-    }
-    let rev = git(root, &["merge-base", "HEAD", "main"])?;
-    Ok(Base {
-        why: "merge-base of HEAD and main".into(),
-        rev,
-    })
-}
-
 /// The spec as committed at `rev`, or `None` when it did not exist there.
 fn spec_at(root: &Path, rev: &str) -> Result<Option<Value>> {
     let spec = format!("{rev}:{SPEC_YAML_REL}");
@@ -285,36 +454,18 @@ fn spec_at(root: &Path, rev: &str) -> Result<Option<Value>> {
     Ok(Some(v))
 }
 
-/// `cargo xtask spec compat [--base REF]`. With `required == false` (from `spec check`),
-/// a missing git history is a printed note, not an error.
-pub fn run(root: &Path, base: Option<&str>, required: bool) -> Result<()> {
-    let base = match base {
-        Some(r) => Base {
-            rev: git(root, &["rev-parse", &format!("{r}^{{commit}}")])?,
-            why: format!("--base {r}"),
-        },
-        None => match default_base(root) {
-            Ok(b) => b,
-            Err(e) if !required => {
-                eprintln!("spec compat: skipped, no git base available ({e:#})");
-                return Ok(());
-            }
-            Err(e) => return Err(e.context("finding the base to compare with (use --base REF)")),
-        },
-    };
-    let head = git(root, &["rev-parse", "HEAD"])?;
-    let short = &base.rev[..base.rev.len().min(12)];
-    if base.rev == head {
-        eprintln!("spec compat: base {short} ({}) is HEAD: comparing HEAD's committed spec with the working tree", base.why);
-    } else {
-        eprintln!(
-            "spec compat: base {short} ({}) vs the working tree",
-            base.why
-        );
-    }
-    let Some(old) = spec_at(root, &base.rev)? else {
-        eprintln!("spec compat: {SPEC_YAML_REL} does not exist at the base; nothing to compare");
-        return Ok(());
+/// `cargo xtask spec compat --base REF`: the working tree's spec against the one
+/// committed at a git revision (e.g. the merge-base with a release branch), under the
+/// same policy. Without `--base`, `spec compat` compares with the latest blessed version
+/// (`blessed::check`).
+pub fn run_against_rev(root: &Path, rev: &str) -> Result<()> {
+    let commit = git(root, &["rev-parse", &format!("{rev}^{{commit}}")])?;
+    eprintln!(
+        "spec compat: {rev} ({}) vs the working tree",
+        &commit[..commit.len().min(12)]
+    );
+    let Some(old) = spec_at(root, &commit)? else {
+        bail!("{SPEC_YAML_REL} does not exist at {rev}");
     };
     let new = super::load_json(root)?;
     let report = compare(&old, &new)?;
@@ -430,14 +581,53 @@ mod tests {
     }
 
     #[test]
-    fn adding_a_description_is_compatible() {
-        let old = current();
+    fn adding_a_description_is_compatible_and_needs_a_patch_bump() {
+        let mut old = current();
+        set_version(&mut old, "1.0.0"); // the version numbers below are relative to it
         let mut new = old.clone();
         new["components"]["schemas"]["EndpointResp"]["properties"]["id"]["description"] =
             Value::String("Endpoint ID (a UUID).".into());
         let report = compare(&old, &new).unwrap();
         assert!(report.breaking.is_empty(), "{report:#?}");
-        report.verdict().unwrap();
+        assert_eq!(report.required, Level::Patch);
+        assert!(report.verdict().is_err(), "a changed spec needs a bump");
+        set_version(&mut new, "1.0.1");
+        compare(&old, &new).unwrap().verdict().unwrap();
+    }
+
+    #[test]
+    fn adding_an_optional_response_field_needs_a_minor_bump() {
+        let mut old = current();
+        set_version(&mut old, "1.0.0"); // the version numbers below are relative to it
+        let mut new = old.clone();
+        new["components"]["schemas"]["EndpointResp"]["properties"]["new_field"] =
+            serde_json::json!({"type": "string"});
+        let report = compare(&old, &new).unwrap();
+        assert!(report.breaking.is_empty(), "{report:#?}");
+        assert_eq!(report.required, Level::Minor);
+        set_version(&mut new, "1.0.1");
+        let err = compare(&old, &new).unwrap().verdict().unwrap_err();
+        assert!(
+            format!("{err}").contains("set info.version to 1.1.0"),
+            "{err}"
+        );
+        set_version(&mut new, "1.1.0");
+        compare(&old, &new).unwrap().verdict().unwrap();
+    }
+
+    #[test]
+    fn strip_docs_keeps_fields_named_like_keywords() {
+        let a = serde_json::json!({"info": {"version": "1"}, "components": {"schemas": {"S":
+            {"description": "x", "properties": {"description": {"type": "string"}}}}}});
+        let mut b = a.clone();
+        b["components"]["schemas"]["S"]["description"] = Value::String("y".into());
+        b["info"]["version"] = Value::String("2".into());
+        assert_eq!(strip_docs(&a, ""), strip_docs(&b, ""));
+        b["components"]["schemas"]["S"]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("description");
+        assert_ne!(strip_docs(&a, ""), strip_docs(&b, ""));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! - `spec validate`: openapiv3 parse + `openapi-spec-validator` + examples.
 //! - `spec oas30`: the reference `OAS30Validator` on every example and every body the
 //!   fake sends ([`oas30`]).
-//! - `spec compat [--base REF]`: compatibility with a git base ([`compat`]).
+//! - `spec compat [--base REF]`: compatibility with the latest blessed version
+//!   ([`blessed::check`]), or with the spec at a git revision ([`compat`]).
+//! - `spec bless`: record the current spec as `openapi/versions/vpcep-<version>.json`.
 //! - `spec docs [--test]`: HTML reference with `redocly build-docs`, and (`--test`) a
 //!   headless-Chromium check of the rendered page.
 //!
@@ -20,10 +22,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
+use clap::Subcommand;
 use serde_json::Value;
 
 use crate::{codegen, ensure_file_contents, project_root, Mode};
 
+pub mod blessed;
 pub mod compat;
 pub mod examples;
 mod keywords;
@@ -43,20 +47,57 @@ const PY_INSTALL: &str =
      or run .ci/spec.sh, which does all of it";
 const NPM_INSTALL: &str = "npm ci   (at the repo root; or run .ci/spec.sh)";
 
-pub fn run(args: &[&str]) -> Result<()> {
+/// `cargo xtask spec <job>`.
+#[derive(Debug, Subcommand)]
+pub enum SpecJob {
+    /// Everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator, Redocly
+    /// lint, examples vs schemas, openapi/vpcep.json drift, compat against the latest
+    /// blessed version.
+    Check,
+    /// Render openapi/vpcep.json from openapi/vpcep.yaml.
+    Bundle {
+        /// Write nothing; fail if openapi/vpcep.json is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Redocly CLI lint under redocly.yaml.
+    Lint,
+    /// openapiv3 parse, openapi-spec-validator, examples vs schemas.
+    Validate,
+    /// The reference OAS30Validator (openapi-schema-validator) on every example and every
+    /// body the fake sends (runs cargo test -p vpcep-fake --test schema).
+    Oas30,
+    /// Versioning policy: the spec against the latest blessed version in openapi/versions/
+    /// (bump size, immutable blessed files, CHANGELOG entry), or against --base.
+    Compat {
+        /// Compare with the spec committed at this git revision instead (bump size only).
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
+    },
+    /// Record the current spec as openapi/versions/vpcep-<info.version>.json (never
+    /// overwrites; checks the bump against the latest blessed version first).
+    Bless,
+    /// HTML reference in target/spec-docs/index.html (redocly build-docs).
+    Docs {
+        /// Also check the page rendered by headless Chromium.
+        #[arg(long)]
+        test: bool,
+    },
+}
+
+pub fn run(job: SpecJob) -> Result<()> {
     let root = project_root();
-    match args {
-        ["check"] => check(&root),
-        ["bundle"] => bundle(&root, Mode::Write),
-        ["bundle", "--check"] => bundle(&root, Mode::Check),
-        ["lint"] => lint(&root),
-        ["validate"] => validate(&root),
-        ["oas30"] => oas30::run(&root),
-        ["compat"] => compat::run(&root, None, true),
-        ["compat", "--base", base] => compat::run(&root, Some(base), true),
-        ["docs"] => docs(&root).map(|_| ()),
-        ["docs", "--test"] => docs_test(&root),
-        _ => bail!("unknown arguments `spec {}`", args.join(" ")),
+    match job {
+        SpecJob::Check => check(&root),
+        SpecJob::Bundle { check } => bundle(&root, Mode::check_if(check)),
+        SpecJob::Lint => lint(&root),
+        SpecJob::Validate => validate(&root),
+        SpecJob::Oas30 => oas30::run(&root),
+        SpecJob::Compat { base: None } => blessed::check(&root),
+        SpecJob::Compat { base: Some(rev) } => compat::run_against_rev(&root, &rev),
+        SpecJob::Bless => blessed::bless(&root).map(|_| ()),
+        SpecJob::Docs { test: false } => docs(&root).map(|_| ()),
+        SpecJob::Docs { test: true } => docs_test(&root),
     }
 }
 
@@ -68,7 +109,7 @@ pub fn check(root: &Path) -> Result<()> {
         ("oas30", &|| oas30::run(root)),
         ("lint", &|| lint(root)),
         ("bundle --check", &|| bundle(root, Mode::Check)),
-        ("compat", &|| compat::run(root, None, false)),
+        ("compat", &|| blessed::check(root)),
     ];
     let mut failed = Vec::new();
     for (name, step) in steps {
