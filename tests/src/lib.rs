@@ -283,6 +283,22 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// The project ID of the scripted-server tests.
+pub const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+
+/// A client for `server`: the test project, token authentication, fast retries.
+pub fn client_builder(server: &ScriptedServer) -> vpcep_client::ClientBuilder {
+    vpcep_client::Client::builder()
+        .base_url(&server.base_url)
+        .project_id(PROJECT_ID)
+        .token("test-token")
+        .retry(
+            vpcep_client::RetryConfig::standard()
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+}
+
 /// A page body of `n` synthetic endpoints numbered from `start`, with `total`.
 pub fn page_body(start: u64, n: u64, total: u64) -> String {
     let endpoints: Vec<serde_json::Value> = (start..start + n)

@@ -4,21 +4,9 @@
 use std::time::{Duration, Instant};
 
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
-use vpcep_tests::{page_body, Action, ScriptedServer};
-
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-
-fn client(server: &ScriptedServer) -> vpcep_client::ClientBuilder {
-    Client::builder()
-        .base_url(&server.base_url)
-        .project_id(PROJECT)
-        .token("test-token")
-        .retry(
-            RetryConfig::standard()
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(50)),
-        )
-}
+use vpcep_tests::{
+    client_builder as client, page_body, Action, ScriptedServer, PROJECT_ID as PROJECT,
+};
 
 /// One ListEndpoints call with the default test client.
 async fn send(server: &ScriptedServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {

@@ -17,7 +17,7 @@ use vpcep_client::{Client, Credentials, Error};
 use vpcep_fake::{FakeConfig, FakeServer, MetadataMode};
 use vpcep_tests::{Action, ScriptedServer};
 
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+use vpcep_tests::PROJECT_ID as PROJECT;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(

@@ -6,22 +6,10 @@
 use std::io::Write;
 use std::time::Duration;
 
-use vpcep_client::{Client, Error, RetryConfig};
-use vpcep_tests::{page_body, Action, Recorded, ScriptedServer};
-
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-
-fn client(server: &ScriptedServer) -> vpcep_client::ClientBuilder {
-    Client::builder()
-        .base_url(&server.base_url)
-        .project_id(PROJECT)
-        .token("test-token")
-        .retry(
-            RetryConfig::standard()
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(50)),
-        )
-}
+use vpcep_client::{Client, Error};
+use vpcep_tests::{
+    client_builder as client, page_body, Action, Recorded, ScriptedServer, PROJECT_ID as PROJECT,
+};
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -3,23 +3,12 @@
 //! `tests/snapshots/`; run `cargo insta review` (or `INSTA_UPDATE=always`) after a change.
 
 use std::collections::HashSet;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
-const TOKEN: &str = "test-token-Secret-0123456789";
-const PROJECT: &str = "295dacf46a4842fcbf7844dc2dc2489d";
-
-/// `vpcep` with an empty environment (no proxies, no credentials, no RUST_LOG from the
-/// machine) plus `env`.
-fn vpcep(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcep"));
-    cmd.env_clear().env("COLUMNS", "100").args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("vpcep runs")
-}
+mod common;
+use common::{vpcep, PROJECT, TOKEN};
 
 /// `vpcep` pointed at `url` with a project and the test token.
 fn list(url: &str, args: &[&str]) -> Output {

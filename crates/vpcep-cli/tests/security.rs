@@ -4,21 +4,11 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
-const TOKEN: &str = "test-token-Secret-0123456789";
-const PROJECT: &str = "295dacf46a4842fcbf7844dc2dc2489d";
-
-/// `vpcep` with an empty environment plus `env`.
-fn vpcep(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcep"));
-    cmd.env_clear().env("COLUMNS", "100").args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("vpcep runs")
-}
+mod common;
+use common::{stderr_text as stderr, vpcep, PROJECT, TOKEN};
 
 /// `vpcep ... endpoints list` against `url` with the test token, no retries.
 fn list(url: &str, extra: &[&str]) -> Output {
@@ -35,10 +25,6 @@ fn list(url: &str, extra: &[&str]) -> Output {
     argv.extend_from_slice(extra);
     argv.extend_from_slice(&["endpoints", "list"]);
     vpcep(&[], &argv)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Checks a failure: exit code, nothing on stdout, one line on stderr without the token;

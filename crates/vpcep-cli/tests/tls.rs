@@ -5,38 +5,29 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
 use vpcep_tests::pki::Pki;
 
-const TOKEN: &str = "test-token-Secret-0123456789";
-const PROJECT: &str = "295dacf46a4842fcbf7844dc2dc2489d";
+mod common;
+use common::{stderr_text as stderr, vpcep, PROJECT, TOKEN};
 
 /// `vpcep ... endpoints list` against `url` with an empty environment plus `env`.
 fn list(env: &[(&str, &str)], url: &str, extra: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcep"));
-    cmd.env_clear()
-        .args([
-            "--endpoint-url",
-            url,
-            "--project-id",
-            PROJECT,
-            "--token",
-            TOKEN,
-        ])
-        .args(extra)
-        .args(["endpoints", "list", "--output", "ids"]);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("vpcep runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let mut argv = vec![
+        "--endpoint-url",
+        url,
+        "--project-id",
+        PROJECT,
+        "--token",
+        TOKEN,
+    ];
+    argv.extend_from_slice(extra);
+    argv.extend_from_slice(&["endpoints", "list", "--output", "ids"]);
+    vpcep(env, &argv)
 }
 
 fn ok(out: &Output) -> String {

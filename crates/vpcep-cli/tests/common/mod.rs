@@ -1,0 +1,23 @@
+//! Shared by the CLI's integration tests: the real `vpcep` binary in a clean environment.
+#![allow(dead_code)] // each test binary uses a part
+
+use std::process::{Command, Output};
+
+pub const TOKEN: &str = "test-token-Secret-0123456789";
+pub const PROJECT: &str = "295dacf46a4842fcbf7844dc2dc2489d";
+
+/// `vpcep` with an empty environment (no proxies, no credentials, no RUST_LOG from the
+/// machine) plus `env`.
+pub fn vpcep(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcep"));
+    cmd.env_clear().env("COLUMNS", "100").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("vpcep runs")
+}
+
+/// stderr as text (lossy: the tests look for words, not encodings).
+pub fn stderr_text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
