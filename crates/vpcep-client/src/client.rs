@@ -8,7 +8,7 @@ use progenitor_client::Error as GenError;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
-use crate::error::{ApiError, Error, Result, TimeoutKind};
+use crate::error::{error_chain, ApiError, Error, Result, TimeoutKind};
 use crate::request::{ListEndpoints, Query};
 use crate::retry::{is_retryable_status, RetryConfig, TimeoutConfig};
 use crate::transport::{CallState, Shared};
@@ -398,18 +398,6 @@ pub(crate) fn decode_error(bytes: &[u8], request_id: Option<String>) -> Error {
             request_id,
         },
     }
-}
-
-/// An error and its causes on one line (reqwest's Display alone hides the cause).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// Whether `url`'s host is this machine: 127.0.0.0/8, `::1` or `localhost`.

@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::sts::{error_chain, excerpt, parse_credential};
+use super::sts::{excerpt, parse_credential};
 use super::{Env, Identity, ProvideCredentials, ProviderError, ENV_METADATA_URL};
+use crate::error::error_chain;
 
 /// The ECS metadata service.
 pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";

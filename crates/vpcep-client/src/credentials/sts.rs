@@ -79,18 +79,6 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     one_line.trim().to_owned()
 }
 
-/// An error and its causes on one line.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
