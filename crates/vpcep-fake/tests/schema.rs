@@ -55,9 +55,15 @@ fn validator(name: &str, strict: bool) -> oas30_schema::jsonschema::Validator {
 fn check(validator: &oas30_schema::jsonschema::Validator, status: u16, body: &Value, what: &str) {
     let errors = oas30_schema::errors(validator, body);
     assert!(errors.is_empty(), "{what}: {errors:#?}\nbody: {body}");
+    record(status, "application/json", body, what);
+}
+
+/// Records a body the fake sent for the reference validator (`cargo xtask spec oas30`
+/// sets `VPCEP_OAS30_SAMPLES`); a no-op otherwise.
+fn record(status: u16, content_type: &str, body: &Value, what: &str) {
     if let Some(path) = std::env::var_os("VPCEP_OAS30_SAMPLES") {
         let line = json!({
-            "what": what, "status": status, "content_type": "application/json", "body": body
+            "what": what, "status": status, "content_type": content_type, "body": body
         });
         // One write of a whole line: tests run in parallel and append to the same file.
         std::fs::OpenOptions::new()
@@ -210,4 +216,33 @@ async fn errors_validate_against_error_response() {
         seen.push(got);
     }
     assert_eq!(seen, [400, 401, 404, 429, 500, 502, 503, 504]);
+}
+
+#[tokio::test]
+async fn gateway_html_pages_are_recorded_for_the_reference_validator() {
+    // The fake's gateway pages (Fault::GatewayHtml) are text/html: the reference validator
+    // checks that the spec declares that media type for each of these statuses.
+    let fake = FakeServer::start(FakeConfig::new().token("t")).unwrap();
+    let c = client();
+    let url = list_url(&fake.url());
+    for status in [502u16, 503, 504] {
+        fake.faults().push(Fault::gateway_html(status));
+        let resp = c
+            .get(&url)
+            .header("X-Auth-Token", "t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        let page = resp.text().await.unwrap();
+        assert!(page.contains(&status.to_string()), "{page}");
+        record(
+            status,
+            "text/html",
+            &Value::String(page),
+            &format!("gateway HTML {status}"),
+        );
+    }
 }
