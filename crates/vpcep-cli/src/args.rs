@@ -249,7 +249,7 @@ pub struct ListArgs {
     #[arg(long, help_heading = "Paging and order")]
     pub all: bool,
 
-    /// Pages fetched at once with --all (default 4; lowered automatically when throttled).
+    /// Pages fetched at once with --all (default 8; lowered automatically when throttled).
     #[arg(long, value_name = "N", requires = "all", value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Paging and order")]
     pub concurrency: Option<u16>,
 
