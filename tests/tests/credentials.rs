@@ -5,8 +5,6 @@
 //!
 //! Providers read an injected environment ([`Env::from_pairs`]), never the process's.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
@@ -15,7 +13,7 @@ use vpcep_client::credentials::{
 };
 use vpcep_client::{Client, Credentials, Error};
 use vpcep_fake::{FakeConfig, FakeServer, MetadataMode};
-use vpcep_tests::{Action, ScriptedServer};
+use vpcep_tests::{Action, LogCapture, ScriptedServer};
 
 use vpcep_tests::PROJECT_ID as PROJECT;
 
@@ -396,34 +394,10 @@ async fn refresh_is_single_flight_under_a_concurrent_list_all() {
         .all(|r| r.headers.contains_key("x-security-token")));
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn refresh_failure_keeps_valid_credentials_and_fails_after_expiry() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = LogCapture::default();
+    let _guard = capture.install();
 
     let fake = platform_fake();
     let platform = fake.platform();

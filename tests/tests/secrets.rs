@@ -1,29 +1,14 @@
 //! Secrets (IAM token, SK, security token) never appear in Debug, Display, errors or
 //! tracing output at any level.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use vpcep_client::{Client, Credentials, RetryConfig};
-use vpcep_tests::{page_body, Action, ScriptedServer};
+use vpcep_tests::{page_body, Action, LogCapture, ScriptedServer};
 
 const TOKEN: &str = "MIIToken-SECRET-0123456789";
 const SK: &str = "SecretKey-SECRET-abcdefghij";
 const SECURITY_TOKEN: &str = "SecurityToken-SECRET-xyz";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn assert_no_secret(text: &str, what: &str) {
     for secret in [TOKEN, SK, SECURITY_TOKEN] {
@@ -33,13 +18,8 @@ fn assert_no_secret(text: &str, what: &str) {
 
 #[tokio::test]
 async fn no_secret_in_debug_errors_or_traces() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = LogCapture::default();
+    let _guard = capture.install();
 
     let server = ScriptedServer::start(|n, _| match n {
         0 => Action::json(503, "{}"),
@@ -85,7 +65,7 @@ async fn no_secret_in_debug_errors_or_traces() {
         .unwrap_err();
     assert_no_secret(&format!("{bad} {bad:?}"), "a validation error");
 
-    let traces = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let traces = capture.text();
     assert!(
         traces.contains("vpcep.request"),
         "spans were recorded:\n{traces}"
