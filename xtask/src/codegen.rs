@@ -62,6 +62,7 @@ pub fn run(mode: Mode) -> Result<()> {
 /// Reads the spec and returns the full text of the generated module.
 pub fn generate(root: &Path) -> Result<String> {
     let spec = load_spec(&root.join(SPEC_YAML))?;
+    let contract = contract_module(&spec)?;
     let spec = prepare_for_progenitor(spec)?;
 
     let mut settings = GenerationSettings::new();
@@ -93,6 +94,7 @@ pub fn generate(root: &Path) -> Result<String> {
     route_decoding_through_crate(&mut file)?;
     default_extra_in_builders(&mut file)?;
     drop_api_version_header(&mut file)?;
+    file.items.push(contract);
     let body = prettyplease::unparse(&file);
 
     let mut out = String::with_capacity(body.len() + 512);
@@ -110,6 +112,145 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_norway::from_str(&text)
         .with_context(|| format!("parsing {} as OpenAPI 3.0", path.display()))
+}
+
+/// The request contract of every operation, as data: `pub mod contract` of the generated
+/// module, one `pub const <OPERATION_ID>: &[Parameter]` per operation (e.g.
+/// `LIST_ENDPOINTS`), each parameter with its location, whether it is required, and every
+/// rule its schema states (lengths, range, enumeration, default). The hand-written layers
+/// (the client's validation, the fake's request parsing, the CLI's enumerations) read
+/// their rules here, and their completeness tests enumerate it, so a parameter added to
+/// the spec reaches each of them or makes a test name it. It is taken from the spec as
+/// published (before [`prepare_for_progenitor`]), so the `Content-Type` header the vendor
+/// documents is listed too (the layers handle only path and query parameters).
+fn contract_module(spec: &OpenAPI) -> Result<syn::Item> {
+    let components = spec.components.clone().unwrap_or_default();
+    let mut out = String::from(
+        "/// The request contract of each operation, from the spec: see \
+         [`crate::contract`], which re-exports it.\n\
+         pub mod contract {\n\
+         use crate::codegen_support::{Kind, Location, Parameter};\n",
+    );
+    for (path, item) in spec.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            bail!("path references are not supported");
+        };
+        for (method, op) in item.iter() {
+            let id = op
+                .operation_id
+                .as_deref()
+                .with_context(|| format!("{method} {path} has no operationId"))?;
+            out.push_str(&format!(
+                "/// The parameters of `{id}` (`{} {path}`), in the spec's order.\n\
+                 pub const {}: &[Parameter] = &[\n",
+                method.to_uppercase(),
+                screaming_snake(id)
+            ));
+            for p in &op.parameters {
+                let param = match p {
+                    ReferenceOr::Item(param) => param,
+                    ReferenceOr::Reference { reference } => {
+                        let name = reference
+                            .strip_prefix("#/components/parameters/")
+                            .with_context(|| format!("unsupported reference {reference}"))?;
+                        match components.parameters.get(name) {
+                            Some(ReferenceOr::Item(param)) => param,
+                            _ => bail!("parameter reference {reference} does not resolve"),
+                        }
+                    }
+                };
+                out.push_str(&parameter_entry(param, &components)?);
+            }
+            out.push_str("];\n");
+        }
+    }
+    out.push_str("}\n");
+    syn::parse_str(&out).context("the contract module is not valid Rust")
+}
+
+/// One `Parameter { .. }` of the contract table.
+fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Result<String> {
+    let (data, location) = match param {
+        Parameter::Path { parameter_data, .. } => (parameter_data, "Path"),
+        Parameter::Query { parameter_data, .. } => (parameter_data, "Query"),
+        Parameter::Header { parameter_data, .. } => (parameter_data, "Header"),
+        Parameter::Cookie { .. } => bail!("cookie parameters are not supported"),
+    };
+    let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
+        bail!("parameter {} has `content`, not a schema", data.name);
+    };
+    let schema = match schema {
+        ReferenceOr::Item(schema) => schema,
+        ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .with_context(|| format!("unsupported reference {reference}"))?;
+            match components.schemas.get(name) {
+                Some(ReferenceOr::Item(schema)) => schema,
+                _ => bail!("schema reference {reference} does not resolve"),
+            }
+        }
+    };
+    let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
+    let (kind, min_length, max_length, minimum, maximum, allowed) = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => (
+            "String",
+            s.min_length,
+            s.max_length,
+            None,
+            None,
+            s.enumeration.iter().flatten().cloned().collect::<Vec<_>>(),
+        ),
+        SchemaKind::Type(Type::Integer(i)) => {
+            if i.exclusive_minimum || i.exclusive_maximum || i.multiple_of.is_some() {
+                bail!(
+                    "parameter {}: exclusive bounds and multipleOf are not supported",
+                    data.name
+                );
+            }
+            ("Integer", None, None, i.minimum, i.maximum, Vec::new())
+        }
+        other => bail!("parameter {}: unsupported schema {other:?}", data.name),
+    };
+    let default = schema.schema_data.default.as_ref().map(|v| match v {
+        serde_json::Value::String(s) => format!("{s:?}"),
+        other => format!("{:?}", other.to_string()),
+    });
+    let description = data
+        .description
+        .as_deref()
+        .unwrap_or_default()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(format!(
+        "Parameter {{ name: {name:?}, location: Location::{location}, required: {required}, \
+         kind: Kind::{kind}, min_length: {min_length}, max_length: {max_length}, \
+         minimum: {minimum}, maximum: {maximum}, allowed: &{allowed:?}, default: {default}, \
+         description: {description:?} }},\n",
+        name = data.name,
+        required = data.required,
+        min_length = opt(min_length.map(|n| n.to_string())),
+        max_length = opt(max_length.map(|n| n.to_string())),
+        minimum = opt(minimum.map(|n| n.to_string())),
+        maximum = opt(maximum.map(|n| n.to_string())),
+        default = opt(default),
+    ))
+}
+
+/// `ListEndpoints` → `LIST_ENDPOINTS`.
+fn screaming_snake(id: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in id.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
 }
 
 /// Adjusts the published spec for progenitor, without changing what it means:

@@ -8,8 +8,9 @@ use progenitor_client::Error as GenError;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
+use crate::contract::ListEndpointsQuery as Query;
 use crate::error::{error_chain, ApiError, Error, Result, TimeoutKind};
-use crate::request::{ListEndpoints, Query};
+use crate::request::ListEndpoints;
 use crate::retry::{is_retryable_status, RetryConfig, TimeoutConfig};
 use crate::transport::{CallState, Shared};
 use crate::types::{EndpointListResp, ErrorResponse};
@@ -115,9 +116,9 @@ impl Client {
         body_turn: Option<crate::paginate::BodyTurn>,
     ) -> Result<EndpointListResp> {
         let resolved;
-        let query = if query.project_id.is_empty() {
+        let query = if query.project_id.is_none() {
             let mut q = query.clone();
-            q.project_id = self.resolve_project_id().await?;
+            q.set("project_id", &self.resolve_project_id().await?)?;
             resolved = q;
             &resolved
         } else {
@@ -206,8 +207,7 @@ impl Client {
                 .map_err(Error::Config)?
             }
         };
-        validate::length("project_id", &project, validate::limits::PROJECT_ID)?;
-        validate::header_text("project_id", &project, false)?;
+        check_project_id(&project)?;
         *slot = Some(project.clone());
         Ok(project)
     }
@@ -242,7 +242,8 @@ impl Client {
     fn url_for(&self, query: &Query) -> String {
         format!(
             "{}/v1/{}/vpc-endpoints",
-            self.shared.base_url, query.project_id
+            self.shared.base_url,
+            query.project_id.as_deref().map_or("", String::as_str)
         )
     }
 
@@ -477,6 +478,14 @@ fn certificate_error(_: &(dyn std::error::Error + 'static)) -> Option<String> {
     None
 }
 
+/// Checks a project ID against the spec's rules, and that it can travel in the
+/// `X-Project-Id` header of a signed request.
+fn check_project_id(project: &str) -> Result<()> {
+    crate::contract::ListEndpointsQuery::default().set("project_id", project)?;
+    validate::header_text("project_id", project, false)?;
+    Ok(())
+}
+
 /// The default [`ClientBuilder::max_response_bytes`]: 32 MiB. A page of 1000 endpoints
 /// (the API's largest) is about 1 MB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
@@ -656,8 +665,7 @@ impl ClientBuilder {
             }
         };
         if let Some(project) = &self.project_id {
-            validate::length("project_id", project, validate::limits::PROJECT_ID)?;
-            validate::header_text("project_id", project, false)?;
+            check_project_id(project)?;
         }
         match &self.credentials {
             Some(Credentials::Token(token)) => validate::auth_token(token.expose())?,

@@ -9,6 +9,8 @@ pub mod generated;
 
 pub mod auth;
 mod client;
+mod codegen_support;
+pub mod contract;
 pub mod credentials;
 pub mod decode;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod validate;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use contract::ListEndpointsQuery;
 pub use credentials::CredentialsProvider;
 pub use error::{ApiError, Error, Result, TimeoutKind, ValidationError};
 pub use generated::types;

@@ -22,8 +22,9 @@ use std::sync::Arc;
 
 use futures::stream::{self, FuturesOrdered, Stream, StreamExt};
 
+use crate::contract::ListEndpointsQuery as Query;
 use crate::error::{Error, Result};
-use crate::request::{ListEndpoints, Query};
+use crate::request::ListEndpoints;
 use crate::types::{EndpointListResp, EndpointResp};
 
 /// Page size used by [`ListAll`] when the request sets none: the largest allowed.
@@ -114,7 +115,7 @@ pub(crate) fn pages(request: ListEndpoints) -> impl Stream<Item = Result<Endpoin
         st.offset += n;
         let exhausted = n == 0
             || page.total_count.is_some_and(|total| st.offset >= total)
-            || query.limit.is_some_and(|limit| n < i64::from(limit));
+            || query.limit.is_some_and(|limit| n < i64::from(limit.get()));
         st.done = exhausted;
         Some((Ok(page), st))
     })
@@ -421,7 +422,7 @@ impl AllState {
             };
             let offset = query.offset.map_or(0, i64::from);
             self.first_offset = offset;
-            self.limit = i64::from(query.limit.unwrap_or(LIST_ALL_PAGE_SIZE));
+            self.limit = i64::from(query.limit.map_or(LIST_ALL_PAGE_SIZE, |l| l.get()));
             self.query = Some(query);
             let (_, first) = self.fetch(offset).await;
             let first = match first {

@@ -1,64 +1,12 @@
-//! Request validation: every constraint of the spec's request side, checked before any
-//! network I/O. The limits mirror `openapi/vpcep.yaml`; `tests/spec_limits.rs` (against
-//! the committed bundle `openapi/vpcep.json`) checks
-//! that they still agree with the spec.
+//! Checks of what travels in headers (the project ID in `X-Project-Id`, the token, the
+//! access key, the user agent), before any network I/O. The parameters' own rules come
+//! from the spec, through [`crate::contract`].
 
 use crate::error::ValidationError;
 
-/// Length limits (in Unicode characters) of the string parameters, as in the spec.
-pub mod limits {
-    /// `project_id`: 1..=64.
-    pub const PROJECT_ID: (usize, usize) = (1, 64);
-    /// `endpoint_service_name`: 1..=128.
-    pub const ENDPOINT_SERVICE_NAME: (usize, usize) = (1, 128);
-    /// `vpc_id`: 1..=64.
-    pub const VPC_ID: (usize, usize) = (1, 64);
-    /// `id`: 1..=64.
-    pub const ID: (usize, usize) = (1, 64);
-    /// `public_border_group`: at least 1 (no documented maximum).
-    pub const PUBLIC_BORDER_GROUP: (usize, usize) = (1, usize::MAX);
-    /// `X-Auth-Token`: 1..=2048.
-    pub const AUTH_TOKEN: (usize, usize) = (1, 2048);
-    /// `limit`: 1..=1000.
-    pub const LIMIT: (i64, i64) = (1, 1000);
-    /// `offset`: 0..=i32::MAX (the spec's `format: int32`).
-    pub const OFFSET: (i64, i64) = (0, i32::MAX as i64);
-}
-
-/// Checks a string parameter's length in characters.
-pub fn length(
-    parameter: &'static str,
-    value: &str,
-    (min, max): (usize, usize),
-) -> Result<(), ValidationError> {
-    let n = value.chars().count();
-    if n < min || n > max {
-        let rule = if max == usize::MAX {
-            format!("must be at least {min} character(s) long")
-        } else {
-            format!("must be {min} to {max} characters long, is {n}")
-        };
-        return Err(ValidationError::new(parameter, rule, value));
-    }
-    Ok(())
-}
-
-/// Checks an integer parameter's range.
-pub fn range(
-    parameter: &'static str,
-    value: i64,
-    (min, max): (i64, i64),
-) -> Result<(), ValidationError> {
-    if value < min || value > max {
-        let rule = if max == i64::from(i32::MAX) {
-            format!("must be at least {min}")
-        } else {
-            format!("must be between {min} and {max}")
-        };
-        return Err(ValidationError::new(parameter, rule, &value.to_string()));
-    }
-    Ok(())
-}
+/// `X-Auth-Token`: 1..=2048 characters (the spec's `iamToken` security scheme states it
+/// in prose, so it is not in the contract table).
+const AUTH_TOKEN: (usize, usize) = (1, 2048);
 
 /// Checks that a value can travel in an HTTP header: visible ASCII and spaces/tabs only
 /// (no CR, LF or other control characters), no leading or trailing whitespace.
@@ -86,7 +34,7 @@ pub fn header_text(
 /// Checks an IAM token: 1..=2048 characters of header text. The value is never shown.
 pub fn auth_token(value: &str) -> Result<(), ValidationError> {
     let n = value.chars().count();
-    let (min, max) = limits::AUTH_TOKEN;
+    let (min, max) = AUTH_TOKEN;
     if n < min || n > max {
         return Err(ValidationError::secret(
             "X-Auth-Token",
@@ -100,39 +48,6 @@ pub fn auth_token(value: &str) -> Result<(), ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lengths_count_characters_not_bytes() {
-        assert!(length("vpc_id", &"é".repeat(64), limits::VPC_ID).is_ok());
-        let e = length("vpc_id", &"é".repeat(65), limits::VPC_ID).unwrap_err();
-        assert_eq!(e.parameter, "vpc_id");
-        assert!(
-            e.to_string()
-                .contains("must be 1 to 64 characters long, is 65"),
-            "{e}"
-        );
-        let e = length("id", "", limits::ID).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            r#"invalid id: must be 1 to 64 characters long, is 0 (got "")"#
-        );
-    }
-
-    #[test]
-    fn ranges() {
-        assert!(range("limit", 1, limits::LIMIT).is_ok());
-        assert!(range("limit", 1000, limits::LIMIT).is_ok());
-        let e = range("limit", 1001, limits::LIMIT).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid limit: must be between 1 and 1000 (got \"1001\")"
-        );
-        let e = range("offset", -1, limits::OFFSET).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid offset: must be at least 0 (got \"-1\")"
-        );
-    }
 
     #[test]
     fn header_values() {

@@ -1,0 +1,350 @@
+//! The client's side of the one contract (issue 12):
+//!
+//! - the generated table `vpcep_client::contract::LIST_ENDPOINTS` says what the spec says
+//!   (read here from the committed bundle `openapi/vpcep.json`, independently of the
+//!   generator);
+//! - completeness: every path and query parameter of the spec is held by
+//!   `ListEndpointsQuery`, has a setter on the `ListEndpoints` builder, and reaches the
+//!   wire. A parameter added to the spec makes these tests fail naming it and the layer;
+//! - the rules progenitor cannot express (`limit`'s maximum, `offset`'s minimum) and the
+//!   token's length are enforced.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vpcep_client::contract::{self, Kind, Location, Parameter, LIST_ENDPOINTS};
+use vpcep_client::{Client, ListEndpoints, ListEndpointsQuery};
+
+fn spec() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/vpcep.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The operation's parameters in the bundle, `$ref`s resolved, schemas too.
+fn spec_parameters(spec: &Value) -> Vec<Value> {
+    let resolve = |v: &Value| -> Value {
+        match v["$ref"].as_str() {
+            Some(r) => {
+                let path = r.trim_start_matches("#/").split('/');
+                path.fold(spec, |node, key| &node[key]).clone()
+            }
+            None => v.clone(),
+        }
+    };
+    spec["paths"]["/v1/{project_id}/vpc-endpoints"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let mut p = resolve(p);
+            p["schema"] = resolve(&p["schema"]);
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn the_table_says_what_the_spec_says() {
+    let spec = spec();
+    let from_spec = spec_parameters(&spec);
+    let names = |ps: &mut dyn Iterator<Item = String>| ps.collect::<Vec<_>>();
+    assert_eq!(
+        names(&mut LIST_ENDPOINTS.iter().map(|p| p.name.to_owned())),
+        names(
+            &mut from_spec
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+        ),
+        "the generated table is stale: run `cargo xtask codegen`"
+    );
+    for (p, s) in LIST_ENDPOINTS.iter().zip(&from_spec) {
+        let schema = &s["schema"];
+        let location = match s["in"].as_str().unwrap() {
+            "path" => Location::Path,
+            "query" => Location::Query,
+            "header" => Location::Header,
+            other => panic!("{other}"),
+        };
+        let usize_of = |v: &Value| v.as_u64().map(|n| n as usize);
+        let allowed: Vec<&str> = schema["enum"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        let default = match &schema["default"] {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        assert_eq!(p.location, location, "{}", p.name);
+        assert_eq!(p.required, s["required"] == true, "{}", p.name);
+        assert_eq!(
+            p.kind,
+            match schema["type"].as_str() {
+                Some("integer") => Kind::Integer,
+                _ => Kind::String,
+            },
+            "{}",
+            p.name
+        );
+        assert_eq!(p.min_length, usize_of(&schema["minLength"]), "{}", p.name);
+        assert_eq!(p.max_length, usize_of(&schema["maxLength"]), "{}", p.name);
+        assert_eq!(p.minimum, schema["minimum"].as_i64(), "{}", p.name);
+        assert_eq!(p.maximum, schema["maximum"].as_i64(), "{}", p.name);
+        assert_eq!(p.allowed, allowed.as_slice(), "{}", p.name);
+        assert_eq!(p.default.map(str::to_owned), default, "{}", p.name);
+    }
+}
+
+/// A valid value of `p`, as wire text, other than its default.
+fn sample(p: &Parameter) -> String {
+    match p.kind {
+        Kind::String if !p.allowed.is_empty() => p
+            .allowed
+            .iter()
+            .rev()
+            .find(|v| Some(**v) != p.default)
+            .unwrap()
+            .to_string(),
+        Kind::String => {
+            let n = p.min_length.unwrap_or(1).max(3);
+            format!("{}-sample", p.name)
+                .chars()
+                .cycle()
+                .take(
+                    n.max(p.name.len() + 7)
+                        .min(p.max_length.unwrap_or(usize::MAX)),
+                )
+                .collect()
+        }
+        Kind::Integer => {
+            let v = p.maximum.unwrap_or(p.minimum.unwrap_or(0) + 7);
+            v.to_string()
+        }
+    }
+}
+
+fn request_parameters() -> impl Iterator<Item = &'static Parameter> {
+    LIST_ENDPOINTS.iter().filter(|p| p.is_request_parameter())
+}
+
+#[test]
+fn every_parameter_is_held_by_list_endpoints_query() {
+    for p in request_parameters() {
+        let value = sample(p);
+        let mut query = ListEndpointsQuery::default();
+        assert_eq!(
+            query.set(p.name, &value),
+            Ok(true),
+            "vpcep-client: `ListEndpointsQuery::set` (src/contract.rs) does not handle the \
+             spec's parameter `{}`",
+            p.name
+        );
+        assert_eq!(
+            query.get(p.name).as_deref(),
+            Some(value.as_str()),
+            "vpcep-client: `ListEndpointsQuery::get` (src/contract.rs) does not return `{}`",
+            p.name
+        );
+        if p.location == Location::Query {
+            assert!(
+                query.query_pairs().contains(&(p.name, value.clone())),
+                "vpcep-client: `ListEndpointsQuery::query_pairs` leaves out `{}`",
+                p.name
+            );
+        }
+    }
+}
+
+/// The builder's setters, read from the source: one per path/query parameter, named
+/// after it.
+#[test]
+fn every_parameter_has_a_builder_setter() {
+    let source = include_str!("../src/request.rs");
+    let file = syn::parse_file(source).unwrap();
+    let mut setters = Vec::new();
+    for item in &file.items {
+        if let syn::Item::Impl(imp) = item {
+            if matches!(&*imp.self_ty, syn::Type::Path(t) if t.path.is_ident("ListEndpoints")) {
+                for item in &imp.items {
+                    if let syn::ImplItem::Fn(f) = item {
+                        if matches!(f.vis, syn::Visibility::Public(_)) {
+                            setters.push(f.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for p in request_parameters() {
+        assert!(
+            setters.iter().any(|s| s == p.name),
+            "vpcep-client: the `ListEndpoints` builder (src/request.rs) has no setter for the \
+             spec's {:?} parameter `{}`",
+            p.location,
+            p.name
+        );
+    }
+}
+
+/// Sets `p` on the builder by its name; `None` if this test does not know the setter
+/// (which `every_parameter_has_a_builder_setter` would have named first).
+fn set_on_builder(b: ListEndpoints, p: &Parameter, value: &str) -> Option<ListEndpoints> {
+    let int = || value.parse::<i64>().unwrap();
+    Some(match p.name {
+        "project_id" => b.project_id(value),
+        "endpoint_service_name" => b.endpoint_service_name(value),
+        "vpc_id" => b.vpc_id(value),
+        "id" => b.id(value),
+        "public_border_group" => b.public_border_group(value),
+        "limit" => b.limit(int()),
+        "offset" => b.offset(int()),
+        "sort_key" => b.sort_key(value),
+        "sort_dir" => b.sort_dir(value),
+        _ => return None,
+    })
+}
+
+/// Answers one request with an empty page; returns its request line
+/// (`GET /path?query HTTP/1.1`).
+async fn serve_one(listener: tokio::net::TcpListener) -> String {
+    let (mut socket, _) = listener.accept().await.unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed before the request ended");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = r#"{"endpoints":[],"total_count":0}"#;
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(answer.as_bytes()).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    text.lines().next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_parameter_set_on_the_builder_reaches_the_wire() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = Client::builder()
+        .base_url(format!("http://{}", listener.local_addr().unwrap()))
+        .token("t")
+        .build()
+        .unwrap();
+    let mut request = client.list_endpoints();
+    let mut expected = BTreeMap::new();
+    let mut unknown = Vec::new();
+    for p in request_parameters() {
+        let value = sample(p);
+        match set_on_builder(request.clone(), p, &value) {
+            Some(r) => request = r,
+            None => unknown.push(p.name),
+        }
+        expected.insert(p.name, value);
+    }
+    assert!(
+        unknown.is_empty(),
+        "tests/contract.rs: add the builder setter of {unknown:?} to `set_on_builder`"
+    );
+    let (line, sent) = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(serve_one(listener), request.send())
+    })
+    .await
+    .expect("the request did not arrive within 10 s");
+    sent.unwrap();
+    let target = line.split(' ').nth(1).unwrap();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let sent: BTreeMap<String, String> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for p in request_parameters() {
+        let value = &expected[p.name];
+        match p.location {
+            Location::Path => assert!(
+                path.contains(&format!("/{value}/")),
+                "vpcep-client: path parameter `{}` = {value:?} is not in the path {path}",
+                p.name
+            ),
+            _ => assert_eq!(
+                sent.get(p.name),
+                Some(value),
+                "vpcep-client: query parameter `{}` did not reach the wire ({line})",
+                p.name
+            ),
+        }
+    }
+}
+
+#[test]
+fn rules_progenitor_cannot_express_are_enforced() {
+    // progenitor gives `limit` a NonZeroU32 and `offset` an i32: neither says 1000 or 0.
+    let limit = contract::parameter("limit").unwrap();
+    assert_eq!((limit.minimum, limit.maximum), (Some(1), Some(1000)));
+    let mut q = ListEndpointsQuery::default();
+    assert!(q.set("limit", "1000").is_ok());
+    assert_eq!(q.set("limit", "1001").unwrap_err().parameter, "limit");
+    assert_eq!(q.set("offset", "-1").unwrap_err().parameter, "offset");
+    assert!(q.set("offset", &i32::MAX.to_string()).is_ok());
+    assert_eq!(
+        q.set("offset", &(i64::from(i32::MAX) + 1).to_string())
+            .unwrap_err()
+            .parameter,
+        "offset"
+    );
+}
+
+#[test]
+fn auth_token_length_is_documented_and_enforced() {
+    let spec = spec();
+    let description = spec["components"]["securitySchemes"]["iamToken"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(description.contains("Length 1..2048"), "{description}");
+    let build = |token: String| {
+        Client::builder()
+            .base_url("http://127.0.0.1:1")
+            .project_id("p")
+            .token(token)
+            .build()
+    };
+    assert!(build("t".repeat(2048)).is_ok());
+    let e = build("t".repeat(2049)).unwrap_err().to_string();
+    assert!(e.contains("X-Auth-Token") && e.contains("1 to 2048"), "{e}");
+}
+
+#[test]
+fn sort_enumerations_match_the_spec() {
+    let spec = spec();
+    let values = |schema: &str| -> Vec<String> {
+        spec["components"]["schemas"][schema]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let keys: Vec<String> = [
+        vpcep_client::SortKey::CreateAt,
+        vpcep_client::SortKey::UpdateAt,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(values("SortKey"), keys);
+    let dirs: Vec<String> = [vpcep_client::SortDir::Desc, vpcep_client::SortDir::Asc]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(values("SortDir"), dirs);
+    assert_eq!(
+        contract::parameter("sort_key").unwrap().allowed,
+        ["create_at", "update_at"]
+    );
+}
