@@ -677,3 +677,51 @@ pub(crate) async fn serve(
     conns.abort_all();
     while conns.join_next().await.is_some() {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(project_id: &str, query: &str) -> (&'static str, String) {
+        let rejected = validate(project_id, Some(query), &HeaderMap::new()).unwrap_err();
+        (bad_request_code(rejected.parameter), rejected.message)
+    }
+
+    #[test]
+    fn rejections_carry_the_parameter_code_and_the_clients_words() {
+        assert_eq!(
+            refused("p", "limit=0"),
+            (
+                "EndPoint.0006",
+                r#"invalid limit: must be between 1 and 1000 (got "0")"#.to_owned()
+            )
+        );
+        assert_eq!(refused("p", "sort_dir=up").0, "EndPoint.0018");
+        assert_eq!(refused("", "").0, "EndPoint.0014");
+        assert_eq!(refused("p", "id=").0, "EndPoint.0002");
+        assert_eq!(
+            refused("p", "vpc_id=a&vpc_id=b"),
+            (
+                "EndPoint.0020",
+                r#"invalid vpc_id: must be given at most once (got "b")"#.to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_and_non_query_names_are_ignored() {
+        let q = validate(
+            "p1",
+            Some("project_id=p2&Content-Type=&whatever=1&limit=5"),
+            &HeaderMap::new(),
+        )
+        .unwrap();
+        assert_eq!(q.project_id.as_deref().map(String::as_str), Some("p1"));
+        assert_eq!(q.limit.map(|n| n.get()), Some(5));
+        assert_eq!(
+            q.query_pairs(),
+            vec![("limit", "5".to_owned())],
+            "nothing else was set"
+        );
+    }
+}

@@ -706,6 +706,34 @@ mod tests {
     }
 
     #[test]
+    fn parameters_left_out_take_the_spec_defaults() {
+        let store = Store::new(crate::generate(60, 3, "p"));
+        let (total, page) = store.select(&ListEndpointsQuery::default(), None);
+        assert_eq!(total, 60);
+        let mut explicit = ListEndpointsQuery::default();
+        let mut defaults = 0;
+        for p in contract::LIST_ENDPOINTS {
+            if let (contract::Location::Query, Some(default)) = (p.location, p.default) {
+                assert_eq!(explicit.set(p.name, default), Ok(true), "{}", p.name);
+                defaults += 1;
+            }
+        }
+        assert!(defaults >= 3, "limit, sort_key and sort_dir have defaults");
+        assert_eq!(store.select(&explicit, None), (total, page.clone()));
+        let limit: usize = contract::parameter("limit")
+            .unwrap()
+            .default
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(page.len(), limit);
+        // And they are not what any other value gives.
+        let mut asc = explicit.clone();
+        asc.set("sort_dir", "asc").unwrap();
+        assert_ne!(store.select(&asc, None).1, page);
+    }
+
+    #[test]
     fn fast_time_parse_agrees_with_the_full_parser() {
         for s in [
             "2018-10-18T06:49:46Z",
