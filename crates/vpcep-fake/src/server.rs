@@ -1,4 +1,9 @@
 //! HTTP side: routing, authentication, validation, faults, and the accept loop.
+//!
+//! Validation restates no rule of the spec: [`validate`] parses a request into the
+//! client's [`ListEndpointsQuery`] (the generated types and the contract table of
+//! `vpcep-client`), and a 400 carries the client's [`ValidationError`] text with VPCEP's
+//! error code for the parameter ([`bad_request_code`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;

@@ -1,5 +1,9 @@
 //! The endpoints a fake serves, indexed for cheap pages.
 //!
+//! A page is asked for with the request's parameters as the client holds them
+//! ([`ListEndpointsQuery`]; the spec's defaults, read from the contract table, fill in what
+//! it leaves out) and the fake's own project scope, which is not a request parameter.
+//!
 //! Everything that does not depend on the request is computed once: when the data is
 //! loaded, the ascending orders by creation and update time (ties by id, then position),
 //! the order by id, and the filter columns as integers (distinct values interned); the
