@@ -124,10 +124,9 @@ fn table_of_generated_endpoints_with_footer() {
 fn all_pages_in_every_format() {
     let fake = generated_fake(25);
     let want: Vec<String> = {
-        let (_, all) = fake.select(&vpcep_fake::Query {
-            limit: 25,
-            ..Default::default()
-        });
+        let mut query = vpcep_client::ListEndpointsQuery::default();
+        query.set("limit", "25").unwrap();
+        let (_, all) = fake.select(&query);
         all.into_iter().map(|e| e.id.unwrap()).collect()
     };
     let ids = success(&list(

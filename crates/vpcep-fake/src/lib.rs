@@ -36,13 +36,14 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use vpcep_client::types::{EndpointListResp, EndpointResp};
+use vpcep_client::ListEndpointsQuery;
 
 pub use faults::{gateway_html_page, Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
 pub use platform::{MetadataMode, Platform, PlatformConfig};
 pub use replay::{load_recorded, parse_recorded, RecordedEndpoint};
 pub use server::{RecordedRequest, X_REQUEST_ID};
-pub use store::{quirk_value, time_key, Query};
+pub use store::{quirk_value, time_key};
 pub use tls::TlsConfig;
 
 /// The warning to print when a fake without authentication listens beyond this machine
@@ -363,9 +364,13 @@ impl FakeHandle {
     }
 
     /// What the fake answers to `query`, without HTTP: `total_count` and the page.
-    pub fn select(&self, query: &Query) -> (usize, Vec<EndpointResp>) {
+    /// `query` holds a request's parameters as the fake parses them (build it with
+    /// [`ListEndpointsQuery::set`]); those it leaves out take the spec's defaults. With
+    /// project scoping on ([`FakeConfig::project_scoped`]), only the endpoints of
+    /// `query.project_id` are listed, as for a request to that project's path.
+    pub fn select(&self, query: &ListEndpointsQuery) -> (usize, Vec<EndpointResp>) {
         let store = self.state.store();
-        let (total, page) = store.select(query);
+        let (total, page) = self.state.select(&store, query);
         let all = store.endpoints();
         (total, page.into_iter().map(|i| all[i].clone()).collect())
     }

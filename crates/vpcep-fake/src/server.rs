@@ -1,4 +1,9 @@
 //! HTTP side: routing, authentication, validation, faults, and the accept loop.
+//!
+//! Validation restates no rule of the spec: [`validate`] parses a request into the
+//! client's [`ListEndpointsQuery`] (the generated types and the contract table of
+//! `vpcep-client`), and a 400 carries the client's [`ValidationError`] text with VPCEP's
+//! error code for the parameter ([`bad_request_code`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
@@ -18,10 +23,12 @@ use http::{HeaderMap, Method, StatusCode, Uri};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use secrecy::SecretString;
 use tokio::sync::{watch, Notify};
-use vpcep_client::types::{EndpointResp, SortDir, SortKey};
+use vpcep_client::contract::{self, Location};
+use vpcep_client::types::EndpointResp;
+use vpcep_client::{ListEndpointsQuery, ValidationError};
 
 use crate::faults::{Dice, Fault, FaultPlan, RandomFaults};
-use crate::store::{Query, Store};
+use crate::store::Store;
 use crate::FakeConfig;
 
 /// Header carrying the request id on every response.
@@ -152,6 +159,17 @@ impl State {
             log.pop_front();
         }
         log.push_back(entry);
+    }
+
+    /// The page the server answers to `query`: [`Store::select`] with the project of the
+    /// path as scope when project scoping is on. Scoped pages take the filtered path (and
+    /// are copied): unscoped ones are not affected at all.
+    pub(crate) fn select(&self, store: &Store, query: &ListEndpointsQuery) -> (usize, Vec<usize>) {
+        let scope = match &query.project_id {
+            Some(project) if self.project_scoped => Some(project.as_str()),
+            _ => None,
+        };
+        store.select(query, scope)
     }
 
     fn draw_fault(&self) -> Option<Fault> {
@@ -390,26 +408,21 @@ async fn dispatch(AxState(state): AxState<Arc<State>>, req: Request) -> Response
             error_body("APIGW.0301", &message, Some(&request_id)),
         );
     }
-    let mut query = match validate(&project_id, parts.uri.query(), &parts.headers) {
+    let query = match validate(&project_id, parts.uri.query(), &parts.headers) {
         Ok(q) => q,
-        Err(message) => {
+        Err(rejected) => {
             return json_response(
                 StatusCode::BAD_REQUEST,
                 error_body(
-                    bad_request_code(&message),
-                    &format!("Invalid parameter: {message}"),
+                    bad_request_code(rejected.parameter),
+                    &rejected.message,
                     None,
                 ),
             )
         }
     };
-    if state.project_scoped {
-        // Scoped pages take the filtered path (and are copied): unscoped ones are not
-        // affected at all.
-        query.project_id = Some(project_id);
-    }
     let store = state.store();
-    let (total, page) = store.select(&query);
+    let (total, page) = state.select(&store, &query);
     let rendered = store.render(total, &page, state.quirks.load(Ordering::Relaxed));
     let mut resp = json_response(StatusCode::OK, Vec::new());
     *resp.body_mut() = Body::new(Chunks(rendered.into()));
@@ -523,11 +536,10 @@ pub(crate) fn authenticate(
     Err(reason)
 }
 
-/// VPCEP's error code for a rejected parameter (the service's error code table; the
-/// message names the parameter first). `EndPoint.2001` is "the VPC does not exist", not a
-/// bad parameter.
-fn bad_request_code(message: &str) -> &'static str {
-    let parameter = message.split_whitespace().next().unwrap_or_default();
+/// VPCEP's error code for a rejected parameter (the service's error code table), keyed by
+/// the parameter's wire name. `EndPoint.2001` is "the VPC does not exist", not a bad
+/// parameter.
+fn bad_request_code(parameter: &str) -> &'static str {
     match parameter {
         "limit" => "EndPoint.0006",
         "offset" => "EndPoint.0010",
@@ -540,113 +552,61 @@ fn bad_request_code(message: &str) -> &'static str {
     }
 }
 
-fn check_len(name: &str, value: &str, min: usize, max: Option<usize>) -> Result<(), String> {
-    let n = value.chars().count();
-    match max {
-        Some(max) if n < min || n > max => Err(format!(
-            "{name} must be {min} to {max} characters long (got {n})"
-        )),
-        None if n < min => Err(format!(
-            "{name} must be at least {min} character long (got {n})"
-        )),
-        _ => Ok(()),
+/// A request the fake refuses with a 400: the parameter (wire name) and what is wrong,
+/// in the client's words ([`ValidationError`]'s text).
+#[derive(Debug)]
+pub(crate) struct Rejected {
+    pub(crate) parameter: &'static str,
+    pub(crate) message: String,
+}
+
+impl From<ValidationError> for Rejected {
+    fn from(e: ValidationError) -> Self {
+        Rejected {
+            parameter: e.parameter,
+            message: e.to_string(),
+        }
     }
 }
 
-/// Checks every documented constraint of the request and builds the query.
+/// Checks the request against the spec's rules (the contract table of `vpcep-client`,
+/// through [`ListEndpointsQuery::set`], the parsing the client's own validation uses)
+/// and returns its parameters: the path's `project_id`, the `Content-Type` header, and
+/// every query parameter of the spec. Query parameters the spec does not list are
+/// ignored, as the service ignores them; one given twice is refused.
 pub(crate) fn validate(
     project_id: &str,
     raw_query: Option<&str>,
     headers: &HeaderMap,
-) -> Result<Query, String> {
-    check_len("project_id", project_id, 1, Some(64))?;
+) -> Result<ListEndpointsQuery, Rejected> {
+    let mut q = ListEndpointsQuery::default();
+    q.set("project_id", project_id)?;
     if let Some(ct) = headers.get(CONTENT_TYPE) {
-        check_len(
-            "Content-Type",
-            &String::from_utf8_lossy(ct.as_bytes()),
-            1,
-            Some(64),
-        )?;
+        let parameter = contract::LIST_ENDPOINTS
+            .iter()
+            .find(|p| p.location == Location::Header && CONTENT_TYPE == p.name)
+            .expect("the spec lists the Content-Type header");
+        parameter.check(&String::from_utf8_lossy(ct.as_bytes()))?;
     }
-    let mut q = Query::default();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: Vec<&'static str> = Vec::new();
     for (name, value) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
-        let known = matches!(
-            name.as_ref(),
-            "endpoint_service_name"
-                | "vpc_id"
-                | "id"
-                | "public_border_group"
-                | "limit"
-                | "offset"
-                | "sort_key"
-                | "sort_dir"
-        );
-        if !known {
-            continue; // unknown parameters are ignored, as by the real service
+        let Some(parameter) = contract::parameter(&name).filter(|p| p.location == Location::Query)
+        else {
+            continue; // not a query parameter of the spec: ignored, as by the real service
+        };
+        if seen.contains(&parameter.name) {
+            return Err(Rejected {
+                parameter: parameter.name,
+                message: format!(
+                    "invalid {}: must be given at most once (got {value:?})",
+                    parameter.name
+                ),
+            });
         }
-        if !seen.insert(name.to_string()) {
-            return Err(format!("{name} must be given at most once"));
-        }
-        let value = value.into_owned();
-        match name.as_ref() {
-            "endpoint_service_name" => {
-                check_len("endpoint_service_name", &value, 1, Some(128))?;
-                q.endpoint_service_name = Some(value);
-            }
-            "vpc_id" => {
-                check_len("vpc_id", &value, 1, Some(64))?;
-                q.vpc_id = Some(value);
-            }
-            "id" => {
-                check_len("id", &value, 1, Some(64))?;
-                q.id = Some(value);
-            }
-            "public_border_group" => {
-                check_len("public_border_group", &value, 1, None)?;
-                q.public_border_group = Some(value);
-            }
-            "limit" => {
-                q.limit = match value.parse::<i64>() {
-                    Ok(n) if (1..=1000).contains(&n) => n as usize,
-                    _ => {
-                        return Err(format!(
-                            "limit must be an integer between 1 and 1000 (got {value:?})"
-                        ))
-                    }
-                }
-            }
-            "offset" => {
-                q.offset = match value.parse::<i64>() {
-                    Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n as usize,
-                    _ => {
-                        return Err(format!(
-                        "offset must be an integer of at least 0 (and at most {}) (got {value:?})",
-                        i32::MAX
-                    ))
-                    }
-                }
-            }
-            "sort_key" => {
-                q.sort_key = match value.as_str() {
-                    "create_at" => SortKey::CreateAt,
-                    "update_at" => SortKey::UpdateAt,
-                    _ => {
-                        return Err(format!(
-                            "sort_key must be create_at or update_at (got {value:?})"
-                        ))
-                    }
-                }
-            }
-            "sort_dir" => {
-                q.sort_dir = match value.as_str() {
-                    "desc" => SortDir::Desc,
-                    "asc" => SortDir::Asc,
-                    _ => return Err(format!("sort_dir must be desc or asc (got {value:?})")),
-                }
-            }
-            _ => unreachable!("known parameter"),
-        }
+        seen.push(parameter.name);
+        // `Ok(false)`, a parameter of the spec the contract cannot hold yet, is ignored
+        // like an unknown one (tests/contract.rs names it).
+        q.set(parameter.name, &value)?;
     }
     Ok(q)
 }
@@ -721,4 +681,52 @@ pub(crate) async fn serve(
     let _ = tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
     conns.abort_all();
     while conns.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(project_id: &str, query: &str) -> (&'static str, String) {
+        let rejected = validate(project_id, Some(query), &HeaderMap::new()).unwrap_err();
+        (bad_request_code(rejected.parameter), rejected.message)
+    }
+
+    #[test]
+    fn rejections_carry_the_parameter_code_and_the_clients_words() {
+        assert_eq!(
+            refused("p", "limit=0"),
+            (
+                "EndPoint.0006",
+                r#"invalid limit: must be between 1 and 1000 (got "0")"#.to_owned()
+            )
+        );
+        assert_eq!(refused("p", "sort_dir=up").0, "EndPoint.0018");
+        assert_eq!(refused("", "").0, "EndPoint.0014");
+        assert_eq!(refused("p", "id=").0, "EndPoint.0002");
+        assert_eq!(
+            refused("p", "vpc_id=a&vpc_id=b"),
+            (
+                "EndPoint.0020",
+                r#"invalid vpc_id: must be given at most once (got "b")"#.to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_and_non_query_names_are_ignored() {
+        let q = validate(
+            "p1",
+            Some("project_id=p2&Content-Type=&whatever=1&limit=5"),
+            &HeaderMap::new(),
+        )
+        .unwrap();
+        assert_eq!(q.project_id.as_deref().map(String::as_str), Some("p1"));
+        assert_eq!(q.limit.map(|n| n.get()), Some(5));
+        assert_eq!(
+            q.query_pairs(),
+            vec![("limit", "5".to_owned())],
+            "nothing else was set"
+        );
+    }
 }

@@ -1,5 +1,9 @@
 //! The endpoints a fake serves, indexed for cheap pages.
 //!
+//! A page is asked for with the request's parameters as the client holds them
+//! ([`ListEndpointsQuery`]; the spec's defaults, read from the contract table, fill in what
+//! it leaves out) and the fake's own project scope, which is not a request parameter.
+//!
 //! Everything that does not depend on the request is computed once: when the data is
 //! loaded, the ascending orders by creation and update time (ties by id, then position),
 //! the order by id, and the filter columns as integers (distinct values interned); the
@@ -11,49 +15,76 @@
 //! selected JSON pieces. A filtered page is one pass of integer comparisons over the order.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use bytes::Bytes;
 use serde_json::Value;
+use vpcep_client::contract;
 use vpcep_client::types::{EndpointResp, SortDir, SortKey};
+use vpcep_client::ListEndpointsQuery;
 
-/// A request's filters, sort and page, already validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Query {
-    /// Case-insensitive substring of `endpoint_service_name`.
-    pub endpoint_service_name: Option<String>,
-    /// Exact `vpc_id`.
-    pub vpc_id: Option<String>,
-    /// Exact `id`.
-    pub id: Option<String>,
-    /// Exact `public_border_group`.
-    pub public_border_group: Option<String>,
-    /// Exact `project_id`: only this project's endpoints (endpoints without a
-    /// `project_id` never match). Not a query parameter: the server sets it from the path
-    /// when project scoping is on ([`crate::FakeConfig::project_scoped`]).
-    pub project_id: Option<String>,
-    /// Sort field.
-    pub sort_key: SortKey,
-    /// Sort direction.
-    pub sort_dir: SortDir,
-    /// Page size.
-    pub limit: usize,
-    /// Matches to skip.
-    pub offset: usize,
+/// What the server assumes for a parameter a request leaves out: the spec's defaults,
+/// read from the contract table (`limit` 10, `sort_key` `create_at`, `sort_dir` `desc`;
+/// `offset`, which has none, skips nothing).
+struct Defaults {
+    limit: usize,
+    offset: usize,
+    sort_key: SortKey,
+    sort_dir: SortDir,
 }
 
-impl Default for Query {
-    fn default() -> Self {
-        Self {
-            endpoint_service_name: None,
-            vpc_id: None,
-            id: None,
-            public_border_group: None,
-            project_id: None,
-            sort_key: SortKey::CreateAt,
-            sort_dir: SortDir::Desc,
-            limit: 10,
-            offset: 0,
+static DEFAULTS: LazyLock<Defaults> = LazyLock::new(|| {
+    fn default_of<T: std::str::FromStr>(name: &str) -> Option<T> {
+        let parameter = contract::parameter(name)
+            .unwrap_or_else(|| panic!("`{name}` is a parameter of the spec"));
+        let text = parameter.default?;
+        let value = text.parse().ok();
+        assert!(
+            value.is_some(),
+            "the spec's default of `{name}`, {text:?}, parses"
+        );
+        value
+    }
+    let required = |name: &str| -> ! { panic!("the spec gives `{name}` a default") };
+    Defaults {
+        limit: default_of("limit").unwrap_or_else(|| required("limit")),
+        offset: default_of("offset").unwrap_or(0),
+        sort_key: default_of("sort_key").unwrap_or_else(|| required("sort_key")),
+        sort_dir: default_of("sort_dir").unwrap_or_else(|| required("sort_dir")),
+    }
+});
+
+/// One request's page as [`Store::select`] reads it: the parameters of the request (its
+/// [`ListEndpointsQuery`], validated) with the spec's defaults filled in, and the fake's
+/// own project scoping.
+struct Selection<'a> {
+    endpoint_service_name: Option<&'a str>,
+    vpc_id: Option<&'a str>,
+    id: Option<&'a str>,
+    public_border_group: Option<&'a str>,
+    project: Option<&'a str>,
+    sort_key: SortKey,
+    sort_dir: SortDir,
+    limit: usize,
+    offset: usize,
+}
+
+impl<'a> Selection<'a> {
+    fn new(q: &'a ListEndpointsQuery, project: Option<&'a str>) -> Self {
+        let defaults = &*DEFAULTS;
+        Selection {
+            endpoint_service_name: q.endpoint_service_name.as_deref().map(String::as_str),
+            vpc_id: q.vpc_id.as_deref().map(String::as_str),
+            id: q.id.as_deref().map(String::as_str),
+            public_border_group: q.public_border_group.as_deref().map(String::as_str),
+            project,
+            sort_key: q.sort_key.unwrap_or(defaults.sort_key),
+            sort_dir: q.sort_dir.unwrap_or(defaults.sort_dir),
+            limit: q.limit.map_or(defaults.limit, |n| n.get() as usize),
+            // Never negative: `set` checked the spec's minimum (0).
+            offset: q
+                .offset
+                .map_or(defaults.offset, |n| usize::try_from(n).unwrap_or(0)),
         }
     }
 }
@@ -338,12 +369,12 @@ impl Store {
     }
 
     /// The query's filters as integer comparisons; `None` when nothing can match.
-    fn compile(&self, q: &Query) -> Option<Filter> {
-        let exact = |table: &Interned, want: &Option<String>| match want {
+    fn compile(&self, q: &Selection<'_>) -> Option<Filter> {
+        let exact = |table: &Interned, want: Option<&str>| match want {
             None => Some(None),
             Some(w) => table.find(w).map(Some),
         };
-        let names = match &q.endpoint_service_name {
+        let names = match q.endpoint_service_name {
             None => None,
             Some(want) => {
                 let want = want.to_lowercase();
@@ -360,10 +391,10 @@ impl Store {
         };
         Some(Filter {
             names,
-            vpc: exact(&self.vpcs, &q.vpc_id)?,
-            border: exact(&self.borders, &q.public_border_group)?,
-            project: exact(&self.projects, &q.project_id)?,
-            id: q.id.clone(),
+            vpc: exact(&self.vpcs, q.vpc_id)?,
+            border: exact(&self.borders, q.public_border_group)?,
+            project: exact(&self.projects, q.project)?,
+            id: q.id.map(str::to_owned),
         })
     }
 
@@ -397,9 +428,13 @@ impl Store {
         true
     }
 
-    /// The page `q` asks for: the number of matches and the indices of this page's
-    /// endpoints, in order.
-    pub fn select(&self, q: &Query) -> (usize, Vec<usize>) {
+    /// The page `query` asks for: the number of matches and the indices of this page's
+    /// endpoints, in order. Parameters `query` leaves out take the spec's defaults.
+    /// `project`: only that project's endpoints (endpoints without a `project_id` never
+    /// match); the server passes the project of the path when project scoping is on
+    /// ([`crate::FakeConfig::project_scoped`]). It is not a query parameter.
+    pub fn select(&self, query: &ListEndpointsQuery, project: Option<&str>) -> (usize, Vec<usize>) {
+        let q = &Selection::new(query, project);
         let (order, rank) = match q.sort_key {
             SortKey::CreateAt => (&self.by_create, &self.rank_create),
             SortKey::UpdateAt => (&self.by_update, &self.rank_update),
@@ -417,7 +452,7 @@ impl Store {
             && q.vpc_id.is_none()
             && q.id.is_none()
             && q.public_border_group.is_none()
-            && q.project_id.is_none();
+            && q.project.is_none();
         if unfiltered {
             let start = q.offset.min(n);
             let end = q.offset.saturating_add(q.limit).min(n);
@@ -426,14 +461,14 @@ impl Store {
         let Some(filter) = self.compile(q) else {
             return (0, Vec::new());
         };
-        if let Some(id) = &q.id {
+        if let Some(id) = q.id {
             // Few candidates: order them by their position in the sort order.
             let id_of = |k: usize| self.endpoints[self.by_id[k] as usize].id.as_deref();
             let first = self
                 .by_id
-                .partition_point(|&i| self.endpoints[i as usize].id.as_deref() < Some(id.as_str()));
+                .partition_point(|&i| self.endpoints[i as usize].id.as_deref() < Some(id));
             let mut hits: Vec<usize> = (first..self.by_id.len())
-                .take_while(|&k| id_of(k) == Some(id.as_str()))
+                .take_while(|&k| id_of(k) == Some(id))
                 .map(|k| self.by_id[k] as usize)
                 .collect();
             hits.retain(|&i| self.matches(i, &filter));
@@ -621,41 +656,38 @@ mod tests {
         out
     }
 
+    /// A request's parameters, from wire names and texts.
+    fn query(sort: &[(&str, &str)], rest: &[(&str, &str)]) -> ListEndpointsQuery {
+        let mut q = ListEndpointsQuery::default();
+        for (name, value) in sort.iter().chain(rest) {
+            assert_eq!(q.set(name, value), Ok(true), "{name}={value}");
+        }
+        q
+    }
+
     #[test]
     fn pages_are_the_same_bytes_before_and_after_warming() {
         let endpoints = crate::generate(1100, 7, "p"); // two blocks
         let warm = Store::new(endpoints.clone());
         warm.warm();
         let mut queries = Vec::new();
-        for sort_key in [SortKey::CreateAt, SortKey::UpdateAt] {
-            for sort_dir in [SortDir::Desc, SortDir::Asc] {
+        let id = warm.endpoints()[3].id.clone().unwrap();
+        for sort_key in ["create_at", "update_at"] {
+            for sort_dir in ["desc", "asc"] {
+                let sort = [("sort_key", sort_key), ("sort_dir", sort_dir)];
                 for (offset, limit) in [(0, 300), (900, 300), (1090, 20), (1100, 5), (7, 1)] {
-                    queries.push(Query {
-                        sort_key,
-                        sort_dir,
-                        offset,
-                        limit,
-                        ..Query::default()
-                    });
+                    let (offset, limit) = (offset.to_string(), limit.to_string());
+                    queries.push(query(&sort, &[("offset", &offset), ("limit", &limit)]));
                 }
-                let id = warm.endpoints()[3].id.clone();
-                queries.push(Query {
-                    sort_key,
-                    sort_dir,
-                    limit: 300,
-                    endpoint_service_name: Some("A".into()),
-                    ..Query::default()
-                });
-                queries.push(Query {
-                    sort_key,
-                    sort_dir,
-                    id,
-                    ..Query::default()
-                });
+                queries.push(query(
+                    &sort,
+                    &[("limit", "300"), ("endpoint_service_name", "A")],
+                ));
+                queries.push(query(&sort, &[("id", &id)]));
             }
         }
         for q in &queries {
-            let (total, page) = warm.select(q);
+            let (total, page) = warm.select(q, None);
             let cold = Store::new(endpoints.clone());
             let partial = Store::new(endpoints.clone());
             partial.block(1);
@@ -671,14 +703,38 @@ mod tests {
             b"{\"endpoints\":[],\"total_count\":0}"
         );
         // A default-order page is sent from the shared text, not copied.
-        let (total, page) = warm.select(&Query {
-            limit: 1000,
-            offset: 200,
-            ..Query::default()
-        });
+        let (total, page) = warm.select(&query(&[], &[("limit", "1000"), ("offset", "200")]), None);
         let parts = warm.render(total, &page, false);
         let text = &warm.normal[0].get().unwrap().text;
         assert!(text.as_ptr_range().contains(&parts[1].as_ptr()));
+    }
+
+    #[test]
+    fn parameters_left_out_take_the_spec_defaults() {
+        let store = Store::new(crate::generate(60, 3, "p"));
+        let (total, page) = store.select(&ListEndpointsQuery::default(), None);
+        assert_eq!(total, 60);
+        let mut explicit = ListEndpointsQuery::default();
+        let mut defaults = 0;
+        for p in contract::LIST_ENDPOINTS {
+            if let (contract::Location::Query, Some(default)) = (p.location, p.default) {
+                assert_eq!(explicit.set(p.name, default), Ok(true), "{}", p.name);
+                defaults += 1;
+            }
+        }
+        assert!(defaults >= 3, "limit, sort_key and sort_dir have defaults");
+        assert_eq!(store.select(&explicit, None), (total, page.clone()));
+        let limit: usize = contract::parameter("limit")
+            .unwrap()
+            .default
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(page.len(), limit);
+        // And they are not what any other value gives.
+        let mut asc = explicit.clone();
+        asc.set("sort_dir", "asc").unwrap();
+        assert_ne!(store.select(&asc, None).1, page);
     }
 
     #[test]

@@ -327,11 +327,10 @@ async fn project_scoping_lists_only_the_projects_endpoints() {
     }
 
     // The library's select scopes the same way.
-    let (total, page) = fake.select(&vpcep_fake::Query {
-        project_id: Some("proj-b".into()),
-        limit: 1000,
-        ..Default::default()
-    });
+    let mut query = vpcep_client::ListEndpointsQuery::default();
+    query.set("project_id", "proj-b").unwrap();
+    query.set("limit", "1000").unwrap();
+    let (total, page) = fake.select(&query);
     assert_eq!(total, 12);
     let page: Vec<_> = page.into_iter().map(|e| e.id.unwrap()).collect();
     assert_eq!(page, model_order(&b, false, false));
@@ -431,9 +430,18 @@ async fn every_violated_constraint_is_a_400_naming_the_parameter() {
         assert!(headers.contains_key("x-request-id"));
         let message = body["error"]["message"].as_str().expect("message");
         assert!(
-            message.contains(&format!("{param} must")),
+            message.starts_with(&format!("invalid {param}: ")),
             "{q:?}: message {message:?} does not name {param}"
         );
+        // The client's words for the same value (ValidationError), rule included.
+        let want = match q[..] {
+            [(name, value)] => vpcep_client::ListEndpointsQuery::default()
+                .set(name, value)
+                .expect_err("the client refuses it too")
+                .to_string(),
+            _ => format!("invalid {param}: must be given at most once (got \"6\")"),
+        };
+        assert_eq!(message, want, "{q:?}");
         assert!(body["error"]["code"].is_string());
     }
     // Boundaries that are fine.
@@ -470,7 +478,7 @@ async fn every_violated_constraint_is_a_400_naming_the_parameter() {
             assert!(body["error"]["message"]
                 .as_str()
                 .unwrap()
-                .contains("project_id must"));
+                .contains("invalid project_id: must"));
         }
     }
     // Content-Type header: 1..64.
@@ -479,7 +487,7 @@ async fn every_violated_constraint_is_a_400_naming_the_parameter() {
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("Content-Type must"));
+        .contains("invalid Content-Type: must"));
     let (status, _, _) = get(&c, &url, &[], &[("Content-Type", "application/json")]).await;
     assert_eq!(status, 200);
 }

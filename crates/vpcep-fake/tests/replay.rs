@@ -192,10 +192,11 @@ fn set_recorded_and_set_endpoints_switch_between_replay_and_typed_data() {
     let fake = FakeServer::start(FakeConfig::new()).unwrap();
     fake.set_recorded(parse_recorded(RECORDED).unwrap());
     assert_eq!(fake.len(), 4);
-    let (total, page) = fake.select(&vpcep_fake::Query {
-        vpc_id: Some("84758cf5-9c62-43ae-a778-3dbd8370c0a4".into()),
-        ..Default::default()
-    });
+    let mut query = vpcep_client::ListEndpointsQuery::default();
+    query
+        .set("vpc_id", "84758cf5-9c62-43ae-a778-3dbd8370c0a4")
+        .unwrap();
+    let (total, page) = fake.select(&query);
     assert_eq!(total, 2);
     assert_eq!(page[0].id.as_deref(), Some(A));
     fake.set_endpoints(vpcep_fake::doc_example_endpoints());
