@@ -308,9 +308,9 @@ pub struct ListArgs {
 /// The spec's parameter `name`, from the generated table.
 ///
 /// # Panics
-/// If the spec has no such parameter: the CLI names one the spec dropped or renamed (the
-/// unit test `clap_definition_is_consistent`, which builds the
-/// command, fails first).
+/// If the spec has no such parameter: the CLI names one the spec dropped or renamed.
+/// Building the command calls this for every such name, so the unit test
+/// `clap_definition_is_consistent` fails first.
 pub fn spec_parameter(name: &str) -> &'static Parameter {
     contract::parameter(name)
         .unwrap_or_else(|| panic!("the spec has no ListEndpoints parameter `{name}`"))
