@@ -1,6 +1,8 @@
 //! Command-line arguments (clap derive).
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use vpcep_client::contract::{self, Parameter};
 
 /// Environment variable for `--endpoint-url`.
 pub const ENV_ENDPOINT_URL: &str = "VPCEP_ENDPOINT_URL";
@@ -201,46 +203,87 @@ pub enum EndpointsCommand {
 }
 
 /// `vpcep endpoints list` options.
+///
+/// A flag that carries a parameter of the spec has the parameter's wire name as its clap
+/// id (`id = "endpoint_service_name"`): this is where flag and parameter are paired, and
+/// `tests/contract.rs` checks that every query parameter of the spec has its flag and
+/// reaches the wire. Enumerations, defaults and bounds shown in `--help` come from the
+/// spec's table ([`vpcep_client::contract::LIST_ENDPOINTS`]); values are checked by the
+/// client (exit 3), except enumerations, which clap checks (exit 2) against the table.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only endpoints whose service name contains this (case-insensitive).
-    #[arg(long, value_name = "NAME", help_heading = "Filters")]
+    #[arg(
+        id = "endpoint_service_name",
+        long = "service-name",
+        value_name = "NAME",
+        help_heading = "Filters"
+    )]
     pub service_name: Option<String>,
 
     /// Only endpoints in this VPC.
-    #[arg(long, value_name = "VPC_ID", help_heading = "Filters")]
+    #[arg(
+        id = "vpc_id",
+        long = "vpc-id",
+        value_name = "VPC_ID",
+        help_heading = "Filters"
+    )]
     pub vpc_id: Option<String>,
 
     /// Only the endpoint with this ID.
-    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    #[arg(id = "id", long = "id", value_name = "ID", help_heading = "Filters")]
     pub id: Option<String>,
 
     /// Only endpoints in this public border group.
-    #[arg(long, value_name = "GROUP", help_heading = "Filters")]
+    #[arg(
+        id = "public_border_group",
+        long = "public-border-group",
+        value_name = "GROUP",
+        help_heading = "Filters"
+    )]
     pub public_border_group: Option<String>,
 
-    /// Sort by creation or update time (server default create_at).
-    #[arg(long, value_name = "KEY", value_parser = ["create_at", "update_at"], help_heading = "Paging and order")]
+    /// Sort field, one of the spec's `sort_key` values (help: [`sort_key_help`]).
+    #[arg(
+        id = "sort_key",
+        long = "sort-key",
+        value_name = "KEY",
+        value_parser = spec_values("sort_key"),
+        help = sort_key_help(),
+        help_heading = "Paging and order"
+    )]
     pub sort_key: Option<String>,
 
-    /// Sort direction (server default desc).
-    #[arg(long, value_name = "DIR", value_parser = ["asc", "desc"], help_heading = "Paging and order")]
+    /// Sort direction, one of the spec's `sort_dir` values (help: [`sort_dir_help`]).
+    #[arg(
+        id = "sort_dir",
+        long = "sort-dir",
+        value_name = "DIR",
+        value_parser = spec_values("sort_dir"),
+        help = sort_dir_help(),
+        help_heading = "Paging and order"
+    )]
     pub sort_dir: Option<String>,
 
-    /// Page size, 1 to 1000 (server default 10; 1000 with --all).
+    /// Page size (help: [`limit_help`]); the client checks the spec's range.
     #[arg(
-        long,
+        id = "limit",
+        long = "limit",
         value_name = "N",
         allow_negative_numbers = true,
+        help = limit_help(),
         help_heading = "Paging and order"
     )]
     pub limit: Option<i64>,
 
-    /// Matching endpoints to skip, 0 or more.
+    /// Matching endpoints to skip (help: [`offset_help`]); the client checks the spec's
+    /// minimum.
     #[arg(
-        long,
+        id = "offset",
+        long = "offset",
         value_name = "N",
         allow_negative_numbers = true,
+        help = offset_help(),
         help_heading = "Paging and order"
     )]
     pub offset: Option<i64>,
@@ -260,6 +303,67 @@ pub struct ListArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// The spec's parameter `name`, from the generated table.
+///
+/// # Panics
+/// If the spec has no such parameter: the CLI names one the spec dropped or renamed.
+/// Building the command calls this for every such name, so the unit test
+/// `clap_definition_is_consistent` fails first.
+pub fn spec_parameter(name: &str) -> &'static Parameter {
+    contract::parameter(name)
+        .unwrap_or_else(|| panic!("the spec has no ListEndpoints parameter `{name}`"))
+}
+
+/// The values the spec enumerates for `name`, as clap's possible values: clap accepts
+/// exactly these and lists them in `--help`, usage errors and shell completions. A value
+/// added to the spec's enumeration is accepted after `cargo xtask codegen`, no edit here.
+pub fn spec_values(name: &str) -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        spec_parameter(name)
+            .allowed
+            .iter()
+            .map(|v| PossibleValue::new(*v))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The server's default for `name`, as the spec states it.
+fn spec_default(name: &str) -> &'static str {
+    spec_parameter(name).default.unwrap_or("none")
+}
+
+/// `--sort-key`'s help: the server's default from the spec.
+pub fn sort_key_help() -> String {
+    format!(
+        "Sort by creation or update time (server default {})",
+        spec_default("sort_key")
+    )
+}
+
+/// `--sort-dir`'s help: the server's default from the spec.
+pub fn sort_dir_help() -> String {
+    format!(
+        "Sort direction (server default {})",
+        spec_default("sort_dir")
+    )
+}
+
+/// `--limit`'s help: the spec's range and default. `--all` asks for the largest page.
+pub fn limit_help() -> String {
+    let p = spec_parameter("limit");
+    let (min, max) = (p.minimum.unwrap_or(1), p.maximum.unwrap_or(i64::MAX));
+    format!(
+        "Page size, {min} to {max} (server default {}; {max} with --all)",
+        spec_default("limit")
+    )
+}
+
+/// `--offset`'s help: the spec's minimum.
+pub fn offset_help() -> String {
+    let min = spec_parameter("offset").minimum.unwrap_or(0);
+    format!("Matching endpoints to skip, {min} or more")
 }
 
 /// Output formats of `endpoints list`.
@@ -314,6 +418,29 @@ mod tests {
         assert_eq!(list.concurrency, Some(8));
         assert_eq!(list.limit, Some(100));
         assert_eq!(list.output, Some(OutputFormat::Jsonl));
+    }
+
+    #[test]
+    fn enumerations_are_the_specs() {
+        let cli = Cli::command();
+        let list = cli
+            .find_subcommand("endpoints")
+            .and_then(|c| c.find_subcommand("list"))
+            .unwrap();
+        for name in ["sort_key", "sort_dir"] {
+            let arg = list.get_arguments().find(|a| a.get_id() == name).unwrap();
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            assert_eq!(values, spec_parameter(name).allowed, "{name}");
+        }
+        let p = spec_parameter("limit");
+        let help = limit_help();
+        for bound in [p.minimum, p.maximum].into_iter().flatten() {
+            assert!(help.contains(&bound.to_string()), "{help}");
+        }
     }
 
     #[test]

@@ -21,6 +21,18 @@ pub const MISSING: &str = "-";
 /// The table's columns.
 pub const TABLE_HEADERS: [&str; 6] = ["ID", "STATUS", "SERVICE NAME", "VPC", "IP", "CREATED"];
 
+/// The property of `EndpointResp` (its JSON name in the spec) each column of
+/// [`TABLE_HEADERS`] shows, in the same order. `tests/contract.rs` checks that each is a
+/// property of the spec's schema and that [`table_row`] shows that property.
+pub const TABLE_PROPERTIES: [&str; 6] = [
+    "id",
+    "status",
+    "endpoint_service_name",
+    "vpc_id",
+    "ip",
+    "created_at",
+];
+
 /// Writes endpoints in one format as pages arrive.
 pub struct Printer<W: Write> {
     format: OutputFormat,
@@ -156,7 +168,8 @@ impl<W: Write> Printer<W> {
     }
 }
 
-/// The displayed strings of one endpoint, in [`TABLE_HEADERS`] order.
+/// The displayed strings of one endpoint, in [`TABLE_HEADERS`] order (the properties
+/// [`TABLE_PROPERTIES`] names).
 pub fn table_row(e: &EndpointResp) -> [String; 6] {
     let text = |v: Option<&str>| match v {
         Some(s) if !s.is_empty() => s.to_owned(),

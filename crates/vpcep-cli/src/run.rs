@@ -199,6 +199,9 @@ pub fn output_format(asked: Option<OutputFormat>, stdout_is_terminal: bool) -> O
 /// `vpcep endpoints list`.
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
     let client = build_client(global)?;
+    // One call per flag that carries a spec parameter (the flag's clap id is the
+    // parameter's wire name); `tests/contract.rs` runs each flag and checks that its
+    // parameter reaches the wire. The client validates every value (exit 3).
     let mut request = client.list_endpoints();
     if let Some(v) = &args.service_name {
         request = request.endpoint_service_name(v);
