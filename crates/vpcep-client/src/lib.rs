@@ -9,6 +9,7 @@ pub mod generated;
 
 pub mod auth;
 mod client;
+mod codegen_support;
 pub mod credentials;
 pub mod decode;
 pub mod error;
