@@ -13,14 +13,17 @@ mod codegen_support;
 pub mod credentials;
 pub mod decode;
 pub mod error;
+mod executor;
 pub mod lenient;
 pub mod paginate;
+mod query;
 pub mod region;
 mod request;
 pub mod retry;
 pub mod signer;
 pub mod transport;
 pub mod validate;
+mod window;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};

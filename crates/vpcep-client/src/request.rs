@@ -1,10 +1,15 @@
 //! The ListEndpoints request builder, in the idiom of the generated one: set parameters,
 //! then `send()` one page, stream `pages()` / `items()`, or `list_all()`.
 
-use std::num::NonZeroU32;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
-use crate::client::Client;
+use futures::stream::{self, Stream, StreamExt};
+
 use crate::error::{Error, Result, ValidationError};
+use crate::executor::Executor;
+use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
+use crate::query::Query;
 use crate::types::{EndpointListResp, EndpointResp, SortDir, SortKey};
 use crate::validate::{self, limits};
 
@@ -13,7 +18,7 @@ use crate::validate::{self, limits};
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ListEndpoints {
-    pub(crate) client: Client,
+    executor: Executor,
     project_id: Option<String>,
     endpoint_service_name: Option<String>,
     vpc_id: Option<String>,
@@ -26,9 +31,9 @@ pub struct ListEndpoints {
 }
 
 impl ListEndpoints {
-    pub(crate) fn new(client: Client) -> Self {
+    pub(crate) fn new(executor: Executor) -> Self {
         ListEndpoints {
-            client,
+            executor,
             project_id: None,
             endpoint_service_name: None,
             vpc_id: None,
@@ -96,24 +101,19 @@ impl ListEndpoints {
         self
     }
 
-    /// The page size this request asks for, if set.
-    pub(crate) fn limit_value(&self) -> Option<i64> {
-        self.limit
-    }
-
     /// Checks every parameter and returns the query to send.
     pub(crate) fn validated(&self) -> Result<Query> {
         let project_id = match self
             .project_id
             .clone()
-            .or_else(|| self.client.shared.project_id.clone())
+            .or_else(|| self.executor.default_project_id().map(str::to_owned))
         {
             Some(project_id) => {
                 validate::length("project_id", &project_id, limits::PROJECT_ID)?;
                 project_id
             }
             // Empty: found from the credentials or IAM before the first request.
-            None if self.client.can_resolve_project_id() => String::new(),
+            None if self.executor.can_resolve_project_id() => String::new(),
             None => {
                 return Err(Error::Config(format!(
                     "no project ID: set it on the client or the request, or in {}",
@@ -159,24 +159,56 @@ impl ListEndpoints {
     /// Sends the request: one page.
     pub async fn send(self) -> Result<EndpointListResp> {
         let query = self.validated()?;
-        self.client.execute(&query, None).await
+        self.executor.execute(&query, None, None).await
     }
 
     /// A lazy stream of pages, fetched one after another from `offset` (default 0) until
     /// the listing is exhausted.
-    pub fn pages(self) -> impl futures::Stream<Item = Result<EndpointListResp>> {
-        crate::paginate::pages(self)
+    pub fn pages(self) -> impl Stream<Item = Result<EndpointListResp>> {
+        // Checked when the stream is first polled, before any network I/O.
+        stream::once(async move { self.validated().map(|query| (self.executor, query)) }).flat_map(
+            |checked| match checked {
+                Ok((executor, query)) => {
+                    let first_offset = query.offset.map_or(0, i64::from);
+                    let limit = query.limit.map(i64::from);
+                    paginate::pages(first_offset, limit, move |offset| {
+                        let (executor, query) = (executor.clone(), query.at_offset(offset));
+                        async move { executor.execute(&query, None, None).await }
+                    })
+                    .left_stream()
+                }
+                Err(e) => stream::iter(std::iter::once(Err(e))).right_stream(),
+            },
+        )
     }
 
     /// A lazy stream of endpoints over [`pages`](Self::pages).
-    pub fn items(self) -> impl futures::Stream<Item = Result<EndpointResp>> {
-        crate::paginate::items(self)
+    pub fn items(self) -> impl Stream<Item = Result<EndpointResp>> {
+        paginate::items(self.pages())
     }
 
     /// Every matching endpoint, fetching pages concurrently once the first page gives
-    /// `total_count`. See [`crate::paginate::ListAll`].
-    pub fn list_all(self) -> crate::paginate::ListAll {
-        crate::paginate::ListAll::new(self)
+    /// `total_count`. See [`ListAll`].
+    pub fn list_all(self) -> ListAll {
+        let request = match self.limit {
+            Some(_) => self,
+            None => self.limit(LIST_ALL_PAGE_SIZE),
+        };
+        ListAll::new(request.limit, move || {
+            let query = request.validated()?;
+            let throttled = Arc::new(AtomicU64::new(0));
+            let (executor, counter) = (request.executor.clone(), throttled.clone());
+            Ok(Listing {
+                first_offset: query.offset.map_or(0, i64::from),
+                limit: i64::from(query.limit.unwrap_or(LIST_ALL_PAGE_SIZE)),
+                throttled,
+                fetch: Arc::new(move |offset, turn| {
+                    let (executor, counter) = (executor.clone(), counter.clone());
+                    let query = query.at_offset(offset);
+                    Box::pin(async move { executor.execute(&query, Some(counter), turn).await })
+                }),
+            })
+        })
     }
 }
 
@@ -193,55 +225,4 @@ fn parse_enum<T: std::str::FromStr>(
             })
         })
         .transpose()
-}
-
-/// A validated query, ready to apply to the generated builder (any number of times: once
-/// per attempt).
-#[derive(Clone, Debug)]
-pub(crate) struct Query {
-    pub project_id: String,
-    pub endpoint_service_name: Option<String>,
-    pub vpc_id: Option<String>,
-    pub id: Option<String>,
-    pub public_border_group: Option<String>,
-    pub limit: Option<u32>,
-    pub offset: Option<i32>,
-    pub sort_key: Option<SortKey>,
-    pub sort_dir: Option<SortDir>,
-}
-
-impl Query {
-    /// Sets every parameter on the generated builder. The values were validated against
-    /// the same rules the generated types enforce, so its conversions succeed.
-    pub fn apply<'a>(
-        &self,
-        mut b: crate::generated::builder::ListEndpoints<'a>,
-    ) -> crate::generated::builder::ListEndpoints<'a> {
-        b = b.project_id(self.project_id.as_str());
-        if let Some(v) = &self.endpoint_service_name {
-            b = b.endpoint_service_name(v.as_str());
-        }
-        if let Some(v) = &self.vpc_id {
-            b = b.vpc_id(v.as_str());
-        }
-        if let Some(v) = &self.id {
-            b = b.id(v.as_str());
-        }
-        if let Some(v) = &self.public_border_group {
-            b = b.public_border_group(v.as_str());
-        }
-        if let Some(v) = self.limit.and_then(NonZeroU32::new) {
-            b = b.limit(v);
-        }
-        if let Some(v) = self.offset {
-            b = b.offset(v);
-        }
-        if let Some(v) = self.sort_key {
-            b = b.sort_key(v);
-        }
-        if let Some(v) = self.sort_dir {
-            b = b.sort_dir(v);
-        }
-        b
-    }
 }
