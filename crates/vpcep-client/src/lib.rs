@@ -11,7 +11,7 @@ pub mod auth;
 mod client;
 mod codegen_support;
 pub mod credentials;
-pub mod decode;
+mod decode;
 pub mod error;
 mod executor;
 pub mod lenient;
@@ -20,9 +20,19 @@ mod query;
 pub mod region;
 mod request;
 pub mod retry;
+/// AK/SK signing (SDK-HMAC-SHA256). Public with the `signature-verify` feature (a server
+/// or fake that verifies signatures, the signer's test vectors); the client signs on its
+/// own otherwise.
+#[cfg(feature = "signature-verify")]
 pub mod signer;
+#[cfg(not(feature = "signature-verify"))]
+#[allow(dead_code)]
+mod signer;
+/// Unit tests: the validation limits against the spec (reads `../../openapi/vpcep.json`).
+#[cfg(test)]
+mod spec_limits;
 pub mod transport;
-pub mod validate;
+mod validate;
 mod window;
 
 pub use auth::Credentials;

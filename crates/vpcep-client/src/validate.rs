@@ -1,5 +1,5 @@
 //! Request validation: every constraint of the spec's request side, checked before any
-//! network I/O. The limits mirror `openapi/vpcep.yaml`; `tests/spec_limits.rs` (against
+//! network I/O. The limits mirror `openapi/vpcep.yaml`; `src/spec_limits.rs` (against
 //! the committed bundle `openapi/vpcep.json`) checks
 //! that they still agree with the spec.
 

@@ -1,9 +1,9 @@
-//! The hand-written validation limits (`vpcep_client::validate::limits`) agree with the
+//! The hand-written validation limits (`crate::validate::limits`, private) agree with the
 //! spec's request constraints (read from the committed bundle `openapi/vpcep.json`), and
 //! the enumerations the builder accepts are the spec's.
 
+use crate::validate::limits;
 use serde_json::Value;
-use vpcep_client::validate::limits;
 
 fn spec() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/vpcep.json");
@@ -76,15 +76,12 @@ fn sort_enumerations_match_the_spec() {
             .map(|v| v.as_str().unwrap().to_owned())
             .collect()
     };
-    let keys: Vec<String> = [
-        vpcep_client::SortKey::CreateAt,
-        vpcep_client::SortKey::UpdateAt,
-    ]
-    .iter()
-    .map(ToString::to_string)
-    .collect();
+    let keys: Vec<String> = [crate::SortKey::CreateAt, crate::SortKey::UpdateAt]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(values("SortKey"), keys);
-    let dirs: Vec<String> = [vpcep_client::SortDir::Desc, vpcep_client::SortDir::Asc]
+    let dirs: Vec<String> = [crate::SortDir::Desc, crate::SortDir::Asc]
         .iter()
         .map(ToString::to_string)
         .collect();
