@@ -310,6 +310,9 @@ impl Concurrency {
     }
 }
 
+/// A page fetch of a listing in progress, with its offset.
+type OffsetPage = Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>>;
+
 struct AllState {
     window: Arc<BodyWindow>,
     /// Until the listing starts: checks the request and gives the [`Listing`].
@@ -322,17 +325,13 @@ struct AllState {
     next_offset: i64,
     expected_total: Option<i64>,
     first_offset: i64,
-    in_flight:
-        FuturesOrdered<Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>>>,
+    in_flight: FuturesOrdered<OffsetPage>,
     seen: SeenIds,
     done: bool,
 }
 
 impl AllState {
-    fn fetch(
-        &self,
-        offset: i64,
-    ) -> Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>> {
+    fn fetch(&self, offset: i64) -> OffsetPage {
         let fetch = self.fetch.as_ref().expect("started before fetching");
         let turn = self.expected_total.map(|_| {
             self.window
