@@ -152,7 +152,14 @@ async fn list_all_reports_a_short_page() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::TotalCountChanged { offset: 10, .. }),
+        matches!(
+            err,
+            Error::ShortPage {
+                offset: 10,
+                expected: 10,
+                found: 4
+            }
+        ),
         "{err:?}"
     );
 }

@@ -20,30 +20,35 @@ pub const GENERATED_RS: &str = "crates/vpcep-client/src/generated.rs";
 pub const SPEC_YAML: &str = "openapi/vpcep.yaml";
 
 /// Schemas whose generated type is replaced by a hand-written one in
-/// `crates/vpcep-client/src/lenient.rs`. These are the response shapes typify cannot
+/// `crates/vpcep-client/src/lenient.rs` (named through `crate::codegen_support`, the one
+/// module of hand-written code the generated code refers to). These are the response shapes typify cannot
 /// express leniently: open enumerations (an unknown value must decode and stay visible)
 /// and the "documented as X, sent as Y" quirks.
 const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     (
         "LenientBoolean",
-        "crate::lenient::LenientBool",
+        "crate::codegen_support::LenientBool",
         &[TypeImpl::Display],
     ),
-    ("StringOrList", "crate::lenient::StringList", &[]),
-    ("ActiveStatusList", "crate::lenient::ActiveStatusList", &[]),
+    ("StringOrList", "crate::codegen_support::StringList", &[]),
+    (
+        "ActiveStatusList",
+        "crate::codegen_support::ActiveStatusList",
+        &[],
+    ),
     (
         "AccountStatus",
-        "crate::lenient::AccountStatus",
+        "crate::codegen_support::AccountStatus",
         &[TypeImpl::Display, TypeImpl::FromStr],
     ),
     (
         "EndpointStatus",
-        "crate::lenient::EndpointStatus",
+        "crate::codegen_support::EndpointStatus",
         &[TypeImpl::Display, TypeImpl::FromStr],
     ),
     (
         "ServiceType",
-        "crate::lenient::ServiceType",
+        "crate::codegen_support::ServiceType",
         &[TypeImpl::Display, TypeImpl::FromStr],
     ),
 ];
@@ -72,8 +77,8 @@ pub fn generate(root: &Path) -> Result<String> {
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema")
         // Per-call state read by the hand-written hooks (auth, retries, tracing) in
-        // `crates/vpcep-client/src/transport.rs`.
-        .with_inner_type(quote::quote!(crate::transport::CallState));
+        // `crates/vpcep-client/src/transport.rs`, named through `crate::codegen_support`.
+        .with_inner_type(quote::quote!(crate::codegen_support::CallState));
     for (schema, replacement, impls) in REPLACEMENTS {
         settings.with_replacement(schema, replacement, impls.iter().cloned());
     }
@@ -126,8 +131,8 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI> {
 fn contract_module(spec: &OpenAPI) -> Result<syn::Item> {
     let components = spec.components.clone().unwrap_or_default();
     let mut out = String::from(
-        "/// The request contract of each operation, from the spec: see \
-         [`crate::contract`], which re-exports it.\n\
+        "/// The request contract of each operation, from the spec (the hand-written \
+         `contract` module re-exports it).\n\
          pub mod contract {\n\
          use crate::codegen_support::{Kind, Location, Parameter};\n",
     );
@@ -338,7 +343,7 @@ fn prepare_for_progenitor(mut spec: OpenAPI) -> Result<OpenAPI> {
     Ok(spec)
 }
 
-/// The generated client decodes response bodies with `crate::decode::from_response`
+/// The generated client decodes response bodies with `crate::codegen_support::from_response`
 /// instead of progenitor's `ResponseValue::from_response`: same value, status, headers and
 /// errors, but one UTF-8 check per body instead of one per string (see
 /// `crates/vpcep-client/src/decode.rs`). progenitor has no setting for this, so the
@@ -359,7 +364,7 @@ fn route_decoding_through_crate(file: &mut syn::File) -> Result<()> {
                     .map(|s| s.ident.to_string())
                     .collect();
                 if segments == ["ResponseValue", "from_response"] {
-                    func.path = syn::parse_quote!(crate::decode::from_response);
+                    func.path = syn::parse_quote!(crate::codegen_support::from_response);
                     self.count += 1;
                 }
             }
@@ -368,7 +373,7 @@ fn route_decoding_through_crate(file: &mut syn::File) -> Result<()> {
     let mut rewrite = Rewrite { count: 0 };
     rewrite.visit_file_mut(file);
     if rewrite.count == 0 {
-        bail!("no `ResponseValue::from_response` call in progenitor's output to route through crate::decode");
+        bail!("no `ResponseValue::from_response` call in progenitor's output to route through crate::codegen_support");
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::io;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
-/// Exit code: any other failure (e.g. writing the output failed).
+/// Exit code: any other failure (e.g. writing the output failed, a page fetch was
+/// cancelled, or an internal error of the client).
 pub const EXIT_OTHER: u8 = 1;
 /// Exit code: the command line could not be parsed (clap's own code).
 pub const EXIT_USAGE: u8 = 2;
@@ -21,7 +22,7 @@ pub const EXIT_API: u8 = 5;
 /// was rejected.
 pub const EXIT_UNREACHABLE: u8 = 6;
 /// Exit code: the response could not be read (undecodable, or larger than the limit), or
-/// the listing changed while it was read.
+/// the listing changed while it was read (total count changed, or a page came back short).
 pub const EXIT_BAD_RESPONSE: u8 = 7;
 
 /// Why a command failed.
@@ -48,9 +49,13 @@ impl CliError {
                 // A redirect is an answer with a status we do not accept.
                 E::Api(_) | E::Redirect { .. } => EXIT_API,
                 E::Transport { .. } | E::Timeout { .. } | E::Tls { .. } => EXIT_UNREACHABLE,
-                E::Decode { .. } | E::TotalCountChanged { .. } | E::ResponseTooLarge { .. } => {
-                    EXIT_BAD_RESPONSE
-                }
+                E::Decode { .. }
+                | E::TotalCountChanged { .. }
+                | E::ShortPage { .. }
+                | E::ResponseTooLarge { .. } => EXIT_BAD_RESPONSE,
+                // Not the user's configuration: whether anything was sent is unknown
+                // (cancelled), or the client disagrees with itself (internal).
+                E::Cancelled { .. } | E::Internal(_) => EXIT_OTHER,
                 _ => EXIT_OTHER,
             },
         }
@@ -138,6 +143,16 @@ mod tests {
             CliError::Client(vpcep_client::Error::Config("x".into())).exit_code(),
             EXIT_CONFIG
         );
+        let short = vpcep_client::Error::ShortPage {
+            offset: 1000,
+            expected: 1000,
+            found: 999,
+        };
+        assert_eq!(CliError::Client(short).exit_code(), EXIT_BAD_RESPONSE);
+        let cancelled = vpcep_client::Error::Cancelled { offset: 0 };
+        assert_eq!(CliError::Client(cancelled).exit_code(), EXIT_OTHER);
+        let internal = vpcep_client::Error::Internal("x".into());
+        assert_eq!(CliError::Client(internal).exit_code(), EXIT_OTHER);
         let broken = CliError::Io(io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(broken.is_broken_pipe());
         assert_eq!(broken.exit_code(), EXIT_OTHER);

@@ -1,19 +1,17 @@
-//! The client: construction, and the retry loop around the generated builder's `send()`.
+//! The client: construction (checking the configuration once), and handing it out to
+//! requests. Running a call is the executor's (`executor.rs`).
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::Error as GenError;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
-use crate::contract::ListEndpointsQuery as Query;
-use crate::error::{error_chain, ApiError, Error, Result, TimeoutKind};
+use crate::error::{error_chain, Error, Result};
+use crate::executor::Executor;
 use crate::request::ListEndpoints;
-use crate::retry::{is_retryable_status, RetryConfig, TimeoutConfig};
-use crate::transport::{CallState, Shared};
-use crate::types::{EndpointListResp, ErrorResponse};
+use crate::retry::{RetryConfig, TimeoutConfig};
+use crate::transport::Shared;
 use crate::validate;
 
 /// A VPCEP client. Cheap to clone: clones share one connection pool and configuration.
@@ -53,7 +51,7 @@ impl Client {
     /// Lists endpoints: configure the request, then `send()` for one page, `pages()` or
     /// `items()` for lazy streams, or `list_all()` for everything.
     pub fn list_endpoints(&self) -> ListEndpoints {
-        ListEndpoints::new(self.clone())
+        ListEndpoints::new(Executor::new(self.shared.clone()))
     }
 
     /// Who the client signs as: the current credentials (fetched or renewed now if they
@@ -72,332 +70,12 @@ impl Client {
     /// The project ID requests use when they name none: the client's, else the one that
     /// came with the credentials, else the region's from IAM (looked up now, once).
     pub async fn project_id(&self) -> Result<String> {
-        match &self.shared.project_id {
-            Some(project) => Ok(project.clone()),
-            None => self.resolve_project_id().await,
-        }
+        Executor::new(self.shared.clone()).project_id().await
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
-    }
-
-    /// The generated (progenitor) client, with this client's authentication, headers,
-    /// per-attempt timeout and tracing, but without retries or error mapping: a redirect
-    /// reaches it as an unexpected 3xx response (never followed), and a body above
-    /// [`ClientBuilder::max_response_bytes`] as an empty body (so a decoding error).
-    pub fn generated(&self) -> crate::generated::Client {
-        self.generated_with(CallState::new(self.shared.clone(), None))
-    }
-
-    fn generated_with(&self, state: CallState) -> crate::generated::Client {
-        crate::generated::Client::new_with_client(
-            &self.shared.base_url,
-            self.shared.http.clone(),
-            state,
-        )
-    }
-
-    /// Runs one ListEndpoints call with retries and the operation timeout.
-    pub(crate) async fn execute(
-        &self,
-        query: &Query,
-        throttled: Option<Arc<AtomicU64>>,
-    ) -> Result<EndpointListResp> {
-        self.execute_paged(query, throttled, None).await
-    }
-
-    /// [`execute`](Self::execute) for a page of a listing, whose body waits for its turn.
-    pub(crate) async fn execute_paged(
-        &self,
-        query: &Query,
-        throttled: Option<Arc<AtomicU64>>,
-        body_turn: Option<crate::paginate::BodyTurn>,
-    ) -> Result<EndpointListResp> {
-        let resolved;
-        let query = if query.project_id.is_none() {
-            let mut q = query.clone();
-            q.set("project_id", &self.resolve_project_id().await?)?;
-            resolved = q;
-            &resolved
-        } else {
-            query
-        };
-        let state = CallState::new(self.shared.clone(), throttled).with_body_turn(body_turn);
-        let work = self.execute_with_retries(query, &state);
-        match self.shared.timeouts.operation {
-            Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-                Err(Error::Timeout {
-                    kind: TimeoutKind::Operation,
-                    after: limit,
-                    attempts: state.attempt(),
-                    url: self.url_for(query),
-                })
-            }),
-            None => work.await,
-        }
-    }
-
-    /// Whether a missing project ID can be found from the credentials (their own
-    /// project ID, or IAM).
-    pub(crate) fn can_resolve_project_id(&self) -> bool {
-        matches!(
-            self.shared.credentials,
-            Some(Credentials::AkSk(_) | Credentials::Provider(_))
-        )
-    }
-
-    /// The project ID when neither the request nor the client has one: the one that came
-    /// with the credentials (environment, profile), else the region's from IAM. Looked up
-    /// once per client (concurrent callers wait for the one lookup).
-    pub(crate) async fn resolve_project_id(&self) -> Result<String> {
-        let shared = &self.shared;
-        let mut slot = shared.resolved_project.lock().await;
-        if let Some(project) = &*slot {
-            return Ok(project.clone());
-        }
-        let (keys, own_project, own_iam) = match &shared.credentials {
-            Some(Credentials::AkSk(keys)) => (keys.clone(), None, None),
-            Some(Credentials::Provider(provider)) => {
-                let id = provider.identity().await?;
-                (
-                    id.keys().clone(),
-                    id.project_id().map(str::to_owned),
-                    id.iam_endpoint().map(str::to_owned),
-                )
-            }
-            _ => {
-                return Err(Error::Config(format!(
-                    "no project ID: set it on the client or the request, or in {}",
-                    crate::auth::ENV_PROJECT_ID
-                )))
-            }
-        };
-        let project = match own_project {
-            Some(project) => project,
-            None => {
-                let region = shared.region.as_deref().ok_or_else(|| {
-                    Error::Config(format!(
-                        "no project ID: set it on the client or the request, or in {}, or set \
-                         a region to look it up in IAM",
-                        crate::auth::ENV_PROJECT_ID
-                    ))
-                })?;
-                let iam = shared
-                    .iam_endpoint
-                    .clone()
-                    .or(own_iam)
-                    .or_else(|| {
-                        std::env::var(crate::credentials::ENV_IAM_ENDPOINT)
-                            .ok()
-                            .filter(|v| !v.trim().is_empty())
-                    })
-                    .unwrap_or_else(|| crate::credentials::iam::iam_endpoint_for(region));
-                let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
-                crate::credentials::iam::project_id(
-                    &shared.http,
-                    &iam,
-                    region,
-                    &keys,
-                    &shared.user_agent,
-                    timeout,
-                )
-                .await
-                .map_err(Error::Config)?
-            }
-        };
-        check_project_id(&project)?;
-        *slot = Some(project.clone());
-        Ok(project)
-    }
-
-    async fn execute_with_retries(
-        &self,
-        query: &Query,
-        state: &CallState,
-    ) -> Result<EndpointListResp> {
-        let retry = &self.shared.retry;
-        let generated = self.generated_with(state.clone());
-        let mut attempt = 1;
-        loop {
-            state.start_attempt(attempt);
-            let outcome = query.apply(generated.list_endpoints()).send().await;
-            match self.classify(outcome, state, query, attempt) {
-                Step::Done(page) => return Ok(page),
-                Step::Fail(e) => return Err(e),
-                Step::Retry(e, retry_after) => {
-                    if attempt >= retry.max_attempts {
-                        return Err(e);
-                    }
-                    let wait = retry.backoff(attempt, retry_after);
-                    tracing::info!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    fn url_for(&self, query: &Query) -> String {
-        format!(
-            "{}/v1/{}/vpc-endpoints",
-            self.shared.base_url,
-            query.project_id.as_deref().map_or("", String::as_str)
-        )
-    }
-
-    fn classify(
-        &self,
-        outcome: std::result::Result<
-            progenitor_client::ResponseValue<EndpointListResp>,
-            GenError<ErrorResponse>,
-        >,
-        state: &CallState,
-        query: &Query,
-        attempts: u32,
-    ) -> Step {
-        let api_error = |state: &CallState| -> Option<Step> {
-            let record = state.last_record()?;
-            if (200..300).contains(&record.status) {
-                return None;
-            }
-            let mut e = ApiError::from_body(record.status, &record.body, record.request_id);
-            e.retry_after = record.retry_after;
-            e.attempts = attempts;
-            let retryable = is_retryable_status(e.status);
-            let retry_after = e.retry_after;
-            let err = Error::Api(Box::new(e));
-            Some(if retryable {
-                Step::Retry(err, retry_after)
-            } else {
-                Step::Fail(err)
-            })
-        };
-        if let Some(e) = state.take_credentials_error() {
-            return Step::Fail(Error::Credentials(e));
-        }
-        // Redirects are never followed (the HTTP client is built with
-        // `redirect::Policy::none()`): a 3xx is the answer, and an error. A caller-supplied
-        // client may have followed one already: its answer is refused all the same.
-        if let Some(record) = state.last_record() {
-            if let Some(limit) = record.too_large {
-                return Step::Fail(Error::ResponseTooLarge {
-                    limit,
-                    url: self.url_for(query),
-                    request_id: record.request_id,
-                });
-            }
-            let followed = record.followed_to.is_some();
-            if followed || (300..400).contains(&record.status) {
-                return Step::Fail(Error::Redirect {
-                    status: record.status,
-                    location: record.followed_to.or(record.location),
-                    url: self.url_for(query),
-                    request_id: record.request_id,
-                    followed,
-                });
-            }
-        }
-        match outcome {
-            Ok(value) => {
-                let page = value.into_inner();
-                match page.total_count {
-                    // A count cannot be negative; pagination would trust it (stop early).
-                    Some(total) if total < 0 => Step::Fail(Error::Decode {
-                        path: "total_count".to_owned(),
-                        message: format!("a count cannot be negative (got {total})"),
-                        request_id: state.last_record().and_then(|r| r.request_id),
-                    }),
-                    _ => Step::Done(page),
-                }
-            }
-            Err(
-                GenError::ErrorResponse(_)
-                | GenError::UnexpectedResponse(_)
-                | GenError::InvalidResponsePayload(..),
-            ) if api_error(state).is_some() => api_error(state).expect("checked"),
-            Err(GenError::InvalidResponsePayload(bytes, _)) => {
-                let request_id = state.last_record().and_then(|r| r.request_id);
-                Step::Fail(decode_error(&bytes, request_id))
-            }
-            Err(GenError::CommunicationError(e) | GenError::ResponseBodyError(e)) => {
-                // Our message names the URL once; reqwest's would repeat it.
-                let e = e.without_url();
-                if e.is_timeout() {
-                    Step::Retry(
-                        Error::Timeout {
-                            kind: TimeoutKind::Attempt,
-                            after: self.shared.timeouts.attempt.unwrap_or_default(),
-                            attempts,
-                            url: self.url_for(query),
-                        },
-                        None,
-                    )
-                } else if let Some(message) = certificate_error(&e) {
-                    Step::Fail(Error::Tls {
-                        url: self.url_for(query),
-                        message,
-                        source: Some(e),
-                    })
-                } else {
-                    // `is_decode` is how reqwest reports a body cut short (we decode JSON ourselves).
-                    let retryable =
-                        e.is_connect() || e.is_request() || e.is_body() || e.is_decode();
-                    let err = Error::Transport {
-                        url: self.url_for(query),
-                        attempts,
-                        message: error_chain(&e),
-                        source: Some(e),
-                    };
-                    if retryable {
-                        Step::Retry(err, None)
-                    } else {
-                        Step::Fail(err)
-                    }
-                }
-            }
-            Err(GenError::InvalidUpgrade(e)) => {
-                let e = e.without_url();
-                Step::Fail(Error::Transport {
-                    url: self.url_for(query),
-                    attempts,
-                    message: error_chain(&e),
-                    source: Some(e),
-                })
-            }
-            Err(other) => Step::Fail(Error::Config(format!(
-                "the generated client refused the request: {other}"
-            ))),
-            // Statuses the spec lists decode as ErrorResponse; everything is handled above,
-            // but a 2xx that is not 200 would land here.
-        }
-    }
-}
-
-enum Step {
-    Done(EndpointListResp),
-    Fail(Error),
-    Retry(Error, Option<Duration>),
-}
-
-/// Decodes `bytes` again, tracking the path, to say which field failed.
-pub(crate) fn decode_error(bytes: &[u8], request_id: Option<String>) -> Error {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, EndpointListResp>(&mut de) {
-        Err(e) => Error::Decode {
-            path: match e.path().to_string().as_str() {
-                "." => "(body)".to_owned(),
-                p => p.to_owned(),
-            },
-            message: e.into_inner().to_string(),
-            request_id,
-        },
-        Ok(_) => Error::Decode {
-            path: "(body)".to_owned(),
-            message: "the response could not be decoded".to_owned(),
-            request_id,
-        },
     }
 }
 
@@ -445,45 +123,6 @@ fn add_root_certificates(
             "root certificates need a TLS feature (rustls or native-tls)".to_owned(),
         ))
     }
-}
-
-/// The reason, when `e` (or one of its causes) is rustls rejecting the server's
-/// certificate: retrying would meet the same certificate.
-#[cfg(feature = "rustls")]
-fn certificate_error(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let rejected =
-        |err: &(dyn std::error::Error + 'static)| match err.downcast_ref::<rustls::Error>() {
-            Some(tls @ rustls::Error::InvalidCertificate(_)) => Some(tls.to_string()),
-            _ => None,
-        };
-    let mut current = Some(e);
-    while let Some(err) = current {
-        if let Some(reason) = rejected(err) {
-            return Some(reason);
-        }
-        // io::Error's `source()` skips the error it wraps (tokio-rustls puts the rustls
-        // error there, and hyper wraps that io::Error in another), so step inside.
-        current = match err.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    None
-}
-
-#[cfg(not(feature = "rustls"))]
-fn certificate_error(_: &(dyn std::error::Error + 'static)) -> Option<String> {
-    None
-}
-
-/// Checks a project ID against the spec's rules, and that it can travel in the
-/// `X-Project-Id` header of a signed request.
-fn check_project_id(project: &str) -> Result<()> {
-    crate::contract::ListEndpointsQuery::default().set("project_id", project)?;
-    validate::header_text("project_id", project, false)?;
-    Ok(())
 }
 
 /// The default [`ClientBuilder::max_response_bytes`]: 32 MiB. A page of 1000 endpoints
@@ -665,7 +304,7 @@ impl ClientBuilder {
             }
         };
         if let Some(project) = &self.project_id {
-            check_project_id(project)?;
+            validate::project_id(project)?;
         }
         match &self.credentials {
             Some(Credentials::Token(token)) => validate::auth_token(token.expose())?,
@@ -733,7 +372,7 @@ impl ClientBuilder {
                 credentials: self.credentials,
                 region,
                 iam_endpoint: self.iam_endpoint,
-                resolved_project: tokio::sync::Mutex::new(None),
+                resolved_project: tokio::sync::OnceCell::new(),
                 retry: self.retry.unwrap_or_default(),
                 timeouts,
                 user_agent,

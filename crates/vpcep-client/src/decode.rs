@@ -13,10 +13,37 @@
 use progenitor_client::{Error, ResponseValue};
 use serde::de::DeserializeOwned;
 
+use crate::types::{EndpointListResp, EndpointResp};
+
+impl EndpointListResp {
+    /// Decodes a ListEndpoints response body (JSON) exactly as the client does: the
+    /// lenient shapes accepted, unknown fields kept, one UTF-8 check of the whole body.
+    /// The value and the error are those of `serde_json::from_slice`.
+    ///
+    /// ```
+    /// let page = vpcep_client::EndpointListResp::from_json(
+    ///     br#"{"endpoints":[{"id":"ep-1","enable_dns":"true"}],"total_count":1}"#,
+    /// )?;
+    /// assert_eq!(page.total_count, Some(1));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        decode_json(body)
+    }
+}
+
+impl EndpointResp {
+    /// Decodes one endpoint (JSON) exactly as the client decodes the endpoints of a page;
+    /// see [`EndpointListResp::from_json`].
+    pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        decode_json(body)
+    }
+}
+
 /// Decodes a JSON document: one UTF-8 check of the whole input, then
 /// `serde_json::from_str`. Input that is not UTF-8 is handed to `serde_json::from_slice`,
 /// so the error is the one serde_json gives (with its line and column).
-pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
     match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
@@ -38,7 +65,6 @@ pub(crate) async fn from_response<T: DeserializeOwned, E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::EndpointListResp;
 
     #[test]
     fn decodes_like_from_slice() {

@@ -87,6 +87,37 @@ pub enum Error {
         offset: i64,
     },
 
+    /// A page of a listing held fewer endpoints than `total_count` promised for its
+    /// offset (a listing changed while it was read, or a server that pages short), so the
+    /// listing would be silently partial; list again.
+    #[error(
+        "a page of the listing came back short: the page at offset {offset} should have held \
+         {expected} endpoint(s) by total_count, it held {found}; list again"
+    )]
+    ShortPage {
+        /// Offset of the short page.
+        offset: i64,
+        /// Endpoints the page should have held (the page size, or what is left of
+        /// `total_count` after `offset`).
+        expected: i64,
+        /// Endpoints it held.
+        found: i64,
+    },
+
+    /// A page fetch of a listing was cancelled before it finished (its task was aborted,
+    /// e.g. because the runtime is shutting down). Whether its request was sent is unknown.
+    #[error("a page fetch of the listing (offset {offset}) was cancelled before it finished")]
+    Cancelled {
+        /// Offset of the page whose fetch was cancelled.
+        offset: i64,
+    },
+
+    /// An internal error of this crate (please report it with the message): most often
+    /// the generated client refused a request that this client's own validation had
+    /// accepted, i.e. the validation and the spec disagree (then nothing was sent).
+    #[error("internal error of vpcep-client (please report it): {0}")]
+    Internal(String),
+
     /// The server answered with a redirect (3xx). Redirects are never followed: the
     /// request carries credentials (`X-Auth-Token`, or the AK/SK signature and
     /// `X-Security-Token`) that must not be replayed to another address. Not retried.

@@ -47,7 +47,9 @@ endpoint.
     )]
     pub struct EndpointResp {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub active_status: ::std::option::Option<crate::lenient::ActiveStatusList>,
+        pub active_status: ::std::option::Option<
+            crate::codegen_support::ActiveStatusList,
+        >,
         ///Creation time, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
@@ -58,7 +60,7 @@ endpoint.
 Documented as an array; sent as a single string too.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub dns_names: ::std::option::Option<crate::lenient::StringList>,
+        pub dns_names: ::std::option::Option<crate::codegen_support::StringList>,
         /**Whether a private domain name is to be created for the endpoint. For
 endpoints of gateway services no domain name is created whatever the value
 (the vendor doc: "set to true or false, no domain name is created"), so
@@ -67,12 +69,12 @@ to know whether names exist. Sent as a boolean or as the string
 `"true"`/`"false"`.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub enable_dns: ::std::option::Option<crate::lenient::LenientBool>,
+        pub enable_dns: ::std::option::Option<crate::codegen_support::LenientBool>,
         /**Whether network ACL isolation (the whitelist) is on; false when unspecified.
 Interface endpoints only. Sent as a boolean or as the string `"true"`/`"false"`.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub enable_whitelist: ::std::option::Option<crate::lenient::LenientBool>,
+        pub enable_whitelist: ::std::option::Option<crate::codegen_support::LenientBool>,
         /**ID of the endpoint pool (cluster) the endpoint belongs to. Huawei's official
 SDKs mark it "to be deprecated" (待废弃), hence `deprecated: true`: servers
 still send it; do not build on it. (Generators only annotate deprecated
@@ -130,9 +132,9 @@ endpoints only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub routetables: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub service_type: ::std::option::Option<crate::lenient::ServiceType>,
+        pub service_type: ::std::option::Option<crate::codegen_support::ServiceType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<crate::lenient::EndpointStatus>,
+        pub status: ::std::option::Option<crate::codegen_support::EndpointStatus>,
         ///ID (UUID) of the network in that VPC.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subnet_id: ::std::option::Option<::std::string::String>,
@@ -575,7 +577,7 @@ official SDKs model it as an array of strings. Both shapes are accepted.
             rename = "Action",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub action: ::std::option::Option<crate::lenient::StringList>,
+        pub action: ::std::option::Option<crate::codegen_support::StringList>,
         /**Conditions under which the statement applies, an IAM-style object (operator →
 key → values), e.g. `{"StringEquals": {"obs:prefix": ["logs/"]}}`. In the
 official SDKs (type `object`), not in the doc; kept as a free-form object.
@@ -853,7 +855,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
         #[derive(Clone, Debug)]
         pub struct EndpointResp {
             active_status: ::std::result::Result<
-                ::std::option::Option<crate::lenient::ActiveStatusList>,
+                ::std::option::Option<crate::codegen_support::ActiveStatusList>,
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
@@ -865,15 +867,15 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
                 ::std::string::String,
             >,
             dns_names: ::std::result::Result<
-                ::std::option::Option<crate::lenient::StringList>,
+                ::std::option::Option<crate::codegen_support::StringList>,
                 ::std::string::String,
             >,
             enable_dns: ::std::result::Result<
-                ::std::option::Option<crate::lenient::LenientBool>,
+                ::std::option::Option<crate::codegen_support::LenientBool>,
                 ::std::string::String,
             >,
             enable_whitelist: ::std::result::Result<
-                ::std::option::Option<crate::lenient::LenientBool>,
+                ::std::option::Option<crate::codegen_support::LenientBool>,
                 ::std::string::String,
             >,
             endpoint_pool_id: ::std::result::Result<
@@ -927,11 +929,11 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
                 ::std::string::String,
             >,
             service_type: ::std::result::Result<
-                ::std::option::Option<crate::lenient::ServiceType>,
+                ::std::option::Option<crate::codegen_support::ServiceType>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<crate::lenient::EndpointStatus>,
+                ::std::option::Option<crate::codegen_support::EndpointStatus>,
                 ::std::string::String,
             >,
             subnet_id: ::std::result::Result<
@@ -995,7 +997,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn active_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::ActiveStatusList>,
+                    ::std::option::Option<crate::codegen_support::ActiveStatusList>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1033,7 +1035,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn dns_names<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::StringList>,
+                    ::std::option::Option<crate::codegen_support::StringList>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1047,7 +1049,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn enable_dns<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::LenientBool>,
+                    ::std::option::Option<crate::codegen_support::LenientBool>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1061,7 +1063,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn enable_whitelist<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::LenientBool>,
+                    ::std::option::Option<crate::codegen_support::LenientBool>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1239,7 +1241,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn service_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::ServiceType>,
+                    ::std::option::Option<crate::codegen_support::ServiceType>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1253,7 +1255,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::EndpointStatus>,
+                    ::std::option::Option<crate::codegen_support::EndpointStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1579,7 +1581,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
         #[derive(Clone, Debug)]
         pub struct PolicyStatement {
             action: ::std::result::Result<
-                ::std::option::Option<crate::lenient::StringList>,
+                ::std::option::Option<crate::codegen_support::StringList>,
                 ::std::string::String,
             >,
             condition: ::std::result::Result<
@@ -1616,7 +1618,7 @@ the official SDK models (`TagList` in `huaweicloudsdkvpcep`) say key length
             pub fn action<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::lenient::StringList>,
+                    ::std::option::Option<crate::codegen_support::StringList>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1905,7 +1907,7 @@ Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::transport::CallState,
+    pub(crate) inner: crate::codegen_support::CallState,
 }
 impl Client {
     /// Create a new client.
@@ -1913,7 +1915,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::transport::CallState) -> Self {
+    pub fn new(baseurl: &str, inner: crate::codegen_support::CallState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1932,7 +1934,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::transport::CallState,
+        inner: crate::codegen_support::CallState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1941,7 +1943,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::transport::CallState> for Client {
+impl ClientInfo<crate::codegen_support::CallState> for Client {
     fn api_version() -> &'static str {
         "2.0.0"
     }
@@ -1951,11 +1953,11 @@ impl ClientInfo<crate::transport::CallState> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::transport::CallState {
+    fn inner(&self) -> &crate::codegen_support::CallState {
         &self.inner
     }
 }
-impl ClientHooks<crate::transport::CallState> for &Client {}
+impl ClientHooks<crate::codegen_support::CallState> for &Client {}
 impl Client {
     /**List VPC endpoints
 
@@ -2223,109 +2225,109 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::decode::from_response(response).await,
+                200u16 => crate::codegen_support::from_response(response).await,
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 405u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 406u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 407u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 408u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 409u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 501u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 502u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 503u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
                 504u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            crate::codegen_support::from_response(response).await?,
                         ),
                     )
                 }
@@ -2338,7 +2340,7 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The request contract of each operation, from the spec: see [`crate::contract`], which re-exports it.
+/// The request contract of each operation, from the spec (the hand-written `contract` module re-exports it).
 pub mod contract {
     use crate::codegen_support::{Kind, Location, Parameter};
     /// The parameters of `ListEndpoints` (`GET /v1/{project_id}/vpc-endpoints`), in the spec's order.

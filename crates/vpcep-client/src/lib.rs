@@ -12,16 +12,26 @@ mod client;
 mod codegen_support;
 pub mod contract;
 pub mod credentials;
-pub mod decode;
+mod decode;
 pub mod error;
+mod executor;
 pub mod lenient;
 pub mod paginate;
+mod parameter;
 pub mod region;
 mod request;
 pub mod retry;
+/// AK/SK signing (SDK-HMAC-SHA256). Public with the `signature-verify` feature (a server
+/// or fake that verifies signatures, the signer's test vectors); the client signs on its
+/// own otherwise.
+#[cfg(feature = "signature-verify")]
 pub mod signer;
+#[cfg(not(feature = "signature-verify"))]
+#[allow(dead_code)]
+mod signer;
 pub mod transport;
-pub mod validate;
+mod validate;
+mod window;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};

@@ -1,5 +1,10 @@
 //! Pagination over `limit`/`offset`.
 //!
+//! The paginator is generic over "fetch the page at this offset" (a function returning a
+//! future), so it knows nothing of HTTP, the client or the request builder: the request
+//! builder (`request.rs`) hands it a function over the executor, and the unit tests below
+//! hand it pages held in memory.
+//!
 //! - [`ListEndpoints::pages`](crate::ListEndpoints::pages): a lazy stream of pages, one request at a time.
 //! - [`ListEndpoints::items`](crate::ListEndpoints::items): the endpoints of those pages.
 //! - [`ListAll`]: every endpoint; after the first page gives `total_count`, the remaining
@@ -14,6 +19,7 @@
 //!   off and retries); it grows back by one after a run of unthrottled pages.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
@@ -22,10 +28,9 @@ use std::sync::Arc;
 
 use futures::stream::{self, FuturesOrdered, Stream, StreamExt};
 
-use crate::contract::ListEndpointsQuery as Query;
 use crate::error::{Error, Result};
-use crate::request::ListEndpoints;
 use crate::types::{EndpointListResp, EndpointResp};
+use crate::window::{BodyTurn, BodyWindow};
 
 /// Page size used by [`ListAll`] when the request sets none: the largest allowed.
 pub const LIST_ALL_PAGE_SIZE: u32 = 1000;
@@ -47,64 +52,53 @@ const BYTES_PER_ENDPOINT_HELD: usize = 6 << 10;
 /// waiting requests as the budget again pays for (23 by default for pages of 1000).
 const BYTES_PER_WAITING_REQUEST: usize = 768 << 10;
 
-/// The pages of a listing that may read their bodies now: those less than `width` pages
-/// after the next page to yield (`head`). The next page always may, so the listing never
-/// waits on itself.
-#[derive(Debug)]
-struct BodyWindow {
-    head: tokio::sync::watch::Sender<u64>,
-    width: u64,
+/// A page fetch in progress.
+pub(crate) type PageFuture = Pin<Box<dyn Future<Output = Result<EndpointListResp>> + Send>>;
+
+/// Fetches the page at an offset; for a listing whose total is known, the page's
+/// [`BodyTurn`] says when its body may be read.
+pub(crate) type FetchPage = Arc<dyn Fn(i64, Option<BodyTurn>) -> PageFuture + Send + Sync>;
+
+/// A listing, checked and ready to fetch: where it starts, its page size, how to fetch a
+/// page, and the counter the fetch function bumps for every throttled (429) answer.
+pub(crate) struct Listing {
+    /// Offset of the first page.
+    pub first_offset: i64,
+    /// Page size asked for (`limit`).
+    pub limit: i64,
+    /// Counts throttled answers (bumped by `fetch`); the listing lowers its concurrency
+    /// when it grows.
+    pub throttled: Arc<AtomicU64>,
+    /// Fetches one page.
+    pub fetch: FetchPage,
 }
 
-/// A page's place in its listing's [`BodyWindow`]; the transport waits on it between the
-/// response's headers and its body.
-#[derive(Clone, Debug)]
-pub(crate) struct BodyTurn {
-    window: Arc<BodyWindow>,
-    index: u64,
-}
-
-impl BodyTurn {
-    pub(crate) async fn wait(&self) {
-        let width = self.window.width;
-        let mut head = self.window.head.subscribe();
-        // The sender lives as long as the listing; if it is gone, nobody waits for the page.
-        let _ = head.wait_for(|h| self.index < h + width).await;
-    }
-}
-
-pub(crate) fn pages(request: ListEndpoints) -> impl Stream<Item = Result<EndpointListResp>> {
-    struct State {
-        request: ListEndpoints,
-        query: Option<Query>,
+/// Pages one after another from `first_offset` until the listing is exhausted: an empty
+/// page, `total_count` reached, or (with a `limit`) a page shorter than it.
+pub(crate) fn pages<F, Fut>(
+    first_offset: i64,
+    limit: Option<i64>,
+    fetch: F,
+) -> impl Stream<Item = Result<EndpointListResp>>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: Future<Output = Result<EndpointListResp>>,
+{
+    struct State<F> {
+        fetch: F,
         offset: i64,
         done: bool,
     }
     let state = State {
-        request,
-        query: None,
-        offset: 0,
+        fetch,
+        offset: first_offset,
         done: false,
     };
-    stream::unfold(state, |mut st| async move {
+    stream::unfold(state, move |mut st| async move {
         if st.done {
             return None;
         }
-        if st.query.is_none() {
-            match st.request.validated() {
-                Ok(q) => {
-                    st.offset = q.offset.map_or(0, i64::from);
-                    st.query = Some(q);
-                }
-                Err(e) => {
-                    st.done = true;
-                    return Some((Err(e), st));
-                }
-            }
-        }
-        let mut query = st.query.clone().expect("validated above");
-        query.offset = Some(i32::try_from(st.offset).unwrap_or(i32::MAX));
-        let page = match st.request.client.execute(&query, None).await {
+        let page = match (st.fetch)(st.offset).await {
             Ok(page) => page,
             Err(e) => {
                 st.done = true;
@@ -115,14 +109,17 @@ pub(crate) fn pages(request: ListEndpoints) -> impl Stream<Item = Result<Endpoin
         st.offset += n;
         let exhausted = n == 0
             || page.total_count.is_some_and(|total| st.offset >= total)
-            || query.limit.is_some_and(|limit| n < i64::from(limit.get()));
+            || limit.is_some_and(|limit| n < limit);
         st.done = exhausted;
         Some((Ok(page), st))
     })
 }
 
-pub(crate) fn items(request: ListEndpoints) -> impl Stream<Item = Result<EndpointResp>> {
-    pages(request).flat_map(|page| match page {
+/// The endpoints of a stream of pages; an error ends it.
+pub(crate) fn items(
+    pages: impl Stream<Item = Result<EndpointListResp>>,
+) -> impl Stream<Item = Result<EndpointResp>> {
+    pages.flat_map(|page| match page {
         Ok(page) => {
             stream::iter(page.endpoints.unwrap_or_default().into_iter().map(Ok)).left_stream()
         }
@@ -130,26 +127,41 @@ pub(crate) fn items(request: ListEndpoints) -> impl Stream<Item = Result<Endpoin
     })
 }
 
+/// Checks the request and returns its [`Listing`]; called when the listing starts.
+type StartListing = Arc<dyn Fn() -> Result<Listing> + Send + Sync>;
+
 /// Lists every matching endpoint. Build it with
-/// [`ListEndpoints::list_all`](crate::request::ListEndpoints::list_all).
-#[derive(Clone, Debug)]
+/// [`ListEndpoints::list_all`](crate::ListEndpoints::list_all).
+#[derive(Clone)]
 #[must_use]
 pub struct ListAll {
-    request: ListEndpoints,
+    start: StartListing,
+    /// The request's page size, if it is set (it sizes the memory window).
+    page_size: Option<i64>,
     concurrency: usize,
     memory_budget: usize,
 }
 
-type PageFuture = Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>>;
+impl fmt::Debug for ListAll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListAll")
+            .field("page_size", &self.page_size)
+            .field("concurrency", &self.concurrency)
+            .field("memory_budget", &self.memory_budget)
+            .finish_non_exhaustive()
+    }
+}
 
 impl ListAll {
-    pub(crate) fn new(request: ListEndpoints) -> Self {
-        let request = match request.limit_value() {
-            Some(_) => request,
-            None => request.limit(LIST_ALL_PAGE_SIZE),
-        };
+    /// A listing of pages of `page_size` (the request's `limit`), checked and started by
+    /// `start` when the first page is asked for.
+    pub(crate) fn new(
+        page_size: Option<i64>,
+        start: impl Fn() -> Result<Listing> + Send + Sync + 'static,
+    ) -> Self {
         ListAll {
-            request,
+            start: Arc::new(start),
+            page_size,
             concurrency: DEFAULT_CONCURRENCY,
             memory_budget: DEFAULT_MEMORY_BUDGET,
         }
@@ -189,42 +201,31 @@ impl ListAll {
 
     /// A stream of endpoints, in the server's order.
     pub fn stream(self) -> impl Stream<Item = Result<EndpointResp>> {
-        self.pages().flat_map(|page| match page {
-            Ok(page) => {
-                stream::iter(page.endpoints.unwrap_or_default().into_iter().map(Ok)).left_stream()
-            }
-            Err(e) => stream::iter(std::iter::once(Err(e))).right_stream(),
-        })
+        items(self.pages())
     }
 
     /// A stream of pages in the server's order, already de-duplicated by `id`.
     pub fn pages(self) -> impl Stream<Item = Result<EndpointListResp>> {
         let per_page = self
-            .request
-            .limit_value()
+            .page_size
             .map_or(LIST_ALL_PAGE_SIZE as usize, |l| l as usize)
             .max(1)
             * BYTES_PER_ENDPOINT_HELD;
         let width = (self.memory_budget / per_page).max(1);
-        let window = Arc::new(BodyWindow {
-            head: tokio::sync::watch::channel(0).0,
-            width: width as u64,
-        });
         let in_flight_cap = width + self.memory_budget / BYTES_PER_WAITING_REQUEST;
         let state = AllState {
-            window,
-            request: self.request,
+            window: BodyWindow::new(width as u64),
+            start: Some(self.start),
             concurrency: Concurrency::new(self.concurrency.min(in_flight_cap)),
             throttled: Arc::new(AtomicU64::new(0)),
             throttles_seen: 0,
-            query: None,
+            fetch: None,
             limit: 0,
             next_offset: 0,
             expected_total: None,
             first_offset: 0,
             in_flight: FuturesOrdered::new(),
             seen: SeenIds::default(),
-            started: false,
             done: false,
         };
         stream::unfold(state, |mut st| async move {
@@ -309,43 +310,41 @@ impl Concurrency {
     }
 }
 
+/// A page fetch of a listing in progress, with its offset.
+type OffsetPage = Pin<Box<dyn Future<Output = (i64, Result<EndpointListResp>)> + Send>>;
+
 struct AllState {
     window: Arc<BodyWindow>,
-    request: ListEndpoints,
+    /// Until the listing starts: checks the request and gives the [`Listing`].
+    start: Option<StartListing>,
     concurrency: Concurrency,
     throttled: Arc<AtomicU64>,
     throttles_seen: u64,
-    query: Option<Query>,
+    fetch: Option<FetchPage>,
     limit: i64,
     next_offset: i64,
     expected_total: Option<i64>,
     first_offset: i64,
-    in_flight: FuturesOrdered<PageFuture>,
+    in_flight: FuturesOrdered<OffsetPage>,
     seen: SeenIds,
-    started: bool,
     done: bool,
 }
 
 impl AllState {
-    fn fetch(&self, offset: i64) -> PageFuture {
-        let client = self.request.client.clone();
-        let mut query = self.query.clone().expect("validated before fetching");
-        query.offset = Some(i32::try_from(offset).unwrap_or(i32::MAX));
-        let throttled = self.throttled.clone();
-        let turn = self.expected_total.map(|_| BodyTurn {
-            window: self.window.clone(),
-            index: ((offset - self.first_offset) / self.limit.max(1)) as u64,
+    fn fetch(&self, offset: i64) -> OffsetPage {
+        let fetch = self.fetch.as_ref().expect("started before fetching");
+        let turn = self.expected_total.map(|_| {
+            self.window
+                .turn(((offset - self.first_offset) / self.limit.max(1)) as u64)
         });
         // Each page runs as its own task, so on a multi-threaded runtime pages are decoded
         // in parallel. The handle aborts the task if the listing is dropped.
-        let task = AbortOnDrop(tokio::spawn(async move {
-            client.execute_paged(&query, Some(throttled), turn).await
-        }));
+        let task = AbortOnDrop(tokio::spawn(fetch(offset, turn)));
         Box::pin(async move {
             let result = match task.await {
                 Ok(result) => result,
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => Err(Error::Config(format!("a page fetch was cancelled: {e}"))),
+                Err(_) => Err(Error::Cancelled { offset }),
             };
             (offset, result)
         })
@@ -394,10 +393,10 @@ impl AllState {
         if let Some(total) = self.expected_total {
             let promised = self.limit.min(total - offset).max(0);
             if n < promised {
-                return Err(Error::TotalCountChanged {
-                    expected: total,
-                    found: offset + n,
+                return Err(Error::ShortPage {
                     offset,
+                    expected: promised,
+                    found: n,
                 });
             }
         }
@@ -414,16 +413,16 @@ impl AllState {
         if self.done {
             return None;
         }
-        if !self.started {
-            self.started = true;
-            let query = match self.request.validated() {
-                Ok(q) => q,
+        if let Some(start) = self.start.take() {
+            let listing = match start() {
+                Ok(listing) => listing,
                 Err(e) => return self.fail(e),
             };
-            let offset = query.offset.map_or(0, i64::from);
+            let offset = listing.first_offset;
             self.first_offset = offset;
-            self.limit = i64::from(query.limit.map_or(LIST_ALL_PAGE_SIZE, |l| l.get()));
-            self.query = Some(query);
+            self.limit = listing.limit;
+            self.throttled = listing.throttled;
+            self.fetch = Some(listing.fetch);
             let (_, first) = self.fetch(offset).await;
             let first = match first {
                 Ok(page) => page,
@@ -437,7 +436,7 @@ impl AllState {
                 self.next_offset = offset + n;
                 self.done = n < self.limit;
             }
-            self.window.head.send_modify(|h| *h += 1);
+            self.window.advance();
             return match self.accept(offset, first) {
                 Ok(page) => Some(Ok(page)),
                 Err(e) => self.fail(e),
@@ -469,7 +468,7 @@ impl AllState {
         }
         let (offset, page) = self.in_flight.next().await?;
         // This page is out of the window: the next one may read its body.
-        self.window.head.send_modify(|h| *h += 1);
+        self.window.advance();
         self.adapt();
         match page.and_then(|page| self.accept(offset, page)) {
             Ok(page) => {
@@ -488,28 +487,316 @@ impl AllState {
 
 #[cfg(test)]
 mod tests {
-    use super::{BodyTurn, BodyWindow, Concurrency};
-    use futures::FutureExt;
-    use std::sync::Arc;
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+
+    fn page(ids: impl IntoIterator<Item = i64>, total: Option<i64>) -> EndpointListResp {
+        EndpointListResp {
+            endpoints: Some(
+                ids.into_iter()
+                    .map(|i| EndpointResp {
+                        id: Some(format!("ep-{i}")),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            total_count: total,
+        }
+    }
+
+    /// `n` consecutive ids from `offset`.
+    fn ids(offset: i64, n: i64) -> std::ops::Range<i64> {
+        offset..offset + n
+    }
+
+    /// Everything one in-memory listing saw: the offsets asked for, in order.
+    #[derive(Clone, Default)]
+    struct Seen {
+        offsets: Arc<Mutex<Vec<i64>>>,
+    }
+
+    /// A [`ListAll`] over pages served from memory by `serve(offset)`; `hook` runs when a
+    /// page fetch is started (synchronously) with the offset and the throttle counter.
+    fn list_all_over(
+        limit: i64,
+        seen: &Seen,
+        serve: impl Fn(i64) -> Result<EndpointListResp> + Send + Sync + 'static,
+        hook: impl Fn(i64, &AtomicU64) + Send + Sync + 'static,
+    ) -> ListAll {
+        let serve = Arc::new(serve);
+        let hook = Arc::new(hook);
+        let seen = seen.clone();
+        ListAll::new(Some(limit), move || {
+            let (serve, hook, seen) = (serve.clone(), hook.clone(), seen.clone());
+            let throttled = Arc::new(AtomicU64::new(0));
+            let counter = throttled.clone();
+            Ok(Listing {
+                first_offset: 0,
+                limit,
+                throttled,
+                fetch: Arc::new(move |offset, turn: Option<BodyTurn>| {
+                    seen.offsets.lock().unwrap().push(offset);
+                    hook(offset, &counter);
+                    let serve = serve.clone();
+                    Box::pin(async move {
+                        if let Some(turn) = turn {
+                            turn.wait().await;
+                        }
+                        serve(offset)
+                    })
+                }),
+            })
+        })
+    }
+
+    fn ids_of(pages: &[EndpointListResp]) -> Vec<String> {
+        pages
+            .iter()
+            .flat_map(|p| p.endpoints.iter().flatten())
+            .map(|e| e.id.clone().unwrap())
+            .collect()
+    }
+
+    fn expected_ids(range: std::ops::Range<i64>) -> Vec<String> {
+        range.map(|i| format!("ep-{i}")).collect()
+    }
 
     #[tokio::test]
-    async fn bodies_wait_until_their_page_is_within_the_window() {
-        let window = Arc::new(BodyWindow {
-            head: tokio::sync::watch::channel(0).0,
-            width: 2,
+    async fn list_all_yields_every_page_in_order_without_duplicates() {
+        let seen = Seen::default();
+        // The page at 10 repeats the last endpoint of the page before it.
+        let all = list_all_over(
+            10,
+            &seen,
+            |offset| {
+                Ok(match offset {
+                    10 => page(std::iter::once(9).chain(ids(10, 9)), Some(25)),
+                    20 => page(ids(19, 5), Some(25)),
+                    _ => page(ids(offset, 10), Some(25)),
+                })
+            },
+            |_, _| {},
+        );
+        let pages: Vec<_> = all.pages().map(Result::unwrap).collect().await;
+        assert_eq!(ids_of(&pages), expected_ids(0..24));
+        assert_eq!(*seen.offsets.lock().unwrap(), [0, 10, 20]);
+    }
+
+    #[tokio::test]
+    async fn a_short_page_is_reported_as_such() {
+        let all = list_all_over(
+            10,
+            &Seen::default(),
+            |offset| {
+                Ok(page(
+                    ids(offset, if offset == 10 { 4 } else { 10 }),
+                    Some(30),
+                ))
+            },
+            |_, _| {},
+        );
+        let err = all.send().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ShortPage {
+                    offset: 10,
+                    expected: 10,
+                    found: 4
+                }
+            ),
+            "{err:?}"
+        );
+        // The last page promises only what is left of the total.
+        let all = list_all_over(
+            10,
+            &Seen::default(),
+            |offset| {
+                Ok(page(
+                    ids(offset, if offset == 20 { 4 } else { 10 }),
+                    Some(25),
+                ))
+            },
+            |_, _| {},
+        );
+        let err = all.send().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ShortPage {
+                    offset: 20,
+                    expected: 5,
+                    found: 4
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_changing_total_is_reported() {
+        let all = list_all_over(
+            10,
+            &Seen::default(),
+            |offset| {
+                Ok(page(
+                    ids(offset, 10),
+                    Some(if offset == 20 { 31 } else { 30 }),
+                ))
+            },
+            |_, _| {},
+        );
+        let err = all.send().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TotalCountChanged {
+                    expected: 30,
+                    found: 31,
+                    offset: 20
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_total_pages_follow_one_another_until_a_short_one() {
+        let seen = Seen::default();
+        let all = list_all_over(
+            10,
+            &seen,
+            |offset| Ok(page(ids(offset, if offset == 20 { 3 } else { 10 }), None)),
+            |_, _| {},
+        );
+        let got = all.send().await.unwrap();
+        assert_eq!(got.total_count, Some(23));
+        assert_eq!(*seen.offsets.lock().unwrap(), [0, 10, 20]);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_does_not_check_out_fails_before_any_fetch() {
+        let all = ListAll::new(Some(10), || {
+            Err(Error::Validation(crate::ValidationError::new(
+                "limit",
+                "must be between 1 and 1000",
+                "0",
+            )))
         });
-        let turn = |index| BodyTurn {
-            window: window.clone(),
-            index,
+        let results: Vec<_> = all.pages().collect().await;
+        assert_eq!(results.len(), 1);
+        assert!(
+            matches!(&results[0], Err(Error::Validation(_))),
+            "{results:?}"
+        );
+    }
+
+    /// Pages in flight (fetches started, not yet yielded) each time a page is yielded.
+    async fn in_flight_at_each_yield(throttle_at: Option<i64>) -> Vec<usize> {
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = started.clone();
+        let all = list_all_over(
+            10,
+            &Seen::default(),
+            |offset| Ok(page(ids(offset, 10), Some(200))),
+            move |offset, throttled| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                if Some(offset) == throttle_at {
+                    throttled.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        )
+        .concurrency(8);
+        let mut pages = std::pin::pin!(all.pages());
+        let mut yielded = 0;
+        let mut in_flight = Vec::new();
+        while let Some(page) = pages.next().await {
+            page.unwrap();
+            yielded += 1;
+            in_flight.push(started.load(Ordering::SeqCst) - yielded);
+        }
+        assert_eq!(yielded, 20);
+        in_flight
+    }
+
+    #[tokio::test]
+    async fn throttling_lowers_the_concurrency() {
+        // Unthrottled: 8 in flight once the total is known (7 after each yield).
+        let plain = in_flight_at_each_yield(None).await;
+        assert_eq!(plain[..8], [0, 7, 7, 7, 7, 7, 7, 7], "{plain:?}");
+        // A 429 on the first concurrent page halves it to 4: no new fetch until fewer
+        // than 4 are in flight.
+        let throttled = in_flight_at_each_yield(Some(10)).await;
+        assert_eq!(throttled[..8], [0, 7, 6, 5, 4, 3, 3, 3], "{throttled:?}");
+    }
+
+    /// The highest page index that had read its body, each time a page is yielded.
+    async fn reads_ahead(memory_budget: usize) -> Vec<(usize, u64)> {
+        const LIMIT: i64 = LIST_ALL_PAGE_SIZE as i64;
+        let read = Arc::new(AtomicU64::new(0));
+        let highest = read.clone();
+        let serve = move |offset: i64| {
+            highest.fetch_max((offset / LIMIT) as u64, Ordering::SeqCst);
+            Ok(page(ids(offset, LIMIT), Some(12 * LIMIT)))
         };
-        assert!(turn(0).wait().now_or_never().is_some());
-        assert!(turn(1).wait().now_or_never().is_some());
-        let third = turn(2);
-        let mut waiting = Box::pin(third.wait());
-        assert!(futures::poll!(waiting.as_mut()).is_pending());
-        window.head.send_modify(|h| *h += 1);
-        assert!(futures::poll!(waiting.as_mut()).is_ready());
-        assert!(turn(3).wait().now_or_never().is_none());
+        let all = list_all_over(LIMIT, &Seen::default(), serve, |_, _| {})
+            .concurrency(8)
+            .memory_budget(memory_budget);
+        let mut pages = std::pin::pin!(all.pages());
+        let mut at_yield = Vec::new();
+        while let Some(page) = pages.next().await {
+            page.unwrap();
+            at_yield.push((at_yield.len() + 1, read.load(Ordering::SeqCst)));
+            // Let every fetch that may read do so before the next page is taken.
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+        }
+        assert_eq!(at_yield.len(), 12);
+        at_yield
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_only_within_the_memory_window() {
+        // Two pages of 1000 (6 MiB each) fit 12 MiB: a page may read its body only while
+        // it is one of the next two to yield, although 8 are requested at once.
+        let window = 2;
+        for (yielded, highest) in reads_ahead(2 * 1000 * BYTES_PER_ENDPOINT_HELD).await {
+            assert!(
+                highest < (yielded + window) as u64,
+                "page {highest} read its body after {yielded} yielded"
+            );
+        }
+        // With room for every page, bodies are read as soon as they come.
+        let roomy = reads_ahead(DEFAULT_MEMORY_BUDGET * 8).await;
+        assert!(
+            roomy
+                .iter()
+                .any(|&(yielded, highest)| highest >= (yielded + window) as u64),
+            "{roomy:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sequential_pages_stop_at_the_total_a_short_page_or_an_empty_one() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let fetch = |total: Option<i64>, last: i64| {
+            let asked = asked.clone();
+            move |offset: i64| {
+                asked.lock().unwrap().push(offset);
+                let n = if offset >= last { 0 } else { 10 };
+                std::future::ready(Ok(page(ids(offset, n), total)))
+            }
+        };
+        let by_total: Vec<_> = pages(5, Some(10), fetch(Some(25), 100)).collect().await;
+        assert_eq!(by_total.len(), 2);
+        assert_eq!(std::mem::take(&mut *asked.lock().unwrap()), [5, 15]);
+        let by_empty: Vec<_> = pages(0, None, fetch(None, 20)).collect().await;
+        assert_eq!(by_empty.len(), 3);
+        assert_eq!(std::mem::take(&mut *asked.lock().unwrap()), [0, 10, 20]);
+        let short: Vec<_> = pages(0, Some(20), fetch(None, 100)).collect().await;
+        assert_eq!(short.len(), 1, "10 < limit 20: the listing is exhausted");
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! The ListEndpoints request builder, in the idiom of the generated one: set parameters,
 //! then `send()` one page, stream `pages()` / `items()`, or `list_all()`.
 
-use crate::client::Client;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use futures::stream::{self, Stream, StreamExt};
+
 use crate::contract::{self, ListEndpointsQuery as Query};
 use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
 use crate::types::{EndpointListResp, EndpointResp};
 #[cfg(doc)]
 use crate::types::{SortDir, SortKey};
@@ -15,15 +21,15 @@ use crate::types::{SortDir, SortKey};
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ListEndpoints {
-    pub(crate) client: Client,
+    executor: Executor,
     /// The parameters set, by wire name, as wire text (the last one set wins).
     params: Vec<(&'static str, String)>,
 }
 
 impl ListEndpoints {
-    pub(crate) fn new(client: Client) -> Self {
+    pub(crate) fn new(executor: Executor) -> Self {
         ListEndpoints {
-            client,
+            executor,
             params: Vec::new(),
         }
     }
@@ -82,7 +88,7 @@ impl ListEndpoints {
     }
 
     /// The page size this request asks for, if set (valid or not).
-    pub(crate) fn limit_value(&self) -> Option<i64> {
+    fn limit_value(&self) -> Option<i64> {
         self.params
             .iter()
             .find(|(n, _)| *n == "limit")
@@ -104,14 +110,14 @@ impl ListEndpoints {
             .filter(|p| p.is_request_parameter())
         {
             let value = match p.name {
-                "project_id" => given(p.name).or(self.client.shared.project_id.as_deref()),
+                "project_id" => given(p.name).or(self.executor.default_project_id()),
                 name => given(name),
             };
             if let Some(value) = value {
                 query.set(p.name, value)?;
             }
         }
-        if query.project_id.is_none() && !self.client.can_resolve_project_id() {
+        if query.project_id.is_none() && !self.executor.can_resolve_project_id() {
             return Err(Error::Config(format!(
                 "no project ID: set it on the client or the request, or in {}",
                 crate::auth::ENV_PROJECT_ID
@@ -123,23 +129,55 @@ impl ListEndpoints {
     /// Sends the request: one page.
     pub async fn send(self) -> Result<EndpointListResp> {
         let query = self.validated()?;
-        self.client.execute(&query, None).await
+        self.executor.execute(&query, None, None).await
     }
 
     /// A lazy stream of pages, fetched one after another from `offset` (default 0) until
     /// the listing is exhausted.
-    pub fn pages(self) -> impl futures::Stream<Item = Result<EndpointListResp>> {
-        crate::paginate::pages(self)
+    pub fn pages(self) -> impl Stream<Item = Result<EndpointListResp>> {
+        // Checked when the stream is first polled, before any network I/O.
+        stream::once(async move { self.validated().map(|query| (self.executor, query)) }).flat_map(
+            |checked| match checked {
+                Ok((executor, query)) => {
+                    let first_offset = query.offset.map_or(0, i64::from);
+                    let limit = query.limit.map(|l| i64::from(l.get()));
+                    paginate::pages(first_offset, limit, move |offset| {
+                        let (executor, query) = (executor.clone(), query.at_offset(offset));
+                        async move { executor.execute(&query, None, None).await }
+                    })
+                    .left_stream()
+                }
+                Err(e) => stream::iter(std::iter::once(Err(e))).right_stream(),
+            },
+        )
     }
 
     /// A lazy stream of endpoints over [`pages`](Self::pages).
-    pub fn items(self) -> impl futures::Stream<Item = Result<EndpointResp>> {
-        crate::paginate::items(self)
+    pub fn items(self) -> impl Stream<Item = Result<EndpointResp>> {
+        paginate::items(self.pages())
     }
 
     /// Every matching endpoint, fetching pages concurrently once the first page gives
-    /// `total_count`. See [`crate::paginate::ListAll`].
-    pub fn list_all(self) -> crate::paginate::ListAll {
-        crate::paginate::ListAll::new(self)
+    /// `total_count`. See [`ListAll`].
+    pub fn list_all(self) -> ListAll {
+        let request = match self.limit_value() {
+            Some(_) => self,
+            None => self.limit(LIST_ALL_PAGE_SIZE),
+        };
+        ListAll::new(request.limit_value(), move || {
+            let query = request.validated()?;
+            let throttled = Arc::new(AtomicU64::new(0));
+            let (executor, counter) = (request.executor.clone(), throttled.clone());
+            Ok(Listing {
+                first_offset: query.offset.map_or(0, i64::from),
+                limit: i64::from(query.limit.map_or(LIST_ALL_PAGE_SIZE, |l| l.get())),
+                throttled,
+                fetch: Arc::new(move |offset, turn| {
+                    let (executor, counter) = (executor.clone(), counter.clone());
+                    let query = query.at_offset(offset);
+                    Box::pin(async move { executor.execute(&query, Some(counter), turn).await })
+                }),
+            })
+        })
     }
 }

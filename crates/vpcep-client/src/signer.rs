@@ -33,8 +33,6 @@ use crate::auth::AkSk;
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// Header carrying the signing time, `YYYYMMDDTHHMMSSZ` (UTC).
 pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
-/// Header carrying the security token of temporary credentials.
-pub const HEADER_SECURITY_TOKEN: &str = "X-Security-Token";
 /// Header whose value replaces the body hash of a non-empty body (e.g. `UNSIGNED-PAYLOAD`).
 pub const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
 /// Value of [`HEADER_CONTENT_SHA256`] that leaves the payload unsigned.

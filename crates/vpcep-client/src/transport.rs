@@ -3,21 +3,22 @@
 //!
 //! progenitor's generated `Client` carries a [`CallState`] (its "inner type") and calls
 //! [`ClientHooks::exec`] to send each request; our implementation below does the work.
-//! The retry loop and the mapping to [`crate::Error`] live in `client.rs`, around the
-//! generated builder's `send()`.
+//! The retry loop and the mapping to [`crate::Error`] live in `retry.rs`, run around the
+//! generated builder's `send()` by `executor.rs`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::OperationInfo;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
 use crate::auth::{AkSk, Credentials};
-use crate::retry::{parse_retry_after, RetryConfig, TimeoutConfig};
+use crate::retry::{parse_retry_after, AttemptRecord, RetryConfig, TimeoutConfig};
+use crate::window::BodyTurn;
 
 pub(crate) const X_REQUEST_ID: &str = "x-request-id";
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
@@ -30,10 +31,11 @@ pub(crate) struct Shared {
     pub project_id: Option<String>,
     pub credentials: Option<Credentials>,
     /// The region (for the IAM project lookup), the IAM endpoint set on the builder, and
-    /// the project ID found in IAM (looked up once per client).
+    /// the project ID found from the credentials or in IAM (looked up once per client;
+    /// set before any request that needs it is sent).
     pub region: Option<String>,
     pub iam_endpoint: Option<String>,
-    pub resolved_project: tokio::sync::Mutex<Option<String>>,
+    pub resolved_project: tokio::sync::OnceCell<String>,
     pub retry: RetryConfig,
     pub timeouts: TimeoutConfig,
     pub user_agent: HeaderValue,
@@ -59,23 +61,6 @@ impl fmt::Debug for Shared {
     }
 }
 
-/// What one attempt saw of the response, kept for error reporting.
-#[derive(Clone, Debug)]
-pub(crate) struct AttemptRecord {
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub retry_after: Option<Duration>,
-    pub body: Bytes,
-    /// The `Location` header of a 3xx response.
-    pub location: Option<String>,
-    /// Set when the HTTP client followed a redirect itself (only a caller-supplied
-    /// `reqwest::Client` does): the final URL.
-    pub followed_to: Option<String>,
-    /// Set when the body was larger than this limit: reading stopped there and `body` is
-    /// empty.
-    pub too_large: Option<u64>,
-}
-
 /// State the generated client carries for one operation call: the client's
 /// configuration, the attempt number, what the last attempt saw, and an optional
 /// throttling counter that a listing watches to lower its concurrency.
@@ -88,7 +73,7 @@ pub struct CallState {
     /// Why this call has no credentials to sign with (taken by the retry loop).
     credentials_error: Arc<Mutex<Option<crate::auth::CredentialsError>>>,
     /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
-    body_turn: Option<crate::paginate::BodyTurn>,
+    body_turn: Option<BodyTurn>,
 }
 
 impl fmt::Debug for CallState {
@@ -112,7 +97,7 @@ impl CallState {
         }
     }
 
-    pub(crate) fn with_body_turn(mut self, turn: Option<crate::paginate::BodyTurn>) -> Self {
+    pub(crate) fn with_body_turn(mut self, turn: Option<BodyTurn>) -> Self {
         self.body_turn = turn;
         self
     }
@@ -196,12 +181,10 @@ impl CallState {
                 }) else {
                     return;
                 };
-                let resolved = shared
-                    .resolved_project
-                    .try_lock()
-                    .ok()
-                    .and_then(|p| p.clone());
-                if let Some(project) = shared.project_id.as_ref().or(resolved.as_ref()) {
+                // The resolved project is set before a call that needs it starts; reading
+                // it never waits nor misses it under contention.
+                let resolved = shared.resolved_project.get();
+                if let Some(project) = shared.project_id.as_ref().or(resolved) {
                     if let Ok(value) = HeaderValue::from_str(project) {
                         request.headers_mut().insert(X_PROJECT_ID, value);
                     }
@@ -215,13 +198,15 @@ impl CallState {
     }
 }
 
-impl ClientHooks<CallState> for crate::generated::Client {
-    async fn exec(
-        &self,
-        mut request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let state = &self.inner;
+/// Sends one attempt of a call: credentials, headers, signature, the request, the whole
+/// body (within the limit, after the body's turn), and a record of what came back. The
+/// generated client's `ClientHooks::exec` (implemented in `executor.rs`) calls it.
+pub(crate) async fn exec(
+    state: &CallState,
+    mut request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    {
         let attempt = state.attempt.load(Ordering::Relaxed);
         let span = tracing::info_span!(
             "vpcep.request",
@@ -286,7 +271,7 @@ async fn send_buffered(
     http: &reqwest::Client,
     request: reqwest::Request,
     limit: u64,
-    body_turn: Option<&crate::paginate::BodyTurn>,
+    body_turn: Option<&BodyTurn>,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
     let requested = request.url().clone();
     let mut response = http.execute(request).await?;

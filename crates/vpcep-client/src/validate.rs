@@ -8,6 +8,13 @@ use crate::error::ValidationError;
 /// in prose, so it is not in the contract table).
 const AUTH_TOKEN: (usize, usize) = (1, 2048);
 
+/// Checks a project ID: the spec's rules for `project_id` (through [`crate::contract`]),
+/// and that it can travel in the `X-Project-Id` header of a signed request.
+pub fn project_id(value: &str) -> Result<(), ValidationError> {
+    crate::contract::ListEndpointsQuery::default().set("project_id", value)?;
+    header_text("project_id", value, false)
+}
+
 /// Checks that a value can travel in an HTTP header: visible ASCII and spaces/tabs only
 /// (no CR, LF or other control characters), no leading or trailing whitespace.
 pub fn header_text(

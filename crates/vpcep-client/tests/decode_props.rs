@@ -3,7 +3,7 @@
 //! - arbitrary bytes, arbitrary JSON trees and mutated valid pages never panic the page
 //!   decoder (`serde_json::from_slice::<EndpointListResp>`) nor the error-body decoder
 //!   (`ApiError::from_body`); they either decode or return an error;
-//! - on all those inputs the client's decoder (`vpcep_client::decode::decode_json`, one
+//! - on all those inputs the client's decoder (`EndpointListResp::from_json` / `EndpointResp::from_json`, one
 //!   UTF-8 check then `from_str`) agrees with `serde_json::from_slice`: the same value, or
 //!   the same error message;
 //! - any valid page round-trips: serialize → decode → equal, also when sent in the
@@ -11,7 +11,6 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use vpcep_client::decode::decode_json;
 use vpcep_client::lenient::{AccountStatus, EndpointStatus, OneOrMany, ServiceType};
 use vpcep_client::types::{EndpointListResp, EndpointResp, PolicyStatement, QueryError, TagList};
 use vpcep_client::ApiError;
@@ -26,8 +25,8 @@ fn config() -> ProptestConfig {
 
 /// Never panics, and the client's decoder agrees with `serde_json::from_slice`.
 fn decode_everything(bytes: &[u8]) {
-    agrees_with_from_slice::<EndpointListResp>(bytes);
-    agrees_with_from_slice::<EndpointResp>(bytes);
+    agrees_with_from_slice(bytes, EndpointListResp::from_json);
+    agrees_with_from_slice(bytes, EndpointResp::from_json);
     for status in [400, 401, 403, 404, 429, 500, 503] {
         let _ = ApiError::from_body(status, bytes, None);
     }
@@ -282,11 +281,11 @@ fn replace_somewhere(root: &mut Value, path: &[usize], new: Value) {
     }
 }
 
-fn agrees_with_from_slice<T>(bytes: &[u8])
+fn agrees_with_from_slice<T>(bytes: &[u8], ours: fn(&[u8]) -> Result<T, serde_json::Error>)
 where
     T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    match (decode_json::<T>(bytes), serde_json::from_slice::<T>(bytes)) {
+    match (ours(bytes), serde_json::from_slice::<T>(bytes)) {
         (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs),
         (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string()),
         (ours, theirs) => panic!("decoders disagree: {ours:?} vs {theirs:?}"),
@@ -339,7 +338,7 @@ proptest! {
     #[test]
     fn valid_pages_round_trip(page in arb_page()) {
         let bytes = serde_json::to_vec(&page).expect("serializes");
-        let decoded: EndpointListResp = decode_json(&bytes).expect("decodes");
+        let decoded = EndpointListResp::from_json(&bytes).expect("decodes");
         prop_assert_eq!(&decoded, &page);
 
         // The same page in the vendor's quirky shapes decodes to the same value.

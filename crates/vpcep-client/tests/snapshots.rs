@@ -27,7 +27,7 @@ const DOC_EXAMPLE: &str = include_str!("data/doc_example_response.json");
 // ---------------------------------------------------------------------------------------
 
 /// Paths of the standard prelude types, shortened in the inventory for readability.
-/// Every other path is printed in full (`crate::lenient::…`, `::std::num::NonZeroU32`, …).
+/// Every other path is printed in full (`crate::codegen_support::…`, `::std::num::NonZeroU32`, …).
 const SHORTENED: &[(&str, &str)] = &[
     ("::std::option::Option", "Option"),
     ("::std::vec::Vec", "Vec"),
@@ -508,8 +508,8 @@ fn generated_surface_inventory_is_complete() {
         "pub struct ErrorDetail {",
         "pub enum SortKey {",
         "pub enum SortDir {",
-        r#"pub action: Option<crate::lenient::StringList>  #[serde(rename = "Action""#,
-        "pub enable_dns: Option<crate::lenient::LenientBool>",
+        r#"pub action: Option<crate::codegen_support::StringList>  #[serde(rename = "Action""#,
+        "pub enable_dns: Option<crate::codegen_support::LenientBool>",
         "pub fn list_endpoints(&self) -> builder::ListEndpoints<'_>",
         "pub async fn send(self)",
         "where V: std::convert::TryInto<::std::num::NonZeroU32>",

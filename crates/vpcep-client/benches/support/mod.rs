@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
 use serde_json::{json, Value};
-use vpcep_client::decode::decode_json;
 use vpcep_client::types::EndpointListResp;
 
 pub const N: usize = 1000;
@@ -120,7 +119,7 @@ fn endpoints_per_sec(label: &str, name: &str, bytes: &[u8], decode: impl Fn(&[u8
 }
 
 /// Four decoders over the same page:
-/// - `typed`: `vpcep_client::decode::decode_json::<EndpointListResp>` — what the client does
+/// - `typed`: `EndpointListResp::from_json` — what the client does
 ///   per page (one UTF-8 check, then `serde_json::from_str`);
 /// - `typed_from_slice`: `serde_json::from_slice::<EndpointListResp>` — progenitor's own
 ///   decoding, which validates UTF-8 string by string;
@@ -128,11 +127,11 @@ fn endpoints_per_sec(label: &str, name: &str, bytes: &[u8], decode: impl Fn(&[u8
 /// - `value`: `serde_json::from_slice::<serde_json::Value>` — an untyped tree.
 pub fn bench(c: &mut Criterion, label: &str) {
     let bytes = page(N);
-    let decoded: EndpointListResp = decode_json(&bytes).expect("the page decodes");
+    let decoded = EndpointListResp::from_json(&bytes).expect("the page decodes");
     assert_eq!(decoded.endpoints.as_ref().map(Vec::len), Some(N));
 
     endpoints_per_sec(label, "typed", &bytes, |b| {
-        black_box(decode_json::<EndpointListResp>(b).expect("decodes"));
+        black_box(EndpointListResp::from_json(b).expect("decodes"));
     });
     endpoints_per_sec(label, "typed_from_slice", &bytes, |b| {
         black_box(serde_json::from_slice::<EndpointListResp>(b).expect("decodes"));
@@ -147,7 +146,7 @@ pub fn bench(c: &mut Criterion, label: &str) {
     let mut group = c.benchmark_group(format!("{label}_page_1000"));
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("typed", |b| {
-        b.iter(|| decode_json::<EndpointListResp>(black_box(&bytes)).expect("decodes"))
+        b.iter(|| EndpointListResp::from_json(black_box(&bytes)).expect("decodes"))
     });
     group.bench_function("typed_from_slice", |b| {
         b.iter(|| serde_json::from_slice::<EndpointListResp>(black_box(&bytes)).expect("decodes"))

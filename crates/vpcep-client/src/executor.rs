@@ -1,0 +1,224 @@
+//! One ListEndpoints call: the project ID, the operation timeout, and the retry loop
+//! around the generated builder's `send()`.
+//!
+//! The request builder (`request.rs`) holds an [`Executor`]; the client (`client.rs`)
+//! only builds the shared configuration and hands it out. Below it: `retry.rs` (the
+//! classifier and the loop) and `transport.rs` (the hooks the generated client runs).
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::Credentials;
+use crate::contract::ListEndpointsQuery as Query;
+use crate::error::{Error, Result, TimeoutKind};
+use crate::retry::{self, Attempt, Verdict};
+use crate::transport::{CallState, Shared};
+use crate::types::EndpointListResp;
+use crate::validate;
+use crate::window::BodyTurn;
+
+/// Runs calls with one client's configuration. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Executor {
+    shared: Arc<Shared>,
+}
+
+impl Executor {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Executor { shared }
+    }
+
+    /// The project ID set on the client, if any.
+    pub(crate) fn default_project_id(&self) -> Option<&str> {
+        self.shared.project_id.as_deref()
+    }
+
+    /// Whether a missing project ID can be found from the credentials (their own
+    /// project ID, or IAM).
+    pub(crate) fn can_resolve_project_id(&self) -> bool {
+        matches!(
+            self.shared.credentials,
+            Some(Credentials::AkSk(_) | Credentials::Provider(_))
+        )
+    }
+
+    /// The project ID requests use when they name none: the client's, else the resolved
+    /// one ([`resolve_project_id`](Self::resolve_project_id)).
+    pub(crate) async fn project_id(&self) -> Result<String> {
+        match &self.shared.project_id {
+            Some(project) => Ok(project.clone()),
+            None => self.resolve_project_id().await,
+        }
+    }
+
+    /// Runs one ListEndpoints call with retries and the operation timeout. `throttled`
+    /// counts the 429 answers of its attempts; `body_turn` (a page of a listing) makes the
+    /// body wait for its turn.
+    pub(crate) async fn execute(
+        &self,
+        query: &Query,
+        throttled: Option<Arc<AtomicU64>>,
+        body_turn: Option<BodyTurn>,
+    ) -> Result<EndpointListResp> {
+        let resolved;
+        let query = if query.project_id.is_none() {
+            let mut q = query.clone();
+            q.set("project_id", &self.resolve_project_id().await?)?;
+            resolved = q;
+            &resolved
+        } else {
+            query
+        };
+        let state = CallState::new(self.shared.clone(), throttled).with_body_turn(body_turn);
+        let work = self.execute_with_retries(query, &state);
+        match self.shared.timeouts.operation {
+            Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    kind: TimeoutKind::Operation,
+                    after: limit,
+                    attempts: state.attempt(),
+                    url: self.url_for(query),
+                })
+            }),
+            None => work.await,
+        }
+    }
+
+    /// The project ID when neither the request nor the client has one: the one that came
+    /// with the credentials (environment, profile), else the region's from IAM. Looked up
+    /// once per client (concurrent callers wait for the one lookup; a failed lookup is
+    /// tried again by the next call).
+    pub(crate) async fn resolve_project_id(&self) -> Result<String> {
+        let project = self
+            .shared
+            .resolved_project
+            .get_or_try_init(|| self.lookup_project_id())
+            .await?;
+        Ok(project.clone())
+    }
+
+    async fn lookup_project_id(&self) -> Result<String> {
+        let shared = &self.shared;
+        let (keys, own_project, own_iam) = match &shared.credentials {
+            Some(Credentials::AkSk(keys)) => (keys.clone(), None, None),
+            Some(Credentials::Provider(provider)) => {
+                let id = provider.identity().await?;
+                (
+                    id.keys().clone(),
+                    id.project_id().map(str::to_owned),
+                    id.iam_endpoint().map(str::to_owned),
+                )
+            }
+            _ => {
+                return Err(Error::Config(format!(
+                    "no project ID: set it on the client or the request, or in {}",
+                    crate::auth::ENV_PROJECT_ID
+                )))
+            }
+        };
+        let project = match own_project {
+            Some(project) => project,
+            None => {
+                let region = shared.region.as_deref().ok_or_else(|| {
+                    Error::Config(format!(
+                        "no project ID: set it on the client or the request, or in {}, or set \
+                         a region to look it up in IAM",
+                        crate::auth::ENV_PROJECT_ID
+                    ))
+                })?;
+                let iam = shared
+                    .iam_endpoint
+                    .clone()
+                    .or(own_iam)
+                    .or_else(|| {
+                        std::env::var(crate::credentials::ENV_IAM_ENDPOINT)
+                            .ok()
+                            .filter(|v| !v.trim().is_empty())
+                    })
+                    .unwrap_or_else(|| crate::credentials::iam::iam_endpoint_for(region));
+                let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
+                crate::credentials::iam::project_id(
+                    &shared.http,
+                    &iam,
+                    region,
+                    &keys,
+                    &shared.user_agent,
+                    timeout,
+                )
+                .await
+                .map_err(Error::Config)?
+            }
+        };
+        validate::project_id(&project)?;
+        Ok(project)
+    }
+
+    async fn execute_with_retries(
+        &self,
+        query: &Query,
+        state: &CallState,
+    ) -> Result<EndpointListResp> {
+        let generated = crate::generated::Client::new_with_client(
+            &self.shared.base_url,
+            self.shared.http.clone(),
+            state.clone(),
+        );
+        let (generated, url) = (&generated, self.url_for(query));
+        let attempt_timeout = self.shared.timeouts.attempt;
+        retry::run(&self.shared.retry, |attempt| {
+            state.start_attempt(attempt);
+            let url = url.as_str();
+            async move {
+                let outcome = query.apply(generated.list_endpoints()).send().await;
+                if let Some(e) = state.take_credentials_error() {
+                    return Verdict::Fail(Error::Credentials(e));
+                }
+                let attempt = Attempt {
+                    url,
+                    attempts: attempt,
+                    attempt_timeout,
+                };
+                match retry::classify(outcome, state.last_record(), &attempt) {
+                    Verdict::Done(page) => check_page(page, state),
+                    other => other,
+                }
+            }
+        })
+        .await
+    }
+
+    fn url_for(&self, query: &Query) -> String {
+        format!(
+            "{}/v1/{}/vpc-endpoints",
+            self.shared.base_url,
+            query.project_id.as_deref().map_or("", String::as_str)
+        )
+    }
+}
+
+/// What the spec's types cannot say about a decoded page: a count cannot be negative
+/// (pagination would trust it, and stop early).
+fn check_page(page: EndpointListResp, state: &CallState) -> Verdict<EndpointListResp> {
+    match page.total_count {
+        Some(total) if total < 0 => Verdict::Fail(Error::Decode {
+            path: "total_count".to_owned(),
+            message: format!("a count cannot be negative (got {total})"),
+            request_id: state.last_record().and_then(|r| r.request_id),
+        }),
+        _ => Verdict::Done(page),
+    }
+}
+
+/// The generated client sends each attempt through these hooks: the transport does the
+/// work. Implemented here (above both) so that `transport.rs` does not name the generated
+/// client, nor the generated client anything but `codegen_support`.
+impl progenitor_client::ClientHooks<CallState> for crate::generated::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::transport::exec(&self.inner, request, info).await
+    }
+}

@@ -1,0 +1,102 @@
+//! What the spec says of one parameter: the types of the contract table that the generated
+//! module fills in (`generated::contract`) and [`crate::contract`] re-exports. A module of
+//! its own so that the generated code and the contract each depend on it, not on each
+//! other (`tests/module_deps.rs`).
+
+use crate::error::ValidationError;
+
+/// Where a parameter travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// In the URL path (`/v1/{project_id}/…`).
+    Path,
+    /// In the query string.
+    Query,
+    /// As an HTTP header.
+    Header,
+}
+
+/// The JSON Schema type of a parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A string (possibly restricted to [`Parameter::allowed`]).
+    String,
+    /// An integer.
+    Integer,
+}
+
+/// One parameter of an operation and every rule the spec gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parameter {
+    /// The name on the wire, e.g. `vpc_id`.
+    pub name: &'static str,
+    /// Where it travels.
+    pub location: Location,
+    /// Whether every request must carry it.
+    pub required: bool,
+    /// Its type.
+    pub kind: Kind,
+    /// Shortest allowed length, in characters (strings).
+    pub min_length: Option<usize>,
+    /// Longest allowed length, in characters (strings).
+    pub max_length: Option<usize>,
+    /// Smallest allowed value (integers).
+    pub minimum: Option<i64>,
+    /// Largest allowed value (integers).
+    pub maximum: Option<i64>,
+    /// The allowed values, when the spec enumerates them (empty: any).
+    pub allowed: &'static [&'static str],
+    /// The value the server assumes when the parameter is absent, as text.
+    pub default: Option<&'static str>,
+    /// The first paragraph of the spec's description.
+    pub description: &'static str,
+}
+
+impl Parameter {
+    /// Whether the parameter is sent in the path or the query string (the ones a request
+    /// builder, the fake and the CLI handle; headers are the transport's business).
+    pub fn is_request_parameter(&self) -> bool {
+        matches!(self.location, Location::Path | Location::Query)
+    }
+
+    /// Checks `value` against the rules of the table: length or range, enumeration.
+    /// The error names the parameter, the rule and the value.
+    pub fn check(&self, value: &str) -> Result<(), ValidationError> {
+        match self.kind {
+            Kind::String => {
+                let n = value.chars().count();
+                let min = self.min_length.unwrap_or(0);
+                let max = self.max_length.unwrap_or(usize::MAX);
+                if n < min || n > max {
+                    let rule = if max == usize::MAX {
+                        format!("must be at least {min} character(s) long")
+                    } else {
+                        format!("must be {min} to {max} characters long, is {n}")
+                    };
+                    return Err(ValidationError::new(self.name, rule, value));
+                }
+                if !self.allowed.is_empty() && !self.allowed.contains(&value) {
+                    let rule = format!("must be one of {}", self.allowed.join(", "));
+                    return Err(ValidationError::new(self.name, rule, value));
+                }
+            }
+            Kind::Integer => {
+                let in_range = value.parse::<i64>().is_ok_and(|v| {
+                    self.minimum.is_none_or(|min| v >= min)
+                        && self.maximum.is_none_or(|max| v <= max)
+                });
+                if !in_range {
+                    let rule = match (self.minimum, self.maximum) {
+                        (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+                        (Some(min), None) => format!("must be at least {min}"),
+                        (None, Some(max)) => format!("must be at most {max}"),
+                        (None, None) => "must be an integer".to_owned(),
+                    };
+                    return Err(ValidationError::new(self.name, rule, value));
+                }
+            }
+        }
+        Ok(())
+    }
+}
