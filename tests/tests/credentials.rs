@@ -392,6 +392,23 @@ async fn refresh_is_single_flight_under_a_concurrent_list_all() {
     assert!(requests
         .iter()
         .all(|r| r.headers.contains_key("x-security-token")));
+    // Every page of the listing (its project found in IAM) names it in X-Project-Id,
+    // also while 16 start at once: the resolved project is read without a lock that
+    // could be contended. (The 16 sends above name their project on the request, which
+    // the header does not carry: unchanged behaviour.)
+    let listing: Vec<_> = requests
+        .iter()
+        .filter(|r| r.uri.query().is_some_and(|q| q.contains("limit=100")))
+        .collect();
+    assert_eq!(listing.len(), 25, "the listing's pages");
+    for r in listing {
+        assert_eq!(
+            r.headers.get("x-project-id").and_then(|v| v.to_str().ok()),
+            Some(PROJECT),
+            "{} without X-Project-Id",
+            r.uri
+        );
+    }
 }
 
 #[tokio::test]

@@ -4,8 +4,9 @@
 //! and macro arguments; not in comments, docs or strings) per top-level module, and
 //! resolves names that `lib.rs` re-exports (`crate::types` is `generated::types`) and
 //! items named through the `codegen_support` façade to the module that defines them.
-//! `generated.rs` counts as two nodes: `generated::types` (data types; they name the
-//! lenient types) and `generated` (the client; it names the transport's `CallState`).
+//! Each inline module of `generated.rs` is a node of its own (`generated::types`: the data
+//! types, which name the lenient types; `generated::builder`, …) apart from the rest
+//! (`generated`: the client, which names the transport's `CallState`).
 //! Test-only code (`#[cfg(test)]` items) is left out. Then:
 //!
 //! - the graph has no cycle (the failure names one);
@@ -175,6 +176,8 @@ struct Resolver {
     modules: BTreeSet<String>,
     /// What `lib.rs` re-exports (`types` → `generated::types`, `Client` → `client::Client`).
     lib: BTreeMap<String, Vec<String>>,
+    /// The inline modules of `generated.rs` (`types`, `builder`, …), each a node.
+    generated_mods: BTreeSet<String>,
     /// What `codegen_support.rs` re-exports: it is a façade, so an item named through it
     /// is a dependency on the module that defines the item.
     support: BTreeMap<String, Vec<String>>,
@@ -191,10 +194,11 @@ impl Resolver {
             return None;
         }
         match first {
-            // `generated.rs` is two nodes: its `types` module (the data types, which name
+            // Each inline module of `generated.rs` is its own node: its `types` module (the
+            // data types, which name
             // the lenient types) and the rest (the client, which names the transport).
-            "generated" if path.get(1).is_some_and(|s| s == "types") => {
-                Some("generated::types".to_owned())
+            "generated" if path.get(1).is_some_and(|s| self.generated_mods.contains(s)) => {
+                Some(format!("generated::{}", path[1]))
             }
             "codegen_support" if path.len() > 1 => match self.support.get(&path[1]) {
                 Some(source) => self.node_within(source, depth + 1),
@@ -215,8 +219,8 @@ fn nodes_of(module: &str, file: syn::File) -> Vec<(String, proc_tokens::Tokens)>
     let mut out = Vec::new();
     for item in file.items {
         let node = match &item {
-            syn::Item::Mod(m) if module == "generated" && m.ident == "types" => {
-                "generated::types".to_owned()
+            syn::Item::Mod(m) if module == "generated" && m.content.is_some() => {
+                format!("generated::{}", m.ident)
             }
             _ => module.to_owned(),
         };
@@ -239,14 +243,34 @@ fn references() -> (BTreeMap<String, BTreeSet<Vec<String>>>, Resolver) {
     let mut files = Vec::new();
     rust_files(Path::new(SRC), &mut files);
     let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(f)).collect();
+    let generated = parse(&Path::new(SRC).join("generated.rs"));
     let resolver = Resolver {
         modules,
+        generated_mods: generated
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Mod(m) if m.content.is_some() => Some(m.ident.to_string()),
+                _ => None,
+            })
+            .collect(),
         lib: imports(&parse(&Path::new(SRC).join("lib.rs"))),
         support: imports(&parse(&Path::new(SRC).join("codegen_support.rs"))),
     };
+    // Modules that `lib.rs` declares for tests only (`#[cfg(test)] mod spec_limits;`).
+    let test_only: BTreeSet<String> =
+        syn::parse_file(&std::fs::read_to_string(Path::new(SRC).join("lib.rs")).unwrap())
+            .unwrap()
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Mod(m) if is_cfg_test(&m.attrs) => Some(m.ident.to_string()),
+                _ => None,
+            })
+            .collect();
     let mut refs: BTreeMap<String, BTreeSet<Vec<String>>> = BTreeMap::new();
     for file in &files {
-        let Some(module) = module_of(file) else {
+        let Some(module) = module_of(file).filter(|m| !test_only.contains(m)) else {
             continue;
         };
         for (node, tokens) in nodes_of(&module, parse(file)) {
@@ -351,8 +375,10 @@ fn module_dependencies_have_no_cycle() {
 fn generated_code_refers_only_to_codegen_support() {
     let (refs, _) = references();
     let mut named: BTreeSet<&str> = BTreeSet::new();
-    for node in ["generated", "generated::types"] {
-        named.extend(refs[node].iter().map(|path| path[0].as_str()));
+    for (node, paths) in &refs {
+        if node == "generated" || node.starts_with("generated::") {
+            named.extend(paths.iter().map(|path| path[0].as_str()));
+        }
     }
     assert_eq!(
         named.into_iter().collect::<Vec<_>>(),
@@ -402,6 +428,7 @@ fn the_checker_finds_references_and_cycles() {
         modules: ["generated", "client", "lenient", "transport"]
             .map(String::from)
             .into(),
+        generated_mods: ["types".to_owned()].into(),
         lib: imports(&lib),
         support: imports(&support),
     };
