@@ -16,7 +16,14 @@ use vpcep_fake::{FakeConfig, FakeServer, Fault, RecordedRequest};
 pub fn scripted(
     script: impl Fn(usize, &RecordedRequest) -> Option<Fault> + Send + Sync + 'static,
 ) -> FakeServer {
-    let server = FakeServer::start(FakeConfig::new()).expect("start a fake on 127.0.0.1");
+    let config = FakeConfig {
+        // Stopping waits for no request in flight: the test's client may still hold a
+        // connection (an endless body it stopped reading) that only the test's runtime,
+        // blocked while the fake stops, would close.
+        shutdown_grace: Duration::ZERO,
+        ..FakeConfig::new()
+    };
+    let server = FakeServer::start(config).expect("start a fake on 127.0.0.1");
     server.faults().script(script);
     server
 }
