@@ -552,7 +552,7 @@ async fn metadata_without_an_agency_is_not_retried() {
             Fault::json(401, "Please configure Cloud Service Agency first")
         })
     });
-    let err = CredentialsProvider::new(MetadataProvider::new(&server.url()))
+    let err = CredentialsProvider::new(MetadataProvider::new(server.url()))
         .identity()
         .await
         .unwrap_err()
