@@ -37,6 +37,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use vpcep_client::types::{EndpointListResp, EndpointResp};
 
+/// The body type of [`Fault::Respond`] (re-exported so tests need not depend on `bytes`).
+pub use bytes::Bytes;
 pub use faults::{gateway_html_page, Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
 pub use platform::{MetadataMode, Platform, PlatformConfig};
