@@ -18,9 +18,7 @@ import calendar
 import json
 import os
 import subprocess
-import threading
 import time
-from pathlib import Path
 
 import pytest
 from huaweicloudsdkcore.auth.internal import MetadataAccessor
@@ -29,46 +27,11 @@ from huaweicloudsdkcore.region.region import Region
 from huaweicloudsdkvpcep.v1 import ListEndpointsRequest, VpcepClient
 from huaweicloudsdkcore.http.http_config import HttpConfig
 
-ROOT = Path(__file__).resolve().parents[2]
+from fake import Fake, binary
+
 PROJECT = "295dacf46a4842fcbf7844dc2dc2489d"
 REGION = "cn-north-4"
 CLOSED = "http://127.0.0.1:1"
-
-
-def binary(env_name, name):
-    default = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / name
-    path = Path(os.environ.get(env_name, default))
-    if not path.exists():
-        pytest.fail(f"{path} not found: run cargo build --release first (see .ci/fake.sh)")
-    return str(path)
-
-
-class Fake:
-    """A vpcep-fake process; reads `listening on URL` from its stdout (bounded wait)."""
-
-    def __init__(self, *args):
-        self.proc = subprocess.Popen(
-            [binary("VPCEP_FAKE_BIN", "vpcep-fake"), "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        line = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout=30)
-        if not line or not line[0].startswith("listening on http://"):
-            self.stop()
-            raise RuntimeError(f"fake did not start: {line!r}")
-        self.url = line[0].split("listening on ", 1)[1].strip()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 def ours(env):

@@ -12,12 +12,8 @@ target/release/vpcep-fake) on 127.0.0.1:0:
 """
 
 import json
-import os
 import random
-import subprocess
-import threading
 import time
-from pathlib import Path
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -25,47 +21,12 @@ from huaweicloudsdkcore.exceptions import exceptions
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkvpcep.v1 import ListEndpointsRequest, VpcepClient
 
-ROOT = Path(__file__).resolve().parents[2]
+from fake import Fake
+
 PROJECT = "295dacf46a4842fcbf7844dc2dc2489d"
 AK, SK = "AKFAKETEST0000000001", "sk-for-the-fake-only"
 N_DATA = 1200
 N_GENERATED = 2500
-
-
-def fake_binary():
-    default = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "vpcep-fake"
-    path = Path(os.environ.get("VPCEP_FAKE_BIN", default))
-    if not path.exists():
-        pytest.fail(f"{path} not found: run cargo build --release -p vpcep-fake first")
-    return path
-
-
-class Fake:
-    """A vpcep-fake process; reads `listening on URL` from its stdout (bounded wait)."""
-
-    def __init__(self, *args):
-        self.proc = subprocess.Popen(
-            [str(fake_binary()), "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        line = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout=30)
-        if not line or not line[0].startswith("listening on http://"):
-            self.stop()
-            raise RuntimeError(f"fake did not start: {line!r}")
-        self.url = line[0].split("listening on ", 1)[1].strip()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 def sdk_client(url, sk=SK):

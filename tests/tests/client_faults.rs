@@ -1,15 +1,14 @@
-//! The client against a scripted server on 127.0.0.1: retries, timeouts, error bodies,
+//! The client against a scripted fake on 127.0.0.1: retries, timeouts, error bodies,
 //! decoding errors, validation before I/O, and authentication headers.
 
 use std::time::{Duration, Instant};
 
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
-use vpcep_tests::{
-    client_builder as client, page_body, Action, ScriptedServer, PROJECT_ID as PROJECT,
-};
+use vpcep_fake::{FakeServer, Fault};
+use vpcep_tests::{client_builder as client, page_body, scripted, PROJECT_ID as PROJECT};
 
 /// One ListEndpoints call with the default test client.
-async fn send(server: &ScriptedServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
+async fn send(server: &FakeServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
     client(server)
         .build()
         .unwrap()
@@ -18,20 +17,22 @@ async fn send(server: &ScriptedServer) -> vpcep_client::Result<vpcep_client::End
         .await
 }
 
-fn ok_page() -> Action {
-    Action::json(200, page_body(0, 2, 2))
+fn ok_page() -> Option<Fault> {
+    Some(Fault::json(200, page_body(0, 2, 2)))
 }
 
 #[tokio::test]
 async fn retries_503_then_succeeds() {
-    let server = ScriptedServer::start(|n, _| {
+    let server = scripted(|n, _| {
         if n == 0 {
-            Action::json(503, r#"{"error":{"code":"VPCEP.503","message":"busy"}}"#)
+            Some(Fault::json(
+                503,
+                r#"{"error":{"code":"VPCEP.503","message":"busy"}}"#,
+            ))
         } else {
             ok_page()
         }
-    })
-    .await;
+    });
     let page = send(&server).await.unwrap();
     assert_eq!(page.total_count, Some(2));
     assert_eq!(server.requests().len(), 2);
@@ -39,18 +40,19 @@ async fn retries_503_then_succeeds() {
 
 #[tokio::test]
 async fn honours_retry_after_on_429() {
-    let server = ScriptedServer::start(|n, _| {
+    let server = scripted(|n, _| {
         if n == 0 {
-            Action::json(
-                429,
-                r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+            Some(
+                Fault::json(
+                    429,
+                    r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+                )
+                .with_header("Retry-After", "1"),
             )
-            .with_header("Retry-After", "1")
         } else {
             ok_page()
         }
-    })
-    .await;
+    });
     let started = Instant::now();
     let page = send(&server).await.unwrap();
     assert_eq!(page.endpoints.unwrap().len(), 2);
@@ -65,7 +67,7 @@ async fn honours_retry_after_on_429() {
 
 #[tokio::test]
 async fn server_that_never_answers_times_out_per_attempt() {
-    let server = ScriptedServer::start(|_, _| Action::Hang).await;
+    let server = scripted(|_, _| Some(Fault::Hang));
     let err = client(&server)
         .attempt_timeout(Duration::from_millis(200))
         .retry(
@@ -92,7 +94,7 @@ async fn server_that_never_answers_times_out_per_attempt() {
 
 #[tokio::test]
 async fn operation_timeout_bounds_the_whole_call() {
-    let server = ScriptedServer::start(|_, _| Action::Hang).await;
+    let server = scripted(|_, _| Some(Fault::Hang));
     let err = client(&server)
         .attempt_timeout(Duration::from_secs(30))
         .operation_timeout(Duration::from_millis(300))
@@ -116,26 +118,18 @@ async fn operation_timeout_bounds_the_whole_call() {
 
 #[tokio::test]
 async fn truncated_body_is_retried_then_reported() {
-    let server = ScriptedServer::start(|n, _| {
+    let server = scripted(|n, _| {
         if n == 0 {
-            Action::Truncate {
-                status: 200,
-                body: page_body(0, 2, 2),
-            }
+            Some(Fault::json(200, page_body(0, 2, 2)).truncated())
         } else {
             ok_page()
         }
-    })
-    .await;
+    });
     let page = send(&server).await.unwrap();
     assert_eq!(page.total_count, Some(2));
     assert_eq!(server.requests().len(), 2);
 
-    let always = ScriptedServer::start(|_, _| Action::Truncate {
-        status: 200,
-        body: page_body(0, 2, 2),
-    })
-    .await;
+    let always = scripted(|_, _| Some(Fault::json(200, page_body(0, 2, 2)).truncated()));
     let err = send(&always).await.unwrap_err();
     match &err {
         Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
@@ -146,42 +140,44 @@ async fn truncated_body_is_retried_then_reported() {
 
 #[tokio::test]
 async fn dropped_connection_is_retried() {
-    let server = ScriptedServer::start(|n, _| if n == 0 { Action::Close } else { ok_page() }).await;
+    let server = scripted(|n, _| if n == 0 { Some(Fault::Drop) } else { ok_page() });
     let page = send(&server).await.unwrap();
     assert_eq!(page.total_count, Some(2));
 }
 
 #[tokio::test]
 async fn bad_request_nested_body_is_not_retried() {
-    let server = ScriptedServer::start(|_, _| {
-        Action::json(
+    let server = scripted(|_, _| {
+        Some(Fault::json(
             400,
             r#"{"error":{"code":"EndPoint.2001","message":"Invalid parameter: limit"}}"#,
-        )
-    })
-    .await;
+        ))
+    });
     let err = send(&server).await.unwrap_err();
     let api = err.as_api().expect("an API error");
     assert_eq!(api.status, 400);
     assert_eq!(api.code.as_deref(), Some("EndPoint.2001"));
     assert_eq!(api.message, "Invalid parameter: limit");
-    assert_eq!(api.request_id.as_deref(), Some("req-0"));
+    // The X-Request-Id the fake sent.
+    let request_id = server.requests()[0].request_id.clone();
+    assert_eq!(api.request_id.as_deref(), Some(request_id.as_str()));
     assert_eq!(server.requests().len(), 1, "4xx must not be retried");
     assert_eq!(
         err.to_string(),
-        "VPCEP answered 400 Bad Request [EndPoint.2001]: Invalid parameter: limit (request id req-0)"
+        format!(
+            "VPCEP answered 400 Bad Request [EndPoint.2001]: Invalid parameter: limit (request id {request_id})"
+        )
     );
 }
 
 #[tokio::test]
 async fn bad_request_flat_gateway_body() {
-    let server = ScriptedServer::start(|_, _| {
-        Action::json(
+    let server = scripted(|_, _| {
+        Some(Fault::json(
             401,
             r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"gw-1"}"#,
-        )
-    })
-    .await;
+        ))
+    });
     let err = send(&server).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("APIGW.0301"));
@@ -192,12 +188,12 @@ async fn bad_request_flat_gateway_body() {
 
 #[tokio::test]
 async fn html_502_is_retried_and_reported_readably() {
-    let server = ScriptedServer::start(|_, _| Action::Respond {
-        status: 502,
-        headers: vec![("Content-Type".into(), "text/html".into())],
-        body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>".into(),
-    })
-    .await;
+    let server = scripted(|_, _| {
+        Some(Fault::response(
+            502,
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>",
+        ).with_header("Content-Type", "text/html"))
+    });
     let err = send(&server).await.unwrap_err();
     let api = err.as_api().expect("an API error");
     assert_eq!(api.status, 502);
@@ -209,7 +205,7 @@ async fn html_502_is_retried_and_reported_readably() {
 
 #[tokio::test]
 async fn retries_can_be_switched_off() {
-    let server = ScriptedServer::start(|_, _| Action::json(503, "{}")).await;
+    let server = scripted(|_, _| Some(Fault::json(503, "{}")));
     let err = client(&server)
         .retry(RetryConfig::disabled())
         .build()
@@ -224,13 +220,12 @@ async fn retries_can_be_switched_off() {
 
 #[tokio::test]
 async fn decoding_error_names_the_field() {
-    let server = ScriptedServer::start(|_, _| {
-        Action::json(
+    let server = scripted(|_, _| {
+        Some(Fault::json(
             200,
             r#"{"endpoints":[{"id":"a"},{"id":"b","enable_dns":"maybe"}],"total_count":2}"#,
-        )
-    })
-    .await;
+        ))
+    });
     let err = send(&server).await.unwrap_err();
     match &err {
         Error::Decode { path, message, .. } => {
@@ -244,7 +239,7 @@ async fn decoding_error_names_the_field() {
 
 #[tokio::test]
 async fn invalid_input_is_rejected_before_any_request() {
-    let server = ScriptedServer::start(|_, _| ok_page()).await;
+    let server = scripted(|_, _| ok_page());
     let c = client(&server).build().unwrap();
     let cases: Vec<(vpcep_client::ListEndpoints, &str)> = vec![
         (c.list_endpoints().limit(0), "limit"),
@@ -284,7 +279,7 @@ async fn invalid_input_is_rejected_before_any_request() {
 
 #[tokio::test]
 async fn query_parameters_reach_the_server() {
-    let server = ScriptedServer::start(|_, _| ok_page()).await;
+    let server = scripted(|_, _| ok_page());
     client(&server)
         .build()
         .unwrap()
@@ -301,7 +296,7 @@ async fn query_parameters_reach_the_server() {
     let request = &server.requests()[0];
     assert_eq!(request.method, "GET");
     assert!(request
-        .target
+        .target()
         .starts_with(&format!("/v1/{PROJECT}/vpc-endpoints?")));
     assert_eq!(request.query("limit"), Some("50"));
     assert_eq!(request.query("offset"), Some("100"));
@@ -318,9 +313,9 @@ async fn query_parameters_reach_the_server() {
 
 #[tokio::test]
 async fn aksk_requests_are_signed_over_the_url_sent() {
-    let server = ScriptedServer::start(|_, _| ok_page()).await;
+    let server = scripted(|_, _| ok_page());
     Client::builder()
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .project_id(PROJECT)
         .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE"))
         .build()
@@ -340,21 +335,14 @@ async fn aksk_requests_are_signed_over_the_url_sent() {
         "{authorization}"
     );
     // The canonical query (sorted, %20 for space, ~ unescaped) is what was sent...
-    let (path, query) = request.target.split_once('?').unwrap();
+    let (path, query) = request.target().split_once('?').unwrap();
     assert_eq!(query, "endpoint_service_name=a%20b~c&limit=10");
     // ...and the server-side verifier accepts the signature over it.
-    let mut headers = http::HeaderMap::new();
-    for (k, v) in &request.headers {
-        headers.append(
-            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            http::HeaderValue::from_str(v).unwrap(),
-        );
-    }
     let ak = vpcep_client::signer::verify(
         "GET",
         path,
         Some(query),
-        &headers,
+        &request.headers,
         b"",
         |ak| (ak == "AKEXAMPLE").then(|| secrecy::SecretString::from("SKEXAMPLE")),
         std::time::SystemTime::now(),

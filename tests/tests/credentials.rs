@@ -1,5 +1,5 @@
 //! Credential providers and the default chain against the fake platform (ECS metadata,
-//! IAM) and scripted servers (pod identity, OIDC STS): chain order and fall-through, the
+//! IAM) and scripted fakes (pod identity, OIDC STS): chain order and fall-through, the
 //! metadata session-token flow, refresh under load, refresh failures, the project ID from
 //! IAM, and no secret in logs or errors.
 //!
@@ -12,8 +12,8 @@ use vpcep_client::credentials::{
     metadata::MetadataProvider, ChainBuilder, CredentialsProvider, Env,
 };
 use vpcep_client::{Client, Credentials, Error};
-use vpcep_fake::{FakeConfig, FakeServer, MetadataMode};
-use vpcep_tests::{Action, LogCapture, ScriptedServer};
+use vpcep_fake::{FakeConfig, FakeServer, Fault, MetadataMode};
+use vpcep_tests::{scripted, LogCapture};
 
 use vpcep_tests::PROJECT_ID as PROJECT;
 
@@ -98,9 +98,9 @@ async fn nothing_found_lists_every_provider_and_why() {
     assert_eq!(lines.len(), 5, "{err}");
 
     // Through a client: a credentials error, before anything is sent to VPCEP.
-    let vpcep = ScriptedServer::start(|_, _| Action::json(500, "{}")).await;
+    let vpcep = scripted(|_, _| Some(Fault::json(500, "{}")));
     let client = Client::builder()
-        .base_url(&vpcep.base_url)
+        .base_url(vpcep.url())
         .project_id(PROJECT)
         .credentials(Credentials::Provider(provider))
         .build()
@@ -206,17 +206,16 @@ async fn chain_order_each_provider_wins_over_the_later_ones() {
 
 #[tokio::test]
 async fn pod_identity_posts_the_token_file_and_reads_the_answer() {
-    let agent = ScriptedServer::start(|_, _| {
-        Action::json(
+    let agent = scripted(|_, _| {
+        Some(Fault::json(
             200,
             r#"{"credential":{"access":"AKPOD","secret":"SKPOD","securitytoken":"TOKPOD","expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
-        )
-    })
-    .await;
+        ))
+    });
     let dir = temp_dir("pod");
     let token_file = dir.join("token");
     std::fs::write(&token_file, "pod-auth-token\n").unwrap();
-    let uri = format!("{}/v1/credentials", agent.base_url);
+    let uri = format!("{}/v1/credentials", agent.url());
     let p = chain(
         Env::from_pairs([
             ("HOME", "/nonexistent"),
@@ -236,26 +235,26 @@ async fn pod_identity_posts_the_token_file_and_reads_the_answer() {
     let requests = agent.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].method, "POST");
-    assert_eq!(requests[0].target, "/v1/credentials");
+    assert_eq!(requests[0].target(), "/v1/credentials");
     assert_eq!(requests[0].header("authorization"), Some("pod-auth-token"));
     assert_eq!(requests[0].header("content-type"), Some("application/json"));
 }
 
 #[tokio::test]
 async fn oidc_sts_comes_first_when_configured() {
-    let sts = ScriptedServer::start(|_, _| {
-        Action::json(
+    let sts = scripted(|_, _| {
+        Some(Fault::json(
             200,
             r#"{"credentials":{"access_key_id":"AKOIDC","secret_access_key":"SKOIDC","security_token":"TOKOIDC","expiration":"2099-01-01T00:00:00.000Z"}}"#,
-        )
-    })
-    .await;
+        ))
+    });
+    let sts_url = sts.url();
     let p = chain(
         Env::from_pairs([
             ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
             ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
             ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
-            ("HUAWEICLOUD_SDK_STS_ENDPOINT", sts.base_url.as_str()),
+            ("HUAWEICLOUD_SDK_STS_ENDPOINT", sts_url.as_str()),
             ("HUAWEICLOUD_SDK_AK", "AKENV"),
             ("HUAWEICLOUD_SDK_SK", "SKENV"),
         ]),
@@ -268,7 +267,7 @@ async fn oidc_sts_comes_first_when_configured() {
     );
     let requests = sts.requests();
     assert_eq!(requests[0].method, "POST");
-    assert_eq!(requests[0].target, "/v5/agencies/assume-with-oidc");
+    assert_eq!(requests[0].target(), "/v5/agencies/assume-with-oidc");
     assert!(
         requests[0].header("authorization").is_none(),
         "AssumeAgencyWithOIDC is unsigned"
@@ -562,15 +561,15 @@ async fn project_id_from_iam_found_none_several() {
 async fn metadata_without_an_agency_is_not_retried() {
     // The official accessor does not ask a new session token when the 401 says the ECS
     // has no agency: nothing would change.
-    let server = ScriptedServer::start(|_, r| {
-        if r.method == "PUT" {
-            Action::json(200, "session-token")
+    // The script answers the fake's metadata paths too (and logs them).
+    let server = scripted(|_, r| {
+        Some(if r.method == "PUT" {
+            Fault::json(200, "session-token")
         } else {
-            Action::json(401, "Please configure Cloud Service Agency first")
-        }
-    })
-    .await;
-    let err = CredentialsProvider::new(MetadataProvider::new(&server.base_url))
+            Fault::json(401, "Please configure Cloud Service Agency first")
+        })
+    });
+    let err = CredentialsProvider::new(MetadataProvider::new(server.url()))
         .identity()
         .await
         .unwrap_err()
@@ -582,7 +581,7 @@ async fn metadata_without_an_agency_is_not_retried() {
     let requests = server.requests();
     let asked: Vec<(&str, &str)> = requests
         .iter()
-        .map(|r| (r.method.as_str(), r.target.as_str()))
+        .map(|r| (r.method.as_str(), r.target()))
         .collect();
     assert_eq!(
         asked,
@@ -603,9 +602,9 @@ async fn metadata_without_an_agency_is_not_retried() {
 
 #[tokio::test]
 async fn no_project_and_no_region_is_named_before_any_request() {
-    let vpcep = ScriptedServer::start(|_, _| Action::json(500, "{}")).await;
+    let vpcep = scripted(|_, _| Some(Fault::json(500, "{}")));
     let err = Client::builder()
-        .base_url(&vpcep.base_url)
+        .base_url(vpcep.url())
         .aksk("AK", "SK")
         .build()
         .unwrap()

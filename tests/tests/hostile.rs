@@ -3,7 +3,8 @@
 //! is bounded by `max_response_bytes` before decoding starts).
 
 use vpcep_client::{Client, Error};
-use vpcep_tests::{page_body, Action, ScriptedServer};
+use vpcep_fake::Fault;
+use vpcep_tests::{page_body, scripted};
 
 fn client(base_url: &str) -> Client {
     Client::builder()
@@ -14,19 +15,25 @@ fn client(base_url: &str) -> Client {
         .unwrap()
 }
 
-/// One call against a server answering 200 with `body`.
+/// One call against a server answering 200 with `body`: the result, the number of
+/// requests, and the request id the server gave the first.
 async fn send(
     body: impl Into<String>,
-) -> (vpcep_client::Result<vpcep_client::EndpointListResp>, usize) {
-    let body = body.into();
-    let server = ScriptedServer::start(move |_, _| Action::json(200, body.clone())).await;
-    let result = client(&server.base_url).list_endpoints().send().await;
-    (result, server.requests().len())
+) -> (
+    vpcep_client::Result<vpcep_client::EndpointListResp>,
+    usize,
+    String,
+) {
+    let body: String = body.into();
+    let server = scripted(move |_, _| Some(Fault::json(200, body.clone())));
+    let result = client(&server.url()).list_endpoints().send().await;
+    let requests = server.requests();
+    (result, requests.len(), requests[0].request_id.clone())
 }
 
 /// Expects a decode error at `path` whose message contains `needle`, after one request.
 async fn decode_error(body: impl Into<String>, path: &str, needle: &str) {
-    let (result, requests) = send(body).await;
+    let (result, requests, sent_id) = send(body).await;
     let err = result.expect_err("a decode error");
     match &err {
         Error::Decode {
@@ -36,7 +43,7 @@ async fn decode_error(body: impl Into<String>, path: &str, needle: &str) {
         } => {
             assert_eq!(p, path, "{err}");
             assert!(message.contains(needle), "{path}: {message}");
-            assert_eq!(request_id.as_deref(), Some("req-0"));
+            assert_eq!(request_id.as_deref(), Some(sent_id.as_str()));
         }
         other => panic!("{path}: expected a decode error, got {other:?}"),
     }
@@ -48,7 +55,7 @@ async fn deep_nesting_in_an_unknown_top_level_field_is_skipped() {
     // Tolerated: serde_json skips an unknown value of the page without recursing, so
     // 10,000 levels in a field we do not know cost nothing but their bytes.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let (result, _) = send(format!(
+    let (result, ..) = send(format!(
         r#"{{"endpoints":[{{"id":"x"}}],"total_count":1,"future":{deep}}}"#
     ))
     .await;
@@ -63,7 +70,7 @@ async fn deep_nesting_in_an_unknown_endpoint_field_is_a_decode_error() {
     // bounds them, and 10,000 levels are a decode error naming the field, never a stack
     // overflow. Real fields nest a few levels (`policy_document`).
     let deep_object = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
-    let (result, requests) = send(format!(
+    let (result, requests, _) = send(format!(
         r#"{{"endpoints":[{{"id":"x","unknown":{deep_object}}}],"total_count":1}}"#
     ))
     .await;
@@ -82,7 +89,7 @@ async fn deep_nesting_in_a_known_field_is_a_decode_error() {
     // No typed field takes arbitrary nesting: 10,000 levels in `tags` fail where the
     // shape stops matching (serde_json's recursion limit, 128, bounds the rest).
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let (result, requests) = send(format!(
+    let (result, requests, _) = send(format!(
         r#"{{"endpoints":[{{"id":"x","tags":{deep}}}],"total_count":1}}"#
     ))
     .await;
@@ -100,7 +107,7 @@ async fn deep_nesting_in_a_known_field_is_a_decode_error() {
 async fn a_10_mb_string_is_decoded() {
     // Tolerated: well under the 32 MiB limit, a long string is just data.
     let long = "d".repeat(10 << 20);
-    let (result, _) = send(format!(
+    let (result, ..) = send(format!(
         r#"{{"endpoints":[{{"id":"x","description":"{long}"}}],"total_count":1}}"#
     ))
     .await;
@@ -114,14 +121,13 @@ async fn a_10_mb_string_is_decoded() {
 
 #[tokio::test]
 async fn invalid_utf8_is_a_decode_error() {
-    let server = ScriptedServer::start(|_, _| Action::Bytes {
-        status: 200,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: b"{\"endpoints\":[{\"id\":\"\xff\xfe\"}],\"total_count\":1}".to_vec(),
-        truncate: false,
-    })
-    .await;
-    let err = client(&server.base_url)
+    let server = scripted(|_, _| {
+        Some(Fault::json(
+            200,
+            &b"{\"endpoints\":[{\"id\":\"\xff\xfe\"}],\"total_count\":1}"[..],
+        ))
+    });
+    let err = client(&server.url())
         .list_endpoints()
         .send()
         .await
@@ -194,17 +200,19 @@ async fn duplicate_keys_are_a_decode_error() {
 async fn a_page_larger_than_limit_is_tolerated_and_deduplicated() {
     // Documented tolerance: a page is returned as sent, even with more endpoints than
     // `limit`; a full listing de-duplicates by id, so overlapping pages add nothing twice.
-    let server = ScriptedServer::start(|n, request| {
+    let server = scripted(|n, request| {
         let offset: u64 = request
             .query("offset")
             .and_then(|o| o.parse().ok())
             .unwrap_or(0);
         let _ = n;
         // Every page carries 5 endpoints from `offset` whatever the limit (2).
-        Action::json(200, page_body(offset, 5.min(6 - offset.min(6)), 6))
-    })
-    .await;
-    let c = client(&server.base_url);
+        Some(Fault::json(
+            200,
+            page_body(offset, 5.min(6 - offset.min(6)), 6),
+        ))
+    });
+    let c = client(&server.url());
     let page = c.list_endpoints().limit(2).send().await.unwrap();
     assert_eq!(page.endpoints.unwrap().len(), 5);
     let all = c.list_endpoints().limit(2).list_all().send().await.unwrap();

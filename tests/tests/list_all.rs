@@ -1,27 +1,29 @@
 //! Pagination: lazy pages/items, and list-all's order, de-duplication, consistency checks
-//! and reaction to throttling, against a scripted paging server.
+//! and reaction to throttling, against a fake whose pages a script makes.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use proptest::prelude::*;
 use vpcep_client::{Client, Error, RetryConfig};
-use vpcep_tests::{page_body, Action, Recorded, ScriptedServer};
+use vpcep_fake::{FakeServer, Fault, RecordedRequest};
+use vpcep_tests::{page_body, scripted};
 
-fn paging(total: u64) -> impl Fn(usize, &Recorded) -> Action + Send + Sync + 'static {
+fn paging(total: u64) -> impl Fn(usize, &RecordedRequest) -> Option<Fault> + Send + Sync + 'static {
     move |_, request| {
         let offset: u64 = request.query("offset").map_or(0, |v| v.parse().unwrap());
         let limit: u64 = request.query("limit").map_or(10, |v| v.parse().unwrap());
         let n = limit.min(total.saturating_sub(offset));
-        Action::json(200, page_body(offset, n, total))
+        Some(Fault::json(200, page_body(offset, n, total)))
     }
 }
 
-fn client(server: &ScriptedServer) -> Client {
+fn client(server: &FakeServer) -> Client {
     Client::builder()
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .project_id("p")
         .token("t")
         .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
@@ -41,7 +43,7 @@ fn ids(n: u64) -> Vec<String> {
 
 #[tokio::test]
 async fn items_walks_every_page_lazily() {
-    let server = ScriptedServer::start(paging(25)).await;
+    let server = scripted(paging(25));
     let items: Vec<_> = client(&server)
         .list_endpoints()
         .limit(10)
@@ -53,7 +55,7 @@ async fn items_walks_every_page_lazily() {
     assert_eq!(server.requests().len(), 3);
 
     // Lazy: taking 3 items fetches one page.
-    let server = ScriptedServer::start(paging(25)).await;
+    let server = scripted(paging(25));
     let first: Vec<_> = client(&server)
         .list_endpoints()
         .limit(10)
@@ -67,7 +69,7 @@ async fn items_walks_every_page_lazily() {
 
 #[tokio::test]
 async fn list_all_collects_in_order() {
-    let server = ScriptedServer::start(paging(2345)).await;
+    let server = scripted(paging(2345));
     let all = client(&server)
         .list_endpoints()
         .limit(100)
@@ -86,7 +88,7 @@ async fn list_all_collects_in_order() {
 async fn list_all_drops_duplicates_by_id() {
     // Page 2 repeats the last item of page 1 (an insert shifted the listing) but the
     // count is unchanged: the duplicate is dropped, nothing else is.
-    let server = ScriptedServer::start(|_, request| {
+    let server = scripted(|_, request| {
         let offset: u64 = request.query("offset").unwrap().parse().unwrap();
         let body = match offset {
             0 => page_body(0, 10, 20),
@@ -97,9 +99,8 @@ async fn list_all_drops_duplicates_by_id() {
             }
             _ => page_body(offset, 0, 20),
         };
-        Action::json(200, body)
-    })
-    .await;
+        Some(Fault::json(200, body))
+    });
     let all = client(&server)
         .list_endpoints()
         .limit(10)
@@ -113,12 +114,11 @@ async fn list_all_drops_duplicates_by_id() {
 
 #[tokio::test]
 async fn list_all_reports_a_changing_total() {
-    let server = ScriptedServer::start(|_, request| {
+    let server = scripted(|_, request| {
         let offset: u64 = request.query("offset").unwrap().parse().unwrap();
         let total = if offset == 0 { 30 } else { 31 };
-        Action::json(200, page_body(offset, 10, total))
-    })
-    .await;
+        Some(Fault::json(200, page_body(offset, 10, total)))
+    });
     let err = client(&server)
         .list_endpoints()
         .limit(10)
@@ -138,12 +138,11 @@ async fn list_all_reports_a_changing_total() {
 
 #[tokio::test]
 async fn list_all_reports_a_short_page() {
-    let server = ScriptedServer::start(|_, request| {
+    let server = scripted(|_, request| {
         let offset: u64 = request.query("offset").unwrap().parse().unwrap();
         let n = if offset == 10 { 4 } else { 10 };
-        Action::json(200, page_body(offset, n, 30))
-    })
-    .await;
+        Some(Fault::json(200, page_body(offset, n, 30)))
+    });
     let err = client(&server)
         .list_endpoints()
         .limit(10)
@@ -167,25 +166,30 @@ async fn list_all_reports_a_short_page() {
 #[tokio::test]
 async fn list_all_completes_in_order_when_throttled() {
     // Every third request is throttled (429, Retry-After 0): each is retried, the listing
-    // lowers its concurrency, and still completes in order.
+    // lowers its concurrency, and still completes in order. A page is throttled once at
+    // most: the fake serves requests in parallel, so their arrival order varies, and a
+    // page whose retries kept arriving third (three pages in flight) would use up its
+    // attempts.
     let throttled = Arc::new(AtomicU64::new(0));
     let t = throttled.clone();
-    let server = ScriptedServer::start(move |n, request| {
+    let throttled_pages = Mutex::new(HashSet::new());
+    let server = scripted(move |n, request| {
         let offset: u64 = request.query("offset").unwrap().parse().unwrap();
-        if n > 0 && n % 3 == 0 {
+        if n > 0 && n % 3 == 0 && throttled_pages.lock().unwrap().insert(offset) {
             t.fetch_add(1, Ordering::Relaxed);
-            return Action::json(
-                429,
-                r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
-            )
-            .with_header("Retry-After", "0");
+            return Some(
+                Fault::json(
+                    429,
+                    r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+                )
+                .with_header("Retry-After", "0"),
+            );
         }
-        Action::json(
+        Some(Fault::json(
             200,
             page_body(offset, 100.min(1000 - offset.min(1000)), 1000),
-        )
-    })
-    .await;
+        ))
+    });
     let all = client(&server)
         .list_endpoints()
         .limit(100)
@@ -212,7 +216,7 @@ proptest! {
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let got = runtime.block_on(async {
-            let server = ScriptedServer::start(paging(total)).await;
+            let server = scripted(paging(total));
             let stream = client(&server)
                 .list_endpoints()
                 .limit(limit as i64)

@@ -3,7 +3,8 @@
 //! no other test shares the process's peak.
 
 use vpcep_client::{Client, Error};
-use vpcep_tests::{Action, ScriptedServer};
+use vpcep_fake::Fault;
+use vpcep_tests::scripted;
 
 /// Peak resident set size of this process, in KiB (Linux).
 fn vm_hwm_kib() -> u64 {
@@ -19,13 +20,9 @@ fn vm_hwm_kib() -> u64 {
 async fn an_endless_body_keeps_memory_flat() {
     const SENT_AT_MOST: u64 = 1 << 30; // 1 GiB, if the client kept reading
     const LIMIT: u64 = 8 << 20; // 8 MiB
-    let server = ScriptedServer::start(|_, _| Action::Endless {
-        chunk: " ".repeat(16 * 1024),
-        max_bytes: SENT_AT_MOST,
-    })
-    .await;
+    let server = scripted(|_, _| Some(Fault::endless(" ".repeat(16 * 1024), SENT_AT_MOST)));
     let client = Client::builder()
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .project_id("p")
         .token("t")
         .max_response_bytes(LIMIT)

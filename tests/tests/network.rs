@@ -7,9 +7,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use vpcep_client::{Client, Error};
-use vpcep_tests::{
-    client_builder as client, page_body, Action, Recorded, ScriptedServer, PROJECT_ID as PROJECT,
-};
+use vpcep_fake::{Fault, RecordedRequest};
+use vpcep_tests::{client_builder as client, page_body, scripted, PROJECT_ID as PROJECT};
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -17,28 +16,21 @@ fn gzip(text: &str) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
-/// A gzip-encoded JSON response (only if the request asked for gzip, like a gateway).
-fn gzip_json(request: &Recorded, status: u16, body: &str) -> Action {
+/// A gzip-encoded JSON response (only if the request asked for gzip, like a gateway);
+/// the fake sends a fault's body as given, never compressing it again.
+fn gzip_json(request: &RecordedRequest, status: u16, body: &str) -> Fault {
     if !request
         .header("accept-encoding")
         .is_some_and(|v| v.contains("gzip"))
     {
-        return Action::json(status, body);
+        return Fault::json(status, body.to_owned());
     }
-    Action::Bytes {
-        status,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Content-Encoding".into(), "gzip".into()),
-        ],
-        body: gzip(body),
-        truncate: false,
-    }
+    Fault::json(status, gzip(body)).with_header("Content-Encoding", "gzip")
 }
 
 #[tokio::test]
 async fn no_api_version_header_and_gzip_asked_for_by_default() {
-    let server = ScriptedServer::start(|_, _| Action::json(200, page_body(0, 2, 2))).await;
+    let server = scripted(|_, _| Some(Fault::json(200, page_body(0, 2, 2))));
     client(&server)
         .build()
         .unwrap()
@@ -50,17 +42,13 @@ async fn no_api_version_header_and_gzip_asked_for_by_default() {
     assert_eq!(request.header("api-version"), None, "{:?}", request.headers);
     assert_eq!(request.header("accept-encoding"), Some("gzip"));
     // Exactly one Accept-Encoding: ours, not a second one from reqwest.
-    let n = request
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "accept-encoding")
-        .count();
+    let n = request.headers.get_all("accept-encoding").iter().count();
     assert_eq!(n, 1, "{:?}", request.headers);
 }
 
 #[tokio::test]
 async fn no_accept_encoding_when_compression_is_off() {
-    let server = ScriptedServer::start(|_, r| gzip_json(r, 200, &page_body(0, 2, 2))).await;
+    let server = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 2, 2))));
     let page = client(&server)
         .compression(false)
         .build()
@@ -82,7 +70,7 @@ async fn no_accept_encoding_when_compression_is_off() {
 #[tokio::test]
 async fn gzip_page_is_decoded() {
     let body = page_body(0, 500, 500);
-    let server = ScriptedServer::start(move |_, r| gzip_json(r, 200, &body)).await;
+    let server = scripted(move |_, r| Some(gzip_json(r, 200, &body)));
     let page = client(&server)
         .build()
         .unwrap()
@@ -98,14 +86,13 @@ async fn gzip_page_is_decoded() {
 
 #[tokio::test]
 async fn gzip_error_body_is_decoded() {
-    let server = ScriptedServer::start(|_, r| {
-        gzip_json(
+    let server = scripted(|_, r| {
+        Some(gzip_json(
             r,
             400,
             r#"{"error":{"code":"EndPoint.2001","message":"Invalid parameter: limit"}}"#,
-        )
-    })
-    .await;
+        ))
+    });
     let err = client(&server)
         .build()
         .unwrap()
@@ -124,27 +111,12 @@ async fn gzip_error_body_is_decoded() {
 
 #[tokio::test]
 async fn truncated_gzip_body_is_retried() {
-    let server = ScriptedServer::start(|n, r| {
+    // The first answer: the gzip body's full Content-Length, half of its bytes, then the
+    // connection closes.
+    let server = scripted(|n, r| {
         let full = gzip_json(r, 200, &page_body(0, 200, 200));
-        match (n, full) {
-            (
-                0,
-                Action::Bytes {
-                    status,
-                    headers,
-                    body,
-                    ..
-                },
-            ) => Action::Bytes {
-                status,
-                headers,
-                body: body[..body.len() / 2].to_vec(),
-                truncate: true,
-            },
-            (_, full) => full,
-        }
-    })
-    .await;
+        Some(if n == 0 { full.truncated() } else { full })
+    });
     let page = client(&server)
         .build()
         .unwrap()
@@ -157,21 +129,7 @@ async fn truncated_gzip_body_is_retried() {
     assert_eq!(server.requests().len(), 2);
 
     // Always truncated: reported as a transport error after the attempts.
-    let always = ScriptedServer::start(|_, r| match gzip_json(r, 200, &page_body(0, 200, 200)) {
-        Action::Bytes {
-            status,
-            headers,
-            body,
-            ..
-        } => Action::Bytes {
-            status,
-            headers,
-            body: body[..body.len() / 2].to_vec(),
-            truncate: true,
-        },
-        other => other,
-    })
-    .await;
+    let always = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 200, 200)).truncated()));
     let err = client(&always)
         .build()
         .unwrap()
@@ -187,9 +145,9 @@ async fn truncated_gzip_body_is_retried() {
 
 #[tokio::test]
 async fn aksk_signature_covers_accept_encoding() {
-    let server = ScriptedServer::start(|_, r| gzip_json(r, 200, &page_body(0, 2, 2))).await;
+    let server = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 2, 2))));
     let page = Client::builder()
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .project_id(PROJECT)
         .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE"))
         .build()
@@ -214,22 +172,15 @@ async fn aksk_signature_covers_accept_encoding() {
         signed.split(';').any(|h| h == "accept-encoding"),
         "{authorization}"
     );
-    let mut headers = http::HeaderMap::new();
-    for (k, v) in &request.headers {
-        headers.append(
-            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            http::HeaderValue::from_str(v).unwrap(),
-        );
-    }
-    let (path, query) = match request.target.split_once('?') {
+    let (path, query) = match request.target().split_once('?') {
         Some((path, query)) => (path, Some(query)),
-        None => (request.target.as_str(), None),
+        None => (request.target(), None),
     };
     vpcep_client::signer::verify(
         "GET",
         path,
         query,
-        &headers,
+        &request.headers,
         b"",
         |ak| (ak == "AKEXAMPLE").then(|| secrecy::SecretString::from("SKEXAMPLE")),
         std::time::SystemTime::now(),
@@ -243,12 +194,11 @@ async fn aksk_signature_covers_accept_encoding() {
 /// so a window narrower than the concurrency never deadlocks).
 #[tokio::test]
 async fn list_all_with_a_one_page_memory_budget_lists_everything_in_order() {
-    let server = ScriptedServer::start(|_, request| {
+    let server = scripted(|_, request| {
         let offset: u64 = request.query("offset").map_or(0, |v| v.parse().unwrap());
         let n = 10.min(200u64.saturating_sub(offset));
-        gzip_json(request, 200, &page_body(offset, n, 200))
-    })
-    .await;
+        Some(gzip_json(request, 200, &page_body(offset, n, 200)))
+    });
     let listing = client(&server)
         .build()
         .unwrap()

@@ -3,18 +3,15 @@
 //! whether it is another origin or the same one, with a token or with AK/SK.
 
 use vpcep_client::{Client, Credentials, Error, RetryConfig};
-use vpcep_tests::{page_body, Action, ScriptedServer};
+use vpcep_fake::Fault;
+use vpcep_tests::{page_body, scripted};
 
 const TOKEN: &str = "MIIToken-SECRET-redirect";
 const SK: &str = "SecretKey-SECRET-redirect";
 const SECURITY_TOKEN: &str = "SecurityToken-SECRET-redirect";
 
-fn redirect(status: u16, location: &str) -> Action {
-    Action::Respond {
-        status,
-        headers: vec![("Location".into(), location.into())],
-        body: String::new(),
-    }
+fn redirect(status: u16, location: &str) -> Option<Fault> {
+    Some(Fault::response(status, "").with_header("Location", location))
 }
 
 fn token_client(base_url: &str) -> Client {
@@ -40,19 +37,19 @@ fn aksk_client(base_url: &str) -> Client {
 /// Runs one call against a server answering `status` with `Location: target(other)`,
 /// and checks the error, that it was not retried, and that the other server saw nothing.
 async fn check(status: u16, same_origin: bool, aksk: bool) {
-    let other = ScriptedServer::start(|_, _| Action::json(200, page_body(0, 1, 1))).await;
-    let other_url = format!("{}/v1/p/vpc-endpoints", other.base_url);
+    let other = scripted(|_, _| Some(Fault::json(200, page_body(0, 1, 1))));
+    let other_url = format!("{}/v1/p/vpc-endpoints", other.url());
     let location = if same_origin {
         "/v1/p/vpc-endpoints?moved=1".to_owned()
     } else {
         other_url.clone()
     };
     let loc = location.clone();
-    let origin = ScriptedServer::start(move |_, _| redirect(status, &loc)).await;
+    let origin = scripted(move |_, _| redirect(status, &loc));
     let client = if aksk {
-        aksk_client(&origin.base_url)
+        aksk_client(&origin.url())
     } else {
-        token_client(&origin.base_url)
+        token_client(&origin.url())
     };
     let what = format!("{status} same_origin={same_origin} aksk={aksk}");
     let err = client.list_endpoints().send().await.unwrap_err();
@@ -66,7 +63,8 @@ async fn check(status: u16, same_origin: bool, aksk: bool) {
         } => {
             assert_eq!(*s, status, "{what}");
             assert_eq!(l.as_deref(), Some(location.as_str()), "{what}");
-            assert_eq!(request_id.as_deref(), Some("req-0"), "{what}");
+            let sent = origin.requests()[0].request_id.clone();
+            assert_eq!(request_id.as_deref(), Some(sent.as_str()), "{what}");
             assert!(!followed, "{what}");
         }
         other => panic!("{what}: expected a redirect error, got {other:?}"),
@@ -111,8 +109,8 @@ async fn no_redirect_is_followed() {
 
 #[tokio::test]
 async fn a_redirect_without_location_is_an_error_too() {
-    let origin = ScriptedServer::start(|_, _| Action::json(302, "")).await;
-    let err = token_client(&origin.base_url)
+    let origin = scripted(|_, _| Some(Fault::json(302, "")));
+    let err = token_client(&origin.url())
         .list_endpoints()
         .send()
         .await
@@ -136,12 +134,12 @@ async fn a_supplied_client_that_follows_redirects_is_refused() {
     // The caller's reqwest client follows redirects (reqwest's default): the request is
     // replayed before we can see it, but the answer is refused and the error says how to
     // build the client.
-    let other = ScriptedServer::start(|_, _| Action::json(200, page_body(0, 1, 1))).await;
-    let target = format!("{}/v1/p/vpc-endpoints", other.base_url);
+    let other = scripted(|_, _| Some(Fault::json(200, page_body(0, 1, 1))));
+    let target = format!("{}/v1/p/vpc-endpoints", other.url());
     let t = target.clone();
-    let origin = ScriptedServer::start(move |_, _| redirect(307, &t)).await;
+    let origin = scripted(move |_, _| redirect(307, &t));
     let client = Client::builder()
-        .base_url(&origin.base_url)
+        .base_url(origin.url())
         .project_id("p")
         .token(TOKEN)
         .retry(RetryConfig::standard())
@@ -162,7 +160,7 @@ async fn a_supplied_client_that_follows_redirects_is_refused() {
     assert_eq!(origin.requests().len(), 1, "not retried");
     // A client built with Policy::none() keeps the credentials home.
     let client = Client::builder()
-        .base_url(&origin.base_url)
+        .base_url(origin.url())
         .project_id("p")
         .token(TOKEN)
         .http_client(

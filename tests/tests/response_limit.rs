@@ -4,7 +4,8 @@
 //! body.
 
 use vpcep_client::{Client, Error, DEFAULT_MAX_RESPONSE_BYTES};
-use vpcep_tests::{page_body, Action, ScriptedServer};
+use vpcep_fake::Fault;
+use vpcep_tests::{page_body, scripted};
 
 fn client(base_url: &str, limit: Option<u64>) -> Client {
     let mut builder = Client::builder()
@@ -21,24 +22,26 @@ fn client(base_url: &str, limit: Option<u64>) -> Client {
 async fn a_declared_length_above_the_limit_is_refused() {
     let body = page_body(0, 20, 20);
     assert!(body.len() > 1000);
-    let server = ScriptedServer::start(move |_, _| Action::json(200, body.clone())).await;
-    let err = client(&server.base_url, Some(1000))
+    let server = scripted(move |_, _| Some(Fault::json(200, body.clone())));
+    let err = client(&server.url(), Some(1000))
         .list_endpoints()
         .send()
         .await
         .unwrap_err();
+    // The X-Request-Id the fake sent.
+    let sent_id = server.requests()[0].request_id.clone();
     match &err {
         Error::ResponseTooLarge {
             limit, request_id, ..
         } => {
             assert_eq!(*limit, 1000);
-            assert_eq!(request_id.as_deref(), Some("req-0"));
+            assert_eq!(request_id.as_deref(), Some(sent_id.as_str()));
         }
         other => panic!("expected ResponseTooLarge, got {other:?}"),
     }
     let text = err.to_string();
     assert!(text.contains("1000 bytes"), "{text}");
-    assert!(text.contains("req-0"), "{text}");
+    assert!(text.contains(&sent_id), "{text}");
     assert!(text.contains("max_response_bytes"), "{text}");
     assert_eq!(server.requests().len(), 1, "not retried");
 }
@@ -47,8 +50,8 @@ async fn a_declared_length_above_the_limit_is_refused() {
 async fn a_body_at_the_limit_is_read() {
     let body = page_body(0, 20, 20);
     let len = body.len() as u64;
-    let server = ScriptedServer::start(move |_, _| Action::json(200, body.clone())).await;
-    let page = client(&server.base_url, Some(len))
+    let server = scripted(move |_, _| Some(Fault::json(200, body.clone())));
+    let page = client(&server.url(), Some(len))
         .list_endpoints()
         .send()
         .await
@@ -59,12 +62,8 @@ async fn a_body_at_the_limit_is_read() {
 #[tokio::test]
 async fn an_endless_chunked_body_stops_at_the_default_limit() {
     // 1 KiB chunks of JSON whitespace, up to 256 MiB: far above the 32 MiB default.
-    let server = ScriptedServer::start(|_, _| Action::Endless {
-        chunk: " ".repeat(1024),
-        max_bytes: 256 << 20,
-    })
-    .await;
-    let err = client(&server.base_url, None)
+    let server = scripted(|_, _| Some(Fault::endless(" ".repeat(1024), 256 << 20)));
+    let err = client(&server.url(), None)
         .list_endpoints()
         .send()
         .await
@@ -74,7 +73,8 @@ async fn an_endless_chunked_body_stops_at_the_default_limit() {
             limit, request_id, ..
         } => {
             assert_eq!(*limit, DEFAULT_MAX_RESPONSE_BYTES);
-            assert_eq!(request_id.as_deref(), Some("req-endless"));
+            let sent = &server.requests()[0].request_id;
+            assert_eq!(request_id.as_deref(), Some(sent.as_str()));
         }
         other => panic!("expected ResponseTooLarge, got {other:?}"),
     }
@@ -83,15 +83,11 @@ async fn an_endless_chunked_body_stops_at_the_default_limit() {
 
 #[tokio::test]
 async fn the_limit_applies_to_every_page_of_a_listing() {
-    let server = ScriptedServer::start(|n, _| match n {
-        0 => Action::json(200, page_body(0, 2, 4)),
-        _ => Action::Endless {
-            chunk: "x".repeat(1024),
-            max_bytes: 64 << 20,
-        },
-    })
-    .await;
-    let err = client(&server.base_url, Some(4096))
+    let server = scripted(|n, _| match n {
+        0 => Some(Fault::json(200, page_body(0, 2, 4))),
+        _ => Some(Fault::endless("x".repeat(1024), 64 << 20)),
+    });
+    let err = client(&server.url(), Some(4096))
         .list_endpoints()
         .limit(2)
         .list_all()

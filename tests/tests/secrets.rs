@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use vpcep_client::{Client, Credentials, RetryConfig};
-use vpcep_tests::{page_body, Action, LogCapture, ScriptedServer};
+use vpcep_fake::Fault;
+use vpcep_tests::{page_body, scripted, LogCapture};
 
 const TOKEN: &str = "MIIToken-SECRET-0123456789";
 const SK: &str = "SecretKey-SECRET-abcdefghij";
@@ -21,15 +22,16 @@ async fn no_secret_in_debug_errors_or_traces() {
     let capture = LogCapture::default();
     let _guard = capture.install();
 
-    let server = ScriptedServer::start(|n, _| match n {
-        0 => Action::json(503, "{}"),
-        1 => Action::json(200, page_body(0, 1, 1)),
-        _ => Action::json(401, r#"{"error":{"code":"401","message":"bad token"}}"#),
-    })
-    .await;
+    let server = scripted(|n, _| {
+        Some(match n {
+            0 => Fault::json(503, "{}"),
+            1 => Fault::json(200, page_body(0, 1, 1)),
+            _ => Fault::json(401, r#"{"error":{"code":"401","message":"bad token"}}"#),
+        })
+    });
     let retry = RetryConfig::standard().with_initial_backoff(Duration::from_millis(1));
     let token_client = Client::builder()
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .project_id("p")
         .token(TOKEN)
         .retry(retry.clone())
@@ -40,7 +42,7 @@ async fn no_secret_in_debug_errors_or_traces() {
     assert_no_secret(&format!("{err} {err:?}"), "an API error");
 
     let aksk_client = Client::builder()
-        .base_url(&server.base_url)
+        .base_url(server.url())
         .project_id("p")
         .credentials(Credentials::AkSk(
             vpcep_client::auth::AkSk::new("AK", SK).with_security_token(SECURITY_TOKEN),

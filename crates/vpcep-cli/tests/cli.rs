@@ -500,33 +500,20 @@ fn completions_for_each_shell() {
     }
 }
 
-/// A one-shot HTTP server on 127.0.0.1 answering every request with `200` and `body`
-/// (the fake only serves well-formed endpoints). Serves at most `max` connections.
-fn raw_server(body: &'static str, max: usize) -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(max) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 8192];
-            let _ = stream.read(&mut buf);
-            let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: req-decode\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(response.as_bytes());
-        }
-    });
-    url
+/// A fake answering every request with `200` and `body` (a body its data never makes),
+/// under the request id `req-decode`.
+fn raw_server(body: &'static str) -> FakeServer {
+    let fake = doc_fake();
+    fake.faults()
+        .script(move |_, _| Some(Fault::json(200, body).with_header("X-Request-Id", "req-decode")));
+    fake
 }
 
 #[test]
 fn a_body_that_does_not_decode() {
-    let url = raw_server(
-        r#"{"endpoints":[{"id":"a"},{"id":"b","enable_dns":"maybe"}],"total_count":2}"#,
-        4,
-    );
+    let server =
+        raw_server(r#"{"endpoints":[{"id":"a"},{"id":"b","enable_dns":"maybe"}],"total_count":2}"#);
+    let url = server.url();
     let out = list(&url, &["--retries", "0"]);
     assert_eq!(out.status.code(), Some(7));
     let err = failure(&out, None, &url);

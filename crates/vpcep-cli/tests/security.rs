@@ -2,10 +2,9 @@
 //! hostile bodies, TLS. Each case runs the real binary and checks its exit code and its
 //! one-line message on stderr.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::Output;
-use std::sync::{Arc, Mutex};
+
+use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
 use common::{stderr_text as stderr, vpcep, PROJECT, TOKEN};
@@ -38,59 +37,33 @@ fn failed(out: &Output, code: i32) -> String {
     err
 }
 
-/// A server on 127.0.0.1 answering every connection with `response` (raw HTTP, sent
-/// as-is); records the request heads it saw. Serves at most `max` connections.
-struct RawServer {
-    url: String,
-    seen: Arc<Mutex<Vec<String>>>,
+/// A fake on 127.0.0.1 answering every request with `fault` (its request log says what
+/// it saw).
+fn serving(fault: Fault) -> FakeServer {
+    let fake = FakeServer::start(FakeConfig::new()).expect("fake starts");
+    fake.faults().script(move |_, _| Some(fault.clone()));
+    fake
 }
 
-impl RawServer {
-    fn start(response: Vec<u8>, max: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(max) {
-                let Ok(mut stream) = stream else { continue };
-                let mut buf = [0u8; 8192];
-                let n = stream.read(&mut buf).unwrap_or(0);
-                log.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-                let _ = stream.write_all(&response);
-            }
-        });
-        RawServer { url, seen }
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn head(status: &str, extra: &str, body_len: usize) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-request-id: req-sec\r\n\
-         {extra}content-length: {body_len}\r\nconnection: close\r\n\r\n"
-    )
-    .into_bytes()
+/// A JSON response with this status and body, under the request id `req-sec`.
+fn respond(status: u16, body: impl Into<vpcep_fake::Bytes>) -> Fault {
+    Fault::json(status, body).with_header("X-Request-Id", "req-sec")
 }
 
 // ---------------------------------------------------------------- redirects
 
 #[test]
 fn a_redirect_to_another_host_is_an_error_and_the_token_stays_home() {
-    let other = RawServer::start(head("200 OK", "", 2).into_iter().chain(*b"{}").collect(), 4);
+    let other = serving(respond(200, "{}"));
     for status in [
         "301 Moved Permanently",
         "302 Found",
         "307 Temporary Redirect",
     ] {
-        let location = format!("{}/v1/{PROJECT}/vpc-endpoints", other.url);
-        let origin = RawServer::start(head(status, &format!("location: {location}\r\n"), 0), 4);
-        let out = list(&origin.url, &[]);
+        let location = format!("{}/v1/{PROJECT}/vpc-endpoints", other.url());
+        let code: u16 = status[..3].parse().unwrap();
+        let origin = serving(respond(code, "").with_header("Location", &location));
+        let out = list(&origin.url(), &[]);
         let err = failed(&out, 5);
         assert!(err.contains(&status[..3]), "{err}");
         assert!(err.contains(&location), "{err}");
@@ -115,55 +88,26 @@ fn plain_http_to_another_host_is_refused_before_any_io() {
 fn allow_http_lets_plain_http_through() {
     // The flag is global; a non-loopback http:// URL with it builds (run.rs unit test);
     // here: it parses before the subcommand and the call proceeds.
-    let server = RawServer::start(
-        head("200 OK", "", 36)
-            .into_iter()
-            .chain(*br#"{"endpoints":[],"total_count":0}    "#)
-            .collect(),
-        2,
-    );
-    let out = list(&server.url, &["--allow-http"]);
+    let server = serving(respond(200, r#"{"endpoints":[],"total_count":0}    "#));
+    let out = list(&server.url(), &["--allow-http"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(server.requests().len(), 1);
 }
 
 // ---------------------------------------------------------------- response size
 
-/// A server streaming an endless chunked 200 body (bounded at 1 GiB) to one connection.
-fn endless_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let Some(Ok(mut stream)) = listener.incoming().next() else {
-            return;
-        };
-        let mut buf = [0u8; 8192];
-        let _ = stream.read(&mut buf);
-        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                    x-request-id: req-endless\r\ntransfer-encoding: chunked\r\n\r\n";
-        if stream.write_all(head.as_bytes()).is_err() {
-            return;
-        }
-        let chunk = format!("4000\r\n{}\r\n", " ".repeat(0x4000));
-        for _ in 0..(1 << 30) / 0x4000 {
-            if stream.write_all(chunk.as_bytes()).is_err() {
-                return;
-            }
-        }
-    });
-    url
-}
-
 #[test]
 fn an_endless_body_stops_at_the_limit() {
-    let url = endless_server();
-    let out = list(&url, &[]);
+    // An endless chunked 200 body of spaces, bounded at 1 GiB.
+    let server = serving(Fault::endless(" ".repeat(0x4000), 1 << 30));
+    let out = list(&server.url(), &[]);
     let err = failed(&out, 7);
     assert!(
         err.contains("larger than the limit of 33554432 bytes"),
         "{err}"
     );
-    assert!(err.contains("req-endless"), "{err}");
+    // The request id the fake sent.
+    assert!(err.contains(&server.requests()[0].request_id), "{err}");
 }
 
 // ---------------------------------------------------------------- hostile bodies
@@ -203,10 +147,8 @@ fn hostile_bodies_exit_with_the_decode_code() {
         ("deep nesting in a known field", deep_known.into_bytes()),
     ];
     for (what, body) in cases {
-        let mut response = head("200 OK", "", body.len());
-        response.extend_from_slice(&body);
-        let server = RawServer::start(response, 2);
-        let out = list(&server.url, &[]);
+        let server = serving(respond(200, body));
+        let out = list(&server.url(), &[]);
         let err = failed(&out, 7);
         assert!(
             err.contains("could not decode the VPCEP response"),

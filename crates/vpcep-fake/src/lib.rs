@@ -7,6 +7,11 @@
 //! let server = FakeServer::start(FakeConfig::new().generate(2_500, 42).token("t0ken")).unwrap();
 //! let url = server.url(); // e.g. "http://127.0.0.1:41234"
 //! server.faults().extend([Fault::unavailable(), Fault::too_many_requests(1)]);
+//! // Or decide each request: here, any response at all for the page at offset 10.
+//! server.faults().script(|_, request| {
+//!     (request.query("offset") == Some("10"))
+//!         .then(|| Fault::json(200, r#"{"endpoints":[],"total_count":7}"#))
+//! });
 //! // … point a client at `url`, then inspect what it sent:
 //! let requests = server.requests();
 //! server.stop();
@@ -38,6 +43,8 @@ use secrecy::SecretString;
 use vpcep_client::types::{EndpointListResp, EndpointResp};
 use vpcep_client::ListEndpointsQuery;
 
+/// The body type of [`Fault::Respond`] (re-exported so tests need not depend on `bytes`).
+pub use bytes::Bytes;
 pub use faults::{gateway_html_page, Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};
 pub use platform::{MetadataMode, Platform, PlatformConfig};
@@ -380,7 +387,8 @@ impl FakeHandle {
         self.state.quirks.store(on, Ordering::Relaxed);
     }
 
-    /// The script of faults; push to it to make the next requests fail.
+    /// The faults tests inject: push to its queue to make the next requests fail, or set
+    /// a script ([`FaultPlan::script`]) that decides each request.
     pub fn faults(&self) -> &FaultPlan {
         &self.state.plan
     }

@@ -49,6 +49,31 @@ pub struct RecordedRequest {
     pub received_at: SystemTime,
 }
 
+impl RecordedRequest {
+    /// The first value of a header (name case-insensitive), if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of a query parameter as sent (not percent-decoded); the first one if the
+    /// parameter is repeated.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.uri
+            .query()?
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Path and query, as sent (e.g. `/v1/p/vpc-endpoints?limit=10`).
+    pub fn target(&self) -> &str {
+        self.uri
+            .path_and_query()
+            .map_or_else(|| self.uri.path(), |pq| pq.as_str())
+    }
+}
+
 pub(crate) struct Auth {
     pub(crate) disabled: bool,
     pub(crate) tokens: HashSet<String>,
@@ -143,9 +168,11 @@ impl State {
         format!("{:016x}{:016x}", self.id_prefix, n)
     }
 
-    fn record(&self, req: &Request, request_id: &str) {
-        if self.log_capacity == 0 {
-            return;
+    /// Logs the request, and asks the script (if any) what to do with it.
+    fn record(&self, req: &Request, request_id: &str) -> Option<Fault> {
+        let scripted = self.plan.is_scripted();
+        if self.log_capacity == 0 && !scripted {
+            return None;
         }
         let entry = RecordedRequest {
             method: req.method().clone(),
@@ -154,11 +181,19 @@ impl State {
             request_id: request_id.to_owned(),
             received_at: SystemTime::now(),
         };
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        while log.len() >= self.log_capacity {
-            log.pop_front();
+        let fault = if scripted {
+            self.plan.scripted(&entry)
+        } else {
+            None
+        };
+        if self.log_capacity > 0 {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            while log.len() >= self.log_capacity {
+                log.pop_front();
+            }
+            log.push_back(entry);
         }
-        log.push_back(entry);
+        fault
     }
 
     /// The page the server answers to `query`: [`Store::select`] with the project of the
@@ -172,6 +207,7 @@ impl State {
         store.select(query, scope)
     }
 
+    /// The fault of a request the script left alone: the queue's next, else the dice's.
     fn draw_fault(&self) -> Option<Fault> {
         if let Some(f) = self.plan.next() {
             return Some(f);
@@ -215,11 +251,19 @@ struct ConnKill(Arc<Notify>);
 /// The fake's router (routing, auth, validation, faults), usable on its own with any
 /// server; connection-level faults (`Drop`, `Truncate`) are best effort then.
 pub(crate) fn router(state: Arc<State>) -> Router {
+    // Faults are applied outside the compression layer: a fault's response goes out as
+    // the fault says (a `Respond` body with its own `Content-Encoding` untouched), while
+    // `Truncate` cuts what compression made of the normal answer.
     Router::new()
         .fallback(dispatch)
         .layer(crate::link::compression(state.compression))
         .layer(axum::middleware::from_fn_with_state(state.clone(), front))
-        .merge(crate::platform::routes())
+        .merge(
+            crate::platform::routes().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                platform_front,
+            )),
+        )
         .with_state(state)
 }
 
@@ -266,15 +310,34 @@ fn fault_status_response(status: u16, retry_after: Option<u64>, request_id: &str
     resp
 }
 
-/// Outermost layer: request id, request log, latency and faults.
-async fn front(AxState(state): AxState<Arc<State>>, mut req: Request, next: Next) -> Response {
+/// Outermost layer of VPCEP's route: request id, request log, latency and faults.
+async fn front(AxState(state): AxState<Arc<State>>, req: Request, next: Next) -> Response {
+    apply_faults(&state, req, next, true).await
+}
+
+/// Outermost layer of the platform's routes: only a script's faults (and then the request
+/// is logged); without a script the platform answers untouched.
+async fn platform_front(AxState(state): AxState<Arc<State>>, req: Request, next: Next) -> Response {
+    if !state.plan.is_scripted() {
+        return next.run(req).await;
+    }
+    apply_faults(&state, req, next, false).await
+}
+
+/// Logs the request, draws its fault (the script's; for VPCEP's route, else the queue's
+/// or the dice's) and applies it, or runs `next`.
+async fn apply_faults(state: &State, mut req: Request, next: Next, vpcep: bool) -> Response {
     let request_id = state.next_request_id();
-    state.record(&req, &request_id);
+    let scripted = state.record(&req, &request_id);
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let kill = req.extensions().get::<ConnKill>().cloned();
-    let fault = state.draw_fault();
+    let fault = match scripted {
+        Some(fault) => Some(fault),
+        None if vpcep => state.draw_fault(),
+        None => None,
+    };
     let latency = state.latency_ms.load(Ordering::Relaxed);
-    if latency > 0 {
+    if latency > 0 && vpcep {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let mut truncate = false;
@@ -302,13 +365,56 @@ async fn front(AxState(state): AxState<Arc<State>>, mut req: Request, next: Next
             truncate = true;
             next.run(req).await
         }
+        Some(Fault::Respond {
+            status,
+            headers,
+            body,
+            truncate: cut,
+        }) => {
+            truncate = cut;
+            fault_response(status, &headers, body)
+        }
+        Some(Fault::Endless { chunk, max_bytes }) => endless_response(chunk, max_bytes),
     };
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert(X_REQUEST_ID, v);
+    if !resp.headers().contains_key(X_REQUEST_ID) {
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert(X_REQUEST_ID, v);
+        }
     }
     if truncate {
         resp = truncated(resp, kill).await;
     }
+    resp
+}
+
+/// The response of a [`Fault::Respond`]: status, headers in order, body as given.
+fn fault_response(status: u16, headers: &[(String, String)], body: Bytes) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    // An invalid status (outside 100..=999) is the test's mistake: say so on the wire.
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in headers {
+        // `Fault::with_header` refuses invalid ones; one built by hand is not sent.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            resp.headers_mut().append(name, value);
+        }
+    }
+    resp
+}
+
+/// The response of a [`Fault::Endless`]: a chunked body of `chunk` repeated up to
+/// `max_bytes`, produced as the client reads it.
+fn endless_response(chunk: Bytes, max_bytes: u64) -> Response {
+    let step = (chunk.len() as u64).max(1);
+    let stream = futures::stream::unfold(0u64, move |sent| {
+        let chunk = chunk.clone();
+        async move { (sent < max_bytes).then(|| (Ok::<Bytes, Infallible>(chunk), sent + step)) }
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
