@@ -1,8 +1,6 @@
 //! Helpers of the cross-crate tests: a fake whose answers a script decides
 //! ([`scripted`]; the faults are `vpcep_fake::Fault`), a client for it, synthetic pages,
-//! captured logs, throw-away certificates ([`pki`]).
-
-pub mod pki;
+//! captured logs (throw-away certificates are `vpcep_fake::pki`, feature `pki`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

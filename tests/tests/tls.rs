@@ -3,8 +3,8 @@
 //! not retried); a bad PEM is a configuration error.
 
 use vpcep_client::{Client, Error, RetryConfig};
+use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
-use vpcep_tests::pki::Pki;
 
 const TOKEN: &str = "tls-token-SECRET";
 

@@ -197,6 +197,7 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
         }
     };
     let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
+    let mut format = None;
     let (kind, min_length, max_length, minimum, maximum, allowed) = match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => (
             "String",
@@ -213,6 +214,16 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
                     data.name
                 );
             }
+            format = match &i.format {
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    Some("int32".to_owned())
+                }
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => {
+                    Some("int64".to_owned())
+                }
+                openapiv3::VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+                openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+            };
             ("Integer", None, None, i.minimum, i.maximum, Vec::new())
         }
         other => bail!("parameter {}: unsupported schema {other:?}", data.name),
@@ -234,7 +245,8 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
     Ok(format!(
         "Parameter {{ name: {name:?}, location: Location::{location}, required: {required}, \
          kind: Kind::{kind}, min_length: {min_length}, max_length: {max_length}, \
-         minimum: {minimum}, maximum: {maximum}, allowed: &{allowed:?}, default: {default}, \
+         minimum: {minimum}, maximum: {maximum}, format: {format}, allowed: &{allowed:?}, \
+         default: {default}, \
          description: {description:?} }},\n",
         name = data.name,
         required = data.required,
@@ -242,6 +254,7 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
         max_length = opt(max_length.map(|n| n.to_string())),
         minimum = opt(minimum.map(|n| n.to_string())),
         maximum = opt(maximum.map(|n| n.to_string())),
+        format = opt(format.map(|f| format!("{f:?}"))),
         default = opt(default),
     ))
 }

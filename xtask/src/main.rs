@@ -12,6 +12,8 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 
 mod codegen;
+#[cfg(test)]
+mod crate_graph;
 mod semver;
 mod spec;
 

@@ -9,8 +9,8 @@ use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
-use vpcep_tests::pki::Pki;
 
 mod common;
 use common::{stderr_text as stderr, vpcep, PROJECT, TOKEN};

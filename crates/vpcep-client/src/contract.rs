@@ -206,7 +206,10 @@ mod tests {
             "invalid offset: must be at least 0 (got \"-1\")"
         );
         let e = query().set("offset", "2147483648").unwrap_err();
-        assert_eq!(e.parameter, "offset");
+        assert_eq!(
+            e.to_string(),
+            "invalid offset: must be at most 2147483647 (int32) (got \"2147483648\")"
+        );
     }
 
     #[test]

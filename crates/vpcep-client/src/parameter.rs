@@ -45,6 +45,9 @@ pub struct Parameter {
     pub minimum: Option<i64>,
     /// Largest allowed value (integers).
     pub maximum: Option<i64>,
+    /// The schema's `format` of an integer (`int32`, `int64`): its range bounds the value
+    /// where `minimum`/`maximum` do not.
+    pub format: Option<&'static str>,
     /// The allowed values, when the spec enumerates them (empty: any).
     pub allowed: &'static [&'static str],
     /// The value the server assumes when the parameter is absent, as text.
@@ -93,6 +96,20 @@ impl Parameter {
                         (None, Some(max)) => format!("must be at most {max}"),
                         (None, None) => "must be an integer".to_owned(),
                     };
+                    return Err(ValidationError::new(self.name, rule, value));
+                }
+                let (low, high) = match self.format {
+                    Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let v: i64 = value.parse().expect("parsed above");
+                let format = self.format.unwrap_or("integer");
+                if v > high {
+                    let rule = format!("must be at most {high} ({format})");
+                    return Err(ValidationError::new(self.name, rule, value));
+                }
+                if v < low {
+                    let rule = format!("must be at least {low} ({format})");
                     return Err(ValidationError::new(self.name, rule, value));
                 }
             }

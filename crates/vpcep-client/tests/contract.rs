@@ -92,6 +92,11 @@ fn the_table_says_what_the_spec_says() {
         assert_eq!(p.max_length, usize_of(&schema["maxLength"]), "{}", p.name);
         assert_eq!(p.minimum, schema["minimum"].as_i64(), "{}", p.name);
         assert_eq!(p.maximum, schema["maximum"].as_i64(), "{}", p.name);
+        let format = match schema["type"].as_str() {
+            Some("integer") => schema["format"].as_str(),
+            _ => None,
+        };
+        assert_eq!(p.format, format, "{}", p.name);
         assert_eq!(p.allowed, allowed.as_slice(), "{}", p.name);
         assert_eq!(p.default.map(str::to_owned), default, "{}", p.name);
     }

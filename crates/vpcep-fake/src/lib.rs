@@ -24,6 +24,9 @@
 mod faults;
 mod generate;
 mod link;
+/// Throw-away CA and server certificates (feature `pki`).
+#[cfg(feature = "pki")]
+pub mod pki;
 mod platform;
 mod replay;
 mod server;

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use vpcep_tests::pki::Pki;
+use vpcep_fake::pki::Pki;
 
 /// The fake's binary, killed when dropped.
 struct Fake(Child);

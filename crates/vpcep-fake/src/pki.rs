@@ -1,5 +1,6 @@
-//! Throw-away certificates for TLS tests: a CA and a server certificate it signs, made
-//! fresh at every run (rcgen), never written outside a test's temporary directory.
+//! Throw-away certificates for testing the fake over HTTPS (feature `pki`): a CA and a
+//! server certificate it signs, made fresh at every run (rcgen), in PEM, for
+//! [`crate::TlsConfig::from_pem`] and the client's `add_root_certificate`.
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
