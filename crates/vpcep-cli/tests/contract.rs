@@ -80,42 +80,7 @@ fn long_of(arg: &clap::Arg) -> String {
     )
 }
 
-/// A valid value of `p` as wire text, other than its default, that needs no escaping in
-/// a URL (the recorded query is compared as text).
-fn sample(p: &Parameter) -> String {
-    match p.kind {
-        Kind::String if !p.allowed.is_empty() => p
-            .allowed
-            .iter()
-            .rev()
-            .find(|v| Some(**v) != p.default)
-            .unwrap_or(&p.allowed[0])
-            .to_string(),
-        Kind::String => {
-            let base = format!(
-                "{}-sample",
-                p.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-            );
-            let min = p.min_length.unwrap_or(1);
-            let max = p.max_length.unwrap_or(usize::MAX);
-            base.chars()
-                .cycle()
-                .take(base.len().clamp(min, max))
-                .collect()
-        }
-        Kind::Integer => {
-            let min = p.minimum.unwrap_or(0);
-            let v = p.maximum.unwrap_or(min + 7);
-            if p.default == Some(v.to_string().as_str()) {
-                (v - 1).max(min).to_string()
-            } else {
-                v.to_string()
-            }
-        }
-    }
-}
-
-/// `name=value` pairs of a query string (the samples need no percent-decoding).
+/// `name=value` pairs of a query string (the examples need no percent-decoding).
 fn query_pairs(query: &str) -> BTreeMap<String, String> {
     query
         .split('&')
@@ -153,15 +118,14 @@ fn every_flag_reaches_the_wire() {
     let fake = FakeServer::start(FakeConfig::new().generate(40, 7).token(TOKEN)).unwrap();
     let url = fake.url();
     let list = list_command();
-    let project = sample(
-        LIST_ENDPOINTS
-            .iter()
-            .find(|p| p.name == "project_id")
-            .unwrap(),
-    );
+    let project = LIST_ENDPOINTS
+        .iter()
+        .find(|p| p.name == "project_id")
+        .unwrap()
+        .example();
     for p in list_parameters() {
         let long = long_of(&flag_for(&list, p));
-        let value = sample(p);
+        let value = p.example();
         fake.clear_requests();
         let out = vpcep(
             &[],

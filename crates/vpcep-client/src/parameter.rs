@@ -63,6 +63,44 @@ impl Parameter {
         matches!(self.location, Location::Path | Location::Query)
     }
 
+    /// A valid value, as wire text, other than the default, that needs no escaping in a
+    /// URL: what the completeness tests of each layer send to see a parameter handled
+    /// (the last enumeration value that is not the default; a string of the allowed
+    /// length made from the parameter's name; an integer at the maximum, or just above
+    /// the minimum).
+    pub fn example(&self) -> String {
+        match self.kind {
+            Kind::String if !self.allowed.is_empty() => self
+                .allowed
+                .iter()
+                .rev()
+                .find(|v| Some(**v) != self.default)
+                .unwrap_or(&self.allowed[0])
+                .to_string(),
+            Kind::String => {
+                let base = format!(
+                    "{}-example",
+                    self.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+                );
+                let min = self.min_length.unwrap_or(1);
+                let max = self.max_length.unwrap_or(usize::MAX);
+                base.chars()
+                    .cycle()
+                    .take(base.len().clamp(min, max))
+                    .collect()
+            }
+            Kind::Integer => {
+                let min = self.minimum.unwrap_or(0);
+                let v = self.maximum.unwrap_or(min + 7);
+                if self.default == Some(v.to_string().as_str()) {
+                    (v - 1).max(min).to_string()
+                } else {
+                    v.to_string()
+                }
+            }
+        }
+    }
+
     /// Checks `value` against the rules of the table: length or range, enumeration.
     /// The error names the parameter, the rule and the value.
     pub fn check(&self, value: &str) -> Result<(), ValidationError> {
@@ -115,5 +153,24 @@ impl Parameter {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn examples_are_valid_and_not_the_default() {
+        for p in crate::contract::LIST_ENDPOINTS {
+            let example = p.example();
+            assert_eq!(p.check(&example), Ok(()), "{}: {example:?}", p.name);
+            assert_ne!(p.default, Some(example.as_str()), "{}", p.name);
+            assert!(
+                example
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+                "{}: {example:?} needs escaping",
+                p.name
+            );
+        }
     }
 }

@@ -102,34 +102,6 @@ fn the_table_says_what_the_spec_says() {
     }
 }
 
-/// A valid value of `p`, as wire text, other than its default.
-fn sample(p: &Parameter) -> String {
-    match p.kind {
-        Kind::String if !p.allowed.is_empty() => p
-            .allowed
-            .iter()
-            .rev()
-            .find(|v| Some(**v) != p.default)
-            .unwrap()
-            .to_string(),
-        Kind::String => {
-            let n = p.min_length.unwrap_or(1).max(3);
-            format!("{}-sample", p.name)
-                .chars()
-                .cycle()
-                .take(
-                    n.max(p.name.len() + 7)
-                        .min(p.max_length.unwrap_or(usize::MAX)),
-                )
-                .collect()
-        }
-        Kind::Integer => {
-            let v = p.maximum.unwrap_or(p.minimum.unwrap_or(0) + 7);
-            v.to_string()
-        }
-    }
-}
-
 fn request_parameters() -> impl Iterator<Item = &'static Parameter> {
     LIST_ENDPOINTS.iter().filter(|p| p.is_request_parameter())
 }
@@ -137,7 +109,7 @@ fn request_parameters() -> impl Iterator<Item = &'static Parameter> {
 #[test]
 fn every_parameter_is_held_by_list_endpoints_query() {
     for p in request_parameters() {
-        let value = sample(p);
+        let value = p.example();
         let mut query = ListEndpointsQuery::default();
         assert_eq!(
             query.set(p.name, &value),
@@ -245,7 +217,7 @@ async fn every_parameter_set_on_the_builder_reaches_the_wire() {
     let mut expected = BTreeMap::new();
     let mut unknown = Vec::new();
     for p in request_parameters() {
-        let value = sample(p);
+        let value = p.example();
         match set_on_builder(request.clone(), p, &value) {
             Some(r) => request = r,
             None => unknown.push(p.name),
