@@ -1,106 +1,13 @@
-//! Credentials: an IAM token, or an AK/SK pair (optionally temporary, with a security token).
+//! Credentials: an IAM token, or an AK/SK pair (optionally temporary, with a security token),
+//! or a provider of them.
 //!
-//! Secrets are held in [`SecretString`] (zeroized on drop) and are never printed: `Debug`
-//! shows the access key but masks the secret key, the security token and IAM tokens.
+//! Secrets are held in [`SecretString`](secrecy::SecretString) (zeroized on drop) and are
+//! never printed: `Debug` shows the access key but masks the secret key, the security
+//! token and IAM tokens.
 
-use std::fmt;
-
-use secrecy::{ExposeSecret, SecretString};
-
-/// Environment variable holding the access key (same name as the official SDKs).
-pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
-/// Environment variable holding the secret key.
-pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
-/// Environment variable holding the security token of temporary credentials (optional).
-pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
-/// Environment variable holding the project id.
-pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
-
-const MASK: &str = "***";
-
-/// Debug-prints as `***`.
-struct Masked;
-
-impl fmt::Debug for Masked {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(MASK)
-    }
-}
-
-/// AK/SK credentials. `Debug` prints the AK and masks the SK and the security token.
-#[derive(Clone)]
-pub struct AkSk {
-    ak: String,
-    sk: SecretString,
-    security_token: Option<SecretString>,
-}
-
-impl AkSk {
-    /// Permanent AK/SK credentials.
-    pub fn new(ak: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self {
-            ak: ak.into(),
-            sk: SecretString::from(sk.into()),
-            security_token: None,
-        }
-    }
-
-    /// Temporary credentials: adds the security token sent as `X-Security-Token`.
-    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
-        self.security_token = Some(SecretString::from(token.into()));
-        self
-    }
-
-    /// The access key (not a secret).
-    pub fn access_key(&self) -> &str {
-        &self.ak
-    }
-
-    /// The secret key.
-    pub fn secret_key(&self) -> &SecretString {
-        &self.sk
-    }
-
-    /// The security token of temporary credentials, if any.
-    pub fn security_token(&self) -> Option<&SecretString> {
-        self.security_token.as_ref()
-    }
-}
-
-impl fmt::Debug for AkSk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AkSk")
-            .field("ak", &self.ak)
-            .field("sk", &Masked)
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| Masked),
-            )
-            .finish()
-    }
-}
-
-/// An IAM token, sent as `X-Auth-Token`. `Debug` prints `IamToken(***)`.
-#[derive(Clone)]
-pub struct IamToken(SecretString);
-
-impl IamToken {
-    /// Wraps a token.
-    pub fn new(t: impl Into<String>) -> Self {
-        Self(SecretString::from(t.into()))
-    }
-
-    /// The token itself, for putting it in a header.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for IamToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IamToken({MASK})")
-    }
-}
+pub use crate::credentials::CredentialsError;
+use crate::credentials::{ChainBuilder, CredentialsProvider, ProvideCredentials};
+pub use crate::keys::{AkSk, IamToken, ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
 
 /// How requests authenticate. `Debug` masks every secret.
 #[derive(Clone, Debug)]
@@ -111,7 +18,7 @@ pub enum Credentials {
     AkSk(AkSk),
     /// AK/SK from a provider (the default chain, ECS metadata, …), fetched at the first
     /// request and renewed before signing when temporary. See [`crate::credentials`].
-    Provider(crate::credentials::CredentialsProvider),
+    Provider(CredentialsProvider),
 }
 
 impl Credentials {
@@ -158,33 +65,24 @@ impl Credentials {
     }
 }
 
-/// Why credentials could not be loaded. Never contains a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CredentialsError {
-    /// Required environment variables are unset or empty (names listed).
-    #[error("missing environment variable(s): {}", .0.join(", "))]
-    MissingEnv(Vec<&'static str>),
-    /// A provider (or every provider of a chain) gave no credentials; says why.
-    #[error("{0}")]
-    Provider(crate::credentials::ProviderError),
-    /// The credentials expired and could not be renewed.
-    #[error(
-        "the credentials from {provider} expired at {expired_at} and could not be renewed: {reason}"
-    )]
-    Expired {
-        /// The provider that gave them.
-        provider: &'static str,
-        /// When they expired (RFC 3339).
-        expired_at: String,
-        /// Why the renewal failed.
-        reason: String,
-    },
+impl Credentials {
+    /// The official SDKs' default chain over the process environment: OIDC STS,
+    /// environment, profile file, ECS metadata, CCE pod identity. Nothing is read until
+    /// the first request (or [`CredentialsProvider::identity`]).
+    pub fn default_chain() -> Self {
+        Self::Provider(ChainBuilder::new().build())
+    }
+
+    /// Credentials from any provider, renewed before signing when temporary.
+    pub fn from_provider(provider: impl ProvideCredentials + 'static) -> Self {
+        Self::Provider(CredentialsProvider::new(provider))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     const SK: &str = "SuperSecretSK0123456789";
     const TOKEN: &str = "SecurityTokenSecretValue";

@@ -15,6 +15,7 @@ pub mod credentials;
 mod decode;
 pub mod error;
 mod executor;
+mod keys;
 pub mod lenient;
 pub mod paginate;
 mod parameter;
@@ -29,6 +30,7 @@ pub mod signer;
 #[cfg(not(feature = "signature-verify"))]
 #[allow(dead_code)]
 mod signer;
+mod text;
 pub mod transport;
 mod validate;
 mod window;

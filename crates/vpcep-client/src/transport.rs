@@ -2,7 +2,7 @@
 //! per-attempt timeout, tracing, and a record of what the attempt saw.
 //!
 //! progenitor's generated `Client` carries a [`CallState`] (its "inner type") and calls
-//! [`ClientHooks::exec`] to send each request; our implementation below does the work.
+//! `ClientHooks::exec` (implemented in `executor.rs`) to send each request; our implementation below does the work.
 //! The retry loop and the mapping to [`crate::Error`] live in `retry.rs`, run around the
 //! generated builder's `send()` by `executor.rs`.
 

@@ -342,26 +342,9 @@ fn render(graph: &Graph) -> String {
         .join("\n")
 }
 
-/// Cycles that predate this test, each with why it is there. The test fails when one
-/// of them is gone, so that the exception goes too.
-const KNOWN_CYCLES: &[(&str, &str, &str)] = &[(
-    "auth",
-    "credentials",
-    "auth::Credentials::Provider holds a credentials::CredentialsProvider and \
-     auth::CredentialsError wraps credentials::ProviderError, while the providers make \
-     auth::AkSk",
-)];
-
 #[test]
 fn module_dependencies_have_no_cycle() {
-    let mut graph = module_graph();
-    for (a, b, why) in KNOWN_CYCLES {
-        assert!(
-            graph[*a].contains(*b) && graph[*b].contains(*a),
-            "{a} <-> {b} is no longer a cycle: remove it from KNOWN_CYCLES ({why})"
-        );
-        graph.get_mut(*a).unwrap().remove(*b);
-    }
+    let graph = module_graph();
     if let Some(cycle) = find_cycle(&graph) {
         panic!(
             "module cycle: {}\nmodule graph (crate::… references per module):\n{}",

@@ -4,7 +4,7 @@
 use futures::future::BoxFuture;
 
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::auth::{AkSk, ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
+use crate::keys::{AkSk, ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
 
 /// Federation with an identity provider (official; not supported here).
 pub const ENV_IDP_ID: &str = "HUAWEICLOUD_SDK_IDP_ID";

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderValue, USER_AGENT};
 
 use super::sts::excerpt;
-use crate::auth::AkSk;
-use crate::error::error_chain;
+use crate::keys::AkSk;
+use crate::text::error_chain;
 
 /// Regions whose IAM endpoint is `https://iam.{region}.myhuaweicloud.com`
 /// (`huaweicloudsdkcore/auth/endpoint.py`); others use [`DEFAULT_IAM_ENDPOINT`].

@@ -24,7 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::sts::{excerpt, parse_credential};
 use super::{Env, Identity, ProvideCredentials, ProviderError, ENV_METADATA_URL};
-use crate::error::error_chain;
+use crate::text::error_chain;
 
 /// The ECS metadata service.
 pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";

@@ -1,7 +1,7 @@
 //! Credential providers, the default chain of Huawei's official SDKs, and refresh of
 //! temporary credentials before signing.
 //!
-//! The chain ([`Credentials::default_chain`]) tries, in the official order
+//! The chain ([`Credentials::default_chain`](crate::auth::Credentials::default_chain)) tries, in the official order
 //! (`huaweicloudsdkcore/auth/provider.py`, `CredentialProviderChain`):
 //!
 //! 1. [`oidc::OidcStsProvider`]: OIDC federation through STS (`HUAWEICLOUD_OIDC_*`);
@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 
-use crate::auth::{AkSk, Credentials, CredentialsError};
+use crate::keys::AkSk;
 
 pub mod chain;
 pub mod env;
@@ -227,20 +227,6 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     fn provide(&self) -> BoxFuture<'_, Result<Identity, ProviderError>>;
 }
 
-impl Credentials {
-    /// The official SDKs' default chain over the process environment: OIDC STS,
-    /// environment, profile file, ECS metadata, CCE pod identity. Nothing is read until
-    /// the first request (or [`CredentialsProvider::identity`]).
-    pub fn default_chain() -> Self {
-        Self::Provider(ChainBuilder::new().build())
-    }
-
-    /// Credentials from any provider, renewed before signing when temporary.
-    pub fn from_provider(provider: impl ProvideCredentials + 'static) -> Self {
-        Self::Provider(CredentialsProvider::new(provider))
-    }
-}
-
 pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
     match t.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
@@ -257,6 +243,30 @@ pub fn format_time(t: SystemTime) -> String {
                 .ok()
         })
         .unwrap_or_else(|| "?".to_owned())
+}
+
+/// Why credentials could not be loaded. Never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// Required environment variables are unset or empty (names listed).
+    #[error("missing environment variable(s): {}", .0.join(", "))]
+    MissingEnv(Vec<&'static str>),
+    /// A provider (or every provider of a chain) gave no credentials; says why.
+    #[error("{0}")]
+    Provider(ProviderError),
+    /// The credentials expired and could not be renewed.
+    #[error(
+        "the credentials from {provider} expired at {expired_at} and could not be renewed: {reason}"
+    )]
+    Expired {
+        /// The provider that gave them.
+        provider: &'static str,
+        /// When they expired (RFC 3339).
+        expired_at: String,
+        /// Why the renewal failed.
+        reason: String,
+    },
 }
 
 impl From<ProviderError> for CredentialsError {

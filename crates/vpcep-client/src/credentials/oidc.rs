@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 
 use super::sts::{excerpt, parse_credential};
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::auth::ENV_PROJECT_ID;
-use crate::error::error_chain;
+use crate::keys::ENV_PROJECT_ID;
+use crate::text::error_chain;
 
 /// Required: the OIDC identity provider's URN.
 pub const ENV_PROVIDER_URN: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";

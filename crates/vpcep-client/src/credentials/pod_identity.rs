@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 
 use super::sts::{excerpt, parse_credential};
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::error::error_chain;
+use crate::text::error_chain;
 
 /// The official variable holding the pod identity agent's URL.
 pub const ENV_FULL_URI: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::CredentialsError;
 use super::{format_time, Identity, ProvideCredentials, DEFAULT_REFRESH_MARGIN};
-use crate::auth::CredentialsError;
 
 /// After a failed renewal while the credentials are still valid, wait this long before
 /// asking again (requests meanwhile use the current credentials).

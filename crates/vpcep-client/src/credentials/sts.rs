@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use super::{Identity, ProviderError};
-use crate::auth::AkSk;
+use crate::keys::AkSk;
 
 /// Reads `{"credential": {"access", "secret", "securitytoken", "expires_at"}}` and the
 /// spellings the official SDK also accepts: a `credentials` wrapper or none,
