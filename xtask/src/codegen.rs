@@ -99,6 +99,7 @@ pub fn generate(root: &Path) -> Result<String> {
     route_decoding_through_crate(&mut file)?;
     default_extra_in_builders(&mut file)?;
     drop_api_version_header(&mut file)?;
+    let contract = contract_items(&contract, &file)?;
     file.items.push(contract);
     let body = prettyplease::unparse(&file);
 
@@ -128,14 +129,10 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI> {
 /// the spec reaches each of them or makes a test name it. It is taken from the spec as
 /// published (before [`prepare_for_progenitor`]), so the `Content-Type` header the vendor
 /// documents is listed too (the layers handle only path and query parameters).
-fn contract_module(spec: &OpenAPI) -> Result<syn::Item> {
+fn contract_module(spec: &OpenAPI) -> Result<Contract> {
     let components = spec.components.clone().unwrap_or_default();
-    let mut out = String::from(
-        "/// The request contract of each operation, from the spec (the hand-written \
-         `contract` module re-exports it).\n\
-         pub mod contract {\n\
-         use crate::codegen_support::{Kind, Location, Parameter};\n",
-    );
+    let mut out = String::new();
+    let mut operations = Vec::new();
     for (path, item) in spec.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
             bail!("path references are not supported");
@@ -151,6 +148,7 @@ fn contract_module(spec: &OpenAPI) -> Result<syn::Item> {
                 method.to_uppercase(),
                 screaming_snake(id)
             ));
+            let mut request_parameters = Vec::new();
             for p in &op.parameters {
                 let param = match p {
                     ReferenceOr::Item(param) => param,
@@ -165,12 +163,193 @@ fn contract_module(spec: &OpenAPI) -> Result<syn::Item> {
                     }
                 };
                 out.push_str(&parameter_entry(param, &components)?);
+                if let Parameter::Path { parameter_data, .. }
+                | Parameter::Query { parameter_data, .. } = param
+                {
+                    let description = parameter_data.description.as_deref().unwrap_or_default();
+                    let first = description.split("\n\n").next().unwrap_or_default();
+                    request_parameters.push((
+                        parameter_data.name.clone(),
+                        first.split_whitespace().collect::<Vec<_>>().join(" "),
+                    ));
+                }
             }
             out.push_str("];\n");
+            operations.push(Operation {
+                id: id.to_owned(),
+                table: screaming_snake(id),
+                parameters: request_parameters,
+            });
         }
+    }
+    Ok(Contract {
+        tables: out,
+        operations,
+    })
+}
+
+/// The contract table's text and, per operation, its path and query parameters.
+struct Contract {
+    tables: String,
+    operations: Vec<Operation>,
+}
+
+/// An operation of the contract: its id, its table's name, and its path and query
+/// parameters' wire names.
+struct Operation {
+    id: String,
+    table: String,
+    parameters: Vec<(String, String)>,
+}
+
+/// `pub mod contract` of the generated module: the tables, and per operation a
+/// `<OperationId>Query` struct holding its path and query parameters as the types of the
+/// generated builder's setters (read from progenitor's output, so they are whatever
+/// progenitor chose: `types::ListEndpointsVpcId`, `NonZeroU32`, …), with `set` (by wire
+/// name and text, through the table's rules, then the generated type), `get` and `apply`
+/// (onto the generated builder). A parameter added to the spec is held, parsed, shown
+/// and sent with no hand edit.
+fn contract_items(contract: &Contract, file: &syn::File) -> Result<syn::Item> {
+    let mut out = String::from(
+        "/// The request contract of each operation, from the spec (the hand-written \
+         `contract` module re-exports it).\n\
+         pub mod contract {\n\
+         use crate::codegen_support::{convert, Kind, Location, Parameter, ValidationError};\n\
+         #[allow(unused_imports)]\n\
+         use super::types;\n",
+    );
+    out.push_str(&contract.tables);
+    for op in &contract.operations {
+        let setters = builder_setter_types(file, &op.id)?;
+        let name = format!("{}Query", op.id);
+        let mut fields = String::new();
+        let mut set = String::new();
+        let mut get = String::new();
+        let mut apply = String::new();
+        for (param, description) in &op.parameters {
+            let field = rust_field(param);
+            let ty = setters.get(&field).with_context(|| {
+                format!("the generated builder of {} has no setter `{field}`", op.id)
+            })?;
+            let index = table_index(&contract.tables, &op.table, param)?;
+            fields.push_str(&format!(
+                "/// `{param}`: {description} (rules: `{table}[{index}]`)\npub {field}: Option<{ty}>,\n",
+                table = op.table
+            ));
+            set.push_str(&format!(
+                "{param:?} => self.{field} = Some(convert(&{table}[{index}], value)?),\n",
+                table = op.table
+            ));
+            get.push_str(&format!(
+                "{param:?} => self.{field}.as_ref().map(|v| v.to_string()),\n"
+            ));
+            apply.push_str(&format!(
+                "if let Some(v) = &self.{field} {{ b = b.{field}(v.clone()); }}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "/// The path and query parameters of one `{id}` request, each of the type the \
+             generated builder takes for it. Set them by wire name and text with [`set`]\
+             (Self::set), which checks the spec's rules ([`{table}`]).\n\
+             #[derive(Clone, Debug, Default, PartialEq)]\n\
+             #[non_exhaustive]\n\
+             pub struct {name} {{\n{fields}}}\n\
+             impl {name} {{\n\
+             /// Sets the parameter `name` (its wire name) from its text as sent on the wire. \
+             `Ok(false)`: `name` is not a path or query parameter of `{id}` (the service \
+             ignores such parameters). `Err`: the value breaks a rule of the spec; the error \
+             names the parameter, the rule and the value.\n\
+             pub fn set(&mut self, name: &str, value: &str) -> Result<bool, ValidationError> {{\n\
+             match name {{\n{set}_ => return Ok(false),\n}}\nOk(true)\n}}\n\
+             /// The value of the parameter `name` as wire text, if set.\n\
+             pub fn get(&self, name: &str) -> Option<String> {{\n\
+             match name {{\n{get}_ => None,\n}}\n}}\n\
+             /// Sets every parameter on the generated builder (once per attempt); the \
+             values are of the builder's own types, so its conversions cannot fail.\n\
+             pub(crate) fn apply<'a>(&self, mut b: super::builder::{id}<'a>) -> super::builder::{id}<'a> {{\n\
+             {apply}b\n}}\n}}\n",
+            id = op.id,
+            table = op.table,
+        ));
     }
     out.push_str("}\n");
     syn::parse_str(&out).context("the contract module is not valid Rust")
+}
+
+/// A parameter's field and setter name in progenitor's builder (`Content-Type` would be
+/// `content_type`; the request parameters are snake_case already).
+fn rust_field(wire: &str) -> String {
+    wire.replace('-', "_").to_lowercase()
+}
+
+/// The position of parameter `param` in the text of the table `table`.
+fn table_index(tables: &str, table: &str, param: &str) -> Result<usize> {
+    let start = tables
+        .find(&format!("pub const {table}:"))
+        .with_context(|| format!("no table {table}"))?;
+    let body = &tables[start..];
+    let body = &body[..body.find("];").unwrap_or(body.len())];
+    body.match_indices("Parameter { name: ")
+        .position(|(at, _)| body[at..].starts_with(&format!("Parameter {{ name: {param:?},")))
+        .with_context(|| format!("{param} is not in {table}"))
+}
+
+/// The type each setter of the generated builder `builder::<op>` converts to (the
+/// `V: TryInto<T>` bound), by setter name.
+fn builder_setter_types(
+    file: &syn::File,
+    op: &str,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    use quote::ToTokens;
+    let builder = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .context("progenitor's output has no `mod builder`")?;
+    let mut types = std::collections::BTreeMap::new();
+    for item in &builder.1 {
+        let syn::Item::Impl(imp) = item else { continue };
+        let syn::Type::Path(self_ty) = &*imp.self_ty else {
+            continue;
+        };
+        if self_ty.path.segments.last().map(|s| s.ident.to_string()) != Some(op.to_owned()) {
+            continue;
+        }
+        for item in &imp.items {
+            let syn::ImplItem::Fn(f) = item else { continue };
+            let Some(wc) = &f.sig.generics.where_clause else {
+                continue;
+            };
+            for pred in &wc.predicates {
+                let syn::WherePredicate::Type(pt) = pred else {
+                    continue;
+                };
+                for bound in &pt.bounds {
+                    let syn::TypeParamBound::Trait(tb) = bound else {
+                        continue;
+                    };
+                    let Some(last) = tb.path.segments.last() else {
+                        continue;
+                    };
+                    if last.ident != "TryInto" {
+                        continue;
+                    }
+                    if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                        if let Some(syn::GenericArgument::Type(t)) = args.args.first() {
+                            types.insert(f.sig.ident.to_string(), t.to_token_stream().to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if types.is_empty() {
+        bail!("no setter of builder::{op} found in progenitor's output");
+    }
+    Ok(types)
 }
 
 /// One `Parameter { .. }` of the contract table.

@@ -8,9 +8,10 @@
 
 pub(crate) use crate::decode::from_response;
 // Every type `REPLACEMENTS` (xtask/src/codegen.rs) names, whether the spec uses it yet or not.
+pub(crate) use crate::error::ValidationError;
 #[allow(unused_imports)]
 pub(crate) use crate::lenient::{
     AccountStatus, ActiveStatusList, EndpointStatus, LenientBool, ServiceType, StringList,
 };
-pub(crate) use crate::parameter::{Kind, Location, Parameter};
+pub(crate) use crate::parameter::{convert, Kind, Location, Parameter};
 pub(crate) use crate::transport::CallState;

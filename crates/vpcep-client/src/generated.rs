@@ -2342,7 +2342,9 @@ pub mod prelude {
 }
 /// The request contract of each operation, from the spec (the hand-written `contract` module re-exports it).
 pub mod contract {
-    use crate::codegen_support::{Kind, Location, Parameter};
+    use crate::codegen_support::{convert, Kind, Location, Parameter, ValidationError};
+    #[allow(unused_imports)]
+    use super::types;
     /// The parameters of `ListEndpoints` (`GET /v1/{project_id}/vpc-endpoints`), in the spec's order.
     pub const LIST_ENDPOINTS: &[Parameter] = &[
         Parameter {
@@ -2486,4 +2488,106 @@ pub mod contract {
             description: "MIME type of the request; `application/json` recommended. The vendor doc marks it required; it is optional here because OpenAPI 3.0 tools ignore a `Content-Type` header parameter and clients send it themselves. Length 1..64.",
         },
     ];
+    /// The path and query parameters of one `ListEndpoints` request, each of the type the generated builder takes for it. Set them by wire name and text with [`set`](Self::set), which checks the spec's rules ([`LIST_ENDPOINTS`]).
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ListEndpointsQuery {
+        /// `project_id`: Project ID. Length 1..64. (rules: `LIST_ENDPOINTS[0]`)
+        pub project_id: Option<types::ListEndpointsProjectId>,
+        /// `endpoint_service_name`: Name of the endpoint service. Case-insensitive substring match ("fuzzy on both ends"). Length 1..128. (rules: `LIST_ENDPOINTS[1]`)
+        pub endpoint_service_name: Option<types::ListEndpointsEndpointServiceName>,
+        /// `vpc_id`: ID of the VPC that holds the endpoint. Length 1..64. (rules: `LIST_ENDPOINTS[2]`)
+        pub vpc_id: Option<types::ListEndpointsVpcId>,
+        /// `id`: ID of the endpoint (unique). Length 1..64. (rules: `LIST_ENDPOINTS[3]`)
+        pub id: Option<types::ListEndpointsId>,
+        /// `limit`: Page size, 1..1000, default 10 (usually 10, 20 or 50). The vendor's prose says "0~1000" but its constraint row says minimum 1; 1 is what clients must send. (rules: `LIST_ENDPOINTS[4]`)
+        pub limit: Option<::std::num::NonZeroU32>,
+        /// `offset`: Number of matching endpoints to skip before this page starts. At least 0. (rules: `LIST_ENDPOINTS[5]`)
+        pub offset: Option<i32>,
+        /// `sort_key`: Field to sort by, `create_at` (creation time, the default) or `update_at`. (rules: `LIST_ENDPOINTS[6]`)
+        pub sort_key: Option<types::SortKey>,
+        /// `sort_dir`: Sort direction, `desc` (the default) or `asc`. (rules: `LIST_ENDPOINTS[7]`)
+        pub sort_dir: Option<types::SortDir>,
+        /// `public_border_group`: Only endpoints whose public border group (edge attribute) equals this value. The vendor documents no length limit; clients send any non-empty value. (rules: `LIST_ENDPOINTS[8]`)
+        pub public_border_group: Option<types::ListEndpointsPublicBorderGroup>,
+    }
+    impl ListEndpointsQuery {
+        /// Sets the parameter `name` (its wire name) from its text as sent on the wire. `Ok(false)`: `name` is not a path or query parameter of `ListEndpoints` (the service ignores such parameters). `Err`: the value breaks a rule of the spec; the error names the parameter, the rule and the value.
+        pub fn set(&mut self, name: &str, value: &str) -> Result<bool, ValidationError> {
+            match name {
+                "project_id" => {
+                    self.project_id = Some(convert(&LIST_ENDPOINTS[0], value)?);
+                }
+                "endpoint_service_name" => {
+                    self.endpoint_service_name = Some(
+                        convert(&LIST_ENDPOINTS[1], value)?,
+                    );
+                }
+                "vpc_id" => self.vpc_id = Some(convert(&LIST_ENDPOINTS[2], value)?),
+                "id" => self.id = Some(convert(&LIST_ENDPOINTS[3], value)?),
+                "limit" => self.limit = Some(convert(&LIST_ENDPOINTS[4], value)?),
+                "offset" => self.offset = Some(convert(&LIST_ENDPOINTS[5], value)?),
+                "sort_key" => self.sort_key = Some(convert(&LIST_ENDPOINTS[6], value)?),
+                "sort_dir" => self.sort_dir = Some(convert(&LIST_ENDPOINTS[7], value)?),
+                "public_border_group" => {
+                    self.public_border_group = Some(convert(&LIST_ENDPOINTS[8], value)?);
+                }
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+        /// The value of the parameter `name` as wire text, if set.
+        pub fn get(&self, name: &str) -> Option<String> {
+            match name {
+                "project_id" => self.project_id.as_ref().map(|v| v.to_string()),
+                "endpoint_service_name" => {
+                    self.endpoint_service_name.as_ref().map(|v| v.to_string())
+                }
+                "vpc_id" => self.vpc_id.as_ref().map(|v| v.to_string()),
+                "id" => self.id.as_ref().map(|v| v.to_string()),
+                "limit" => self.limit.as_ref().map(|v| v.to_string()),
+                "offset" => self.offset.as_ref().map(|v| v.to_string()),
+                "sort_key" => self.sort_key.as_ref().map(|v| v.to_string()),
+                "sort_dir" => self.sort_dir.as_ref().map(|v| v.to_string()),
+                "public_border_group" => {
+                    self.public_border_group.as_ref().map(|v| v.to_string())
+                }
+                _ => None,
+            }
+        }
+        /// Sets every parameter on the generated builder (once per attempt); the values are of the builder's own types, so its conversions cannot fail.
+        pub(crate) fn apply<'a>(
+            &self,
+            mut b: super::builder::ListEndpoints<'a>,
+        ) -> super::builder::ListEndpoints<'a> {
+            if let Some(v) = &self.project_id {
+                b = b.project_id(v.clone());
+            }
+            if let Some(v) = &self.endpoint_service_name {
+                b = b.endpoint_service_name(v.clone());
+            }
+            if let Some(v) = &self.vpc_id {
+                b = b.vpc_id(v.clone());
+            }
+            if let Some(v) = &self.id {
+                b = b.id(v.clone());
+            }
+            if let Some(v) = &self.limit {
+                b = b.limit(v.clone());
+            }
+            if let Some(v) = &self.offset {
+                b = b.offset(v.clone());
+            }
+            if let Some(v) = &self.sort_key {
+                b = b.sort_key(v.clone());
+            }
+            if let Some(v) = &self.sort_dir {
+                b = b.sort_dir(v.clone());
+            }
+            if let Some(v) = &self.public_border_group {
+                b = b.public_border_group(v.clone());
+            }
+            b
+        }
+    }
 }

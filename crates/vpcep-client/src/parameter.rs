@@ -156,6 +156,21 @@ impl Parameter {
     }
 }
 
+/// Converts the wire text `value` of parameter `p` to its generated type `T`, after the
+/// table's rules (which word the error). The generated type is the truth: a rule the table
+/// does not know still fails here, with the generated type's words. Called by the
+/// generated `set` of each operation's query type.
+pub(crate) fn convert<T>(p: &Parameter, value: &str) -> Result<T, ValidationError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    p.check(value)?;
+    value
+        .parse::<T>()
+        .map_err(|e| ValidationError::new(p.name, e.to_string(), value))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
