@@ -149,7 +149,7 @@ fn contract_module(spec: &OpenAPI) -> Result<Contract> {
                 screaming_snake(id)
             ));
             let mut request_parameters = Vec::new();
-            for p in &op.parameters {
+            for (index, p) in op.parameters.iter().enumerate() {
                 let param = match p {
                     ReferenceOr::Item(param) => param,
                     ReferenceOr::Reference { reference } => {
@@ -166,11 +166,10 @@ fn contract_module(spec: &OpenAPI) -> Result<Contract> {
                 if let Parameter::Path { parameter_data, .. }
                 | Parameter::Query { parameter_data, .. } = param
                 {
-                    let description = parameter_data.description.as_deref().unwrap_or_default();
-                    let first = description.split("\n\n").next().unwrap_or_default();
                     request_parameters.push((
+                        index,
                         parameter_data.name.clone(),
-                        first.split_whitespace().collect::<Vec<_>>().join(" "),
+                        first_paragraph(parameter_data.description.as_deref()),
                     ));
                 }
             }
@@ -195,11 +194,11 @@ struct Contract {
 }
 
 /// An operation of the contract: its id, its table's name, and its path and query
-/// parameters' wire names.
+/// parameters (index in the table, wire name, first paragraph of the description).
 struct Operation {
     id: String,
     table: String,
-    parameters: Vec<(String, String)>,
+    parameters: Vec<(usize, String, String)>,
 }
 
 /// `pub mod contract` of the generated module: the tables, and per operation a
@@ -226,12 +225,11 @@ fn contract_items(contract: &Contract, file: &syn::File) -> Result<syn::Item> {
         let mut set = String::new();
         let mut get = String::new();
         let mut apply = String::new();
-        for (param, description) in &op.parameters {
+        for (index, param, description) in &op.parameters {
             let field = rust_field(param);
             let ty = setters.get(&field).with_context(|| {
                 format!("the generated builder of {} has no setter `{field}`", op.id)
             })?;
-            let index = table_index(&contract.tables, &op.table, param)?;
             fields.push_str(&format!(
                 "/// `{param}`: {description} (rules: `{table}[{index}]`)\npub {field}: Option<{ty}>,\n",
                 table = op.table
@@ -280,18 +278,6 @@ fn contract_items(contract: &Contract, file: &syn::File) -> Result<syn::Item> {
 /// `content_type`; the request parameters are snake_case already).
 fn rust_field(wire: &str) -> String {
     wire.replace('-', "_").to_lowercase()
-}
-
-/// The position of parameter `param` in the text of the table `table`.
-fn table_index(tables: &str, table: &str, param: &str) -> Result<usize> {
-    let start = tables
-        .find(&format!("pub const {table}:"))
-        .with_context(|| format!("no table {table}"))?;
-    let body = &tables[start..];
-    let body = &body[..body.find("];").unwrap_or(body.len())];
-    body.match_indices("Parameter { name: ")
-        .position(|(at, _)| body[at..].starts_with(&format!("Parameter {{ name: {param:?},")))
-        .with_context(|| format!("{param} is not in {table}"))
 }
 
 /// The type each setter of the generated builder `builder::<op>` converts to (the
@@ -411,16 +397,7 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
         serde_json::Value::String(s) => format!("{s:?}"),
         other => format!("{:?}", other.to_string()),
     });
-    let description = data
-        .description
-        .as_deref()
-        .unwrap_or_default()
-        .split("\n\n")
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let description = first_paragraph(data.description.as_deref());
     Ok(format!(
         "Parameter {{ name: {name:?}, location: Location::{location}, required: {required}, \
          kind: Kind::{kind}, min_length: {min_length}, max_length: {max_length}, \
@@ -436,6 +413,13 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
         format = opt(format.map(|f| format!("{f:?}"))),
         default = opt(default),
     ))
+}
+
+/// The first paragraph of a description, on one line.
+fn first_paragraph(text: Option<&str>) -> String {
+    let text = text.unwrap_or_default();
+    let first = text.split("\n\n").next().unwrap_or_default();
+    first.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `ListEndpoints` → `LIST_ENDPOINTS`.
