@@ -8,20 +8,12 @@ use std::process::Output;
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::{vpcep, PROJECT, TOKEN};
+use common::{target, vpcep, PROJECT, TOKEN};
 
 /// `vpcep` pointed at `url` with a project and the test token.
 fn list(url: &str, args: &[&str]) -> Output {
-    let mut argv = vec![
-        "--endpoint-url",
-        url,
-        "--project-id",
-        PROJECT,
-        "--token",
-        TOKEN,
-        "endpoints",
-        "list",
-    ];
+    let mut argv = target(url);
+    argv.extend_from_slice(&["endpoints", "list"]);
     argv.extend_from_slice(args);
     vpcep(&[], &argv)
 }

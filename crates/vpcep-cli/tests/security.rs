@@ -7,20 +7,12 @@ use std::process::Output;
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::{stderr_text as stderr, vpcep, PROJECT, TOKEN};
+use common::{stderr_text as stderr, target, vpcep, PROJECT, TOKEN};
 
 /// `vpcep ... endpoints list` against `url` with the test token, no retries.
 fn list(url: &str, extra: &[&str]) -> Output {
-    let mut argv = vec![
-        "--endpoint-url",
-        url,
-        "--project-id",
-        PROJECT,
-        "--token",
-        TOKEN,
-        "--retries",
-        "0",
-    ];
+    let mut argv = target(url);
+    argv.extend_from_slice(&["--retries", "0"]);
     argv.extend_from_slice(extra);
     argv.extend_from_slice(&["endpoints", "list"]);
     vpcep(&[], &argv)

@@ -13,18 +13,11 @@ use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
 
 mod common;
-use common::{stderr_text as stderr, vpcep, PROJECT, TOKEN};
+use common::{stderr_text as stderr, target, vpcep, TOKEN};
 
 /// `vpcep ... endpoints list` against `url` with an empty environment plus `env`.
 fn list(env: &[(&str, &str)], url: &str, extra: &[&str]) -> Output {
-    let mut argv = vec![
-        "--endpoint-url",
-        url,
-        "--project-id",
-        PROJECT,
-        "--token",
-        TOKEN,
-    ];
+    let mut argv = target(url);
     argv.extend_from_slice(extra);
     argv.extend_from_slice(&["endpoints", "list", "--output", "ids"]);
     vpcep(env, &argv)

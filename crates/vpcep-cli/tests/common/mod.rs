@@ -17,6 +17,18 @@ pub fn vpcep(env: &[(&str, &str)], args: &[&str]) -> Output {
     cmd.output().expect("vpcep runs")
 }
 
+/// The global options that point `vpcep` at `url` with the test project and token.
+pub fn target(url: &str) -> Vec<&str> {
+    vec![
+        "--endpoint-url",
+        url,
+        "--project-id",
+        PROJECT,
+        "--token",
+        TOKEN,
+    ]
+}
+
 /// stderr as text (lossy: the tests look for words, not encodings).
 pub fn stderr_text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
