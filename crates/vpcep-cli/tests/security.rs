@@ -150,3 +150,31 @@ fn hostile_bodies_exit_with_the_decode_code() {
         assert_eq!(server.requests().len(), 1, "{what}: not retried");
     }
 }
+
+// ---------------------------------------------------------------- base URL shape
+
+#[test]
+fn a_base_url_with_userinfo_a_query_or_a_fragment_is_refused_before_any_io() {
+    const PASSWORD: &str = "Pa55w0rdInTheUrl";
+    let server = serving(respond(200, r#"{"endpoints":[],"total_count":0}"#));
+    let host = server.url().trim_start_matches("http://").to_owned();
+    for (url, what) in [
+        (
+            format!("http://user:{PASSWORD}@{host}"),
+            "user name or password",
+        ),
+        (format!("http://{host}/?x=1"), "query"),
+        // Was sent, then misreported as "the HTTP client followed a redirect".
+        (format!("http://{host}/#frag"), "fragment"),
+    ] {
+        let out = list(&url, &["-vv"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(4), "{url}: {err}");
+        assert!(out.stdout.is_empty(), "{url}");
+        assert!(!err.contains(PASSWORD), "{url}: the password leaked: {err}");
+        assert!(err.contains("invalid base URL"), "{url}: {err}");
+        assert!(err.contains(what), "{url}: {err}");
+        assert!(!err.contains("redirect"), "{url}: {err}");
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

@@ -91,6 +91,59 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+/// Parses a base URL and checks its shape: `http(s)://host[:port][/path prefix]` and
+/// nothing else. Refused, before any I/O: a user name or password (reqwest would send it as
+/// `Authorization: Basic` beside our credentials, and every message and log line showing
+/// the URL would show it), a query or a fragment (the request path is appended to the base
+/// URL, so they would swallow it: a `#…` sends the request to the base URL's path). The
+/// messages never show the password.
+fn check_base_url(url: &str) -> Result<reqwest::Url> {
+    let invalid = |why: &str| {
+        Error::Config(format!(
+            "invalid base URL {:?}: {why}",
+            without_userinfo(url)
+        ))
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "it carries a user name or password (user:password@, not shown); the client \
+             authenticates with its credentials only: remove it",
+        ));
+    }
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(invalid("expected http(s)://host[:port][/path]"));
+    }
+    if parsed.query().is_some() {
+        return Err(invalid(
+            "it has a query (?…); the request's path and query are appended to the base \
+             URL: remove it",
+        ));
+    }
+    if parsed.fragment().is_some() {
+        return Err(invalid(
+            "it has a fragment (#…); the request's path is appended to the base URL: \
+             remove it",
+        ));
+    }
+    Ok(parsed)
+}
+
+/// `url` with whatever stands between `scheme://` and the last `@` of the authority
+/// replaced by `***`: a URL that does not parse may still carry a password.
+fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]).into(),
+        None => url.into(),
+    }
+}
+
 /// Adds the PEM bundles to the HTTP client's trusted roots, next to the platform's.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn add_root_certificates(
@@ -270,13 +323,7 @@ impl ClientBuilder {
         let region = self.region.clone();
         let base_url = match (self.base_url, self.region) {
             (Some(url), _) => {
-                let parsed = reqwest::Url::parse(&url)
-                    .map_err(|e| Error::Config(format!("invalid base URL {url:?}: {e}")))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(Error::Config(format!(
-                        "invalid base URL {url:?}: expected http(s)://host[:port]"
-                    )));
-                }
+                let parsed = check_base_url(&url)?;
                 if parsed.scheme() == "http" && !self.allow_http && !is_loopback(&parsed) {
                     return Err(Error::Config(format!(
                         "refusing plain HTTP to {url:?}: credentials would cross the network \
