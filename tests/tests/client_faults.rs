@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use vpcep_client::auth::CredentialsError;
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
 use vpcep_fake::{FakeServer, Fault};
 use vpcep_tests::{client_builder as client, page_body, scripted, PROJECT_ID as PROJECT};
@@ -373,10 +374,18 @@ async fn missing_configuration_is_explained() {
         .token("bad\ntoken")
         .build()
         .unwrap_err();
+    // A credential problem (CLI exit 4), naming the key, not a request parameter.
     assert!(
-        matches!(err, Error::Validation(ref v) if v.parameter == "X-Auth-Token"),
+        matches!(
+            err,
+            Error::Credentials(CredentialsError::Invalid {
+                key: "X-Auth-Token",
+                ..
+            })
+        ),
         "{err:?}"
     );
+    assert!(!err.to_string().contains("bad"), "{err}");
 }
 
 #[tokio::test]

@@ -107,3 +107,31 @@ fn a_bad_root_certificate_is_a_configuration_error() {
         .unwrap_err();
     assert!(err.to_string().contains("http_client"), "{err}");
 }
+
+/// A server that accepts the connection and never answers the TLS handshake: the connect
+/// timeout (which covers TCP and TLS) fires, and the error names it, not the per-attempt
+/// timeout that did not fire.
+#[tokio::test]
+async fn a_stalled_handshake_names_the_connect_timeout() {
+    // The kernel completes the TCP handshake; nobody ever reads the ClientHello.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let err = Client::builder()
+        .base_url(&url)
+        .project_id("p")
+        .token(TOKEN)
+        .retry(RetryConfig::disabled())
+        .connect_timeout(std::time::Duration::from_millis(300))
+        .attempt_timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(text.contains("connect timeout of 300ms"), "{text}");
+    assert!(!text.contains("per-attempt"), "{text}");
+    drop(silent);
+}

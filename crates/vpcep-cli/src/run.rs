@@ -39,8 +39,13 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Completions { shell } => {
+            // Generated in memory, then written: clap_complete panics when its writer
+            // fails (a full disk, a closed pipe); our write reports it (exit 1, or a quiet
+            // exit 0 for a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vpcep", &mut script);
             let mut out = io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "vpcep", &mut out);
+            out.write_all(&script)?;
             out.flush()?;
             Ok(())
         }
@@ -102,6 +107,9 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
         builder = builder
             .operation_timeout(limit)
             .attempt_timeout(limit.min(MAX_ATTEMPT_TIMEOUT));
+    }
+    if let Some(mib) = g.max_response_mib {
+        builder = builder.max_response_bytes(mib << 20);
     }
     builder = builder.compression(!g.no_compression);
     builder = builder.user_agent(format!("vpcep-cli/{}", env!("CARGO_PKG_VERSION")));
@@ -325,6 +333,7 @@ mod tests {
             retries: None,
             allow_http: false,
             ca_bundle: None,
+            max_response_mib: None,
             no_compression: false,
             verbose: 0,
         };

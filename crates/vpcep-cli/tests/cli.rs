@@ -330,6 +330,43 @@ fn validation_error_sends_nothing() {
 }
 
 #[test]
+fn bad_characters_in_a_token_or_an_access_key_are_credential_errors() {
+    // Exit 4 (configuration: credentials) as the table says, not 3 (a parameter of the
+    // request); the message names the key, never the value.
+    let fake = doc_fake();
+    let url = fake.url();
+    let bad_token = "Secret-token\nsecond-line";
+    let mut argv = vec!["--endpoint-url", &url, "--project-id", PROJECT];
+    argv.extend_from_slice(&["--token", bad_token, "endpoints", "list"]);
+    let out = vpcep(&[], &argv);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("X-Auth-Token"), "{err}");
+    assert!(!err.contains("Secret-token"), "{err}");
+    for bad_ak in ["AK\u{1}TEST", "AK TEST ", "AKTEST\nMORE"] {
+        let out = vpcep(
+            &[
+                ("HUAWEICLOUD_SDK_AK", bad_ak),
+                ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
+            ],
+            &[
+                "--endpoint-url",
+                &url,
+                "--project-id",
+                PROJECT,
+                "endpoints",
+                "list",
+            ],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(4), "{bad_ak:?}: {err}");
+        assert!(err.contains("HUAWEICLOUD_SDK_AK"), "{bad_ak:?}: {err}");
+        assert!(!err.contains("SK-Secret"), "{err}");
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
 fn usage_error_from_clap() {
     let out = vpcep(&[], &["endpoints", "list", "--sort-key", "name"]);
     assert_eq!(out.status.code(), Some(2));
@@ -490,6 +527,43 @@ fn completions_for_each_shell() {
         assert!(script.contains("vpcep"), "{shell}");
         assert!(script.contains("endpoint-url"), "{shell}");
     }
+}
+
+/// `vpcep completions bash` with stdout on a full disk (`/dev/full`) or on a pipe whose
+/// reader is gone: a one-line error (exit 1), or a quiet exit 0 for the closed pipe, as
+/// for the listing; never a panic (exit 101).
+#[test]
+fn completions_on_a_full_disk_or_a_closed_pipe() {
+    use std::process::{Command, Stdio};
+    let run = |stdout: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_vpcep"))
+            .env_clear()
+            .args(["completions", "bash"])
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("vpcep runs")
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full (Linux)");
+    let out = run(Stdio::from(full));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: could not write the output"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = run(Stdio::from(writer));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
 }
 
 /// A fake answering every request with `200` and `body` (a body its data never makes),

@@ -100,6 +100,26 @@ fn an_endless_body_stops_at_the_limit() {
     );
     // The request id the fake sent.
     assert!(err.contains(&server.requests()[0].request_id), "{err}");
+    // The hint names the CLI's flag, not the library's builder method alone.
+    assert!(err.contains("--max-response-mib"), "{err}");
+}
+
+#[test]
+fn max_response_mib_sets_the_limit_and_is_validated() {
+    let server = serving(Fault::endless(" ".repeat(0x4000), 1 << 30));
+    let out = list(&server.url(), &["--max-response-mib", "1"]);
+    let err = failed(&out, 7);
+    assert!(
+        err.contains("larger than the limit of 1048576 bytes"),
+        "{err}"
+    );
+    for bad in ["0", "-1", "x", "4097"] {
+        let out = list(&server.url(), &[&format!("--max-response-mib={bad}")]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--max-response-mib"), "{bad}: {err}");
+    }
+    assert_eq!(server.requests().len(), 1);
 }
 
 // ---------------------------------------------------------------- hostile bodies

@@ -353,14 +353,11 @@ impl ClientBuilder {
         if let Some(project) = &self.project_id {
             validate::project_id(project)?;
         }
+        // A provider's credentials are checked as it hands them out (credentials::refresh).
         match &self.credentials {
-            Some(Credentials::Token(token)) => validate::auth_token(token.expose())?,
+            Some(Credentials::Token(token)) => crate::credentials::check_token(token)?,
             Some(Credentials::AkSk(keys)) => {
-                validate::header_text("HUAWEICLOUD_SDK_AK", keys.access_key(), false)?;
-                if let Some(token) = keys.security_token() {
-                    use secrecy::ExposeSecret;
-                    validate::header_text("X-Security-Token", token.expose_secret(), true)?;
-                }
+                crate::credentials::check_keys(crate::credentials::GIVEN_TO_THE_CLIENT, keys)?
             }
             Some(Credentials::Provider(_)) | None => {}
         }
@@ -369,8 +366,9 @@ impl ClientBuilder {
             agent.push(' ');
             agent.push_str(extra);
         }
-        validate::header_text("User-Agent", &agent, false)?;
+        validate::header_text("User-Agent", &agent)?;
         let user_agent = HeaderValue::from_str(&agent).expect("validated header text");
+        let supplied_http = self.http.is_some();
         let http = match self.http {
             Some(_) if !self.root_certificates.is_empty() => {
                 return Err(Error::Config(
@@ -404,6 +402,10 @@ impl ClientBuilder {
             }
         };
         let mut timeouts = self.timeouts;
+        if supplied_http {
+            // A supplied client connects with its own timeout, which we do not know.
+            timeouts.connect = None;
+        }
         // An attempt cannot outlive its operation: a per-attempt timeout as long as the
         // operation's would only race it, so the operation timeout alone applies.
         if let (Some(attempt), Some(operation)) = (timeouts.attempt, timeouts.operation) {

@@ -2,7 +2,7 @@
 //!
 //! Every variant says what went wrong in words a person can act on, keeps what the server
 //! said (status, code, message, request id), and never carries a secret: credentials are
-//! not part of any variant, and validation errors mask the values of secret parameters.
+//! not part of any variant (a credential that cannot be used is named, never shown).
 
 use std::fmt;
 use std::time::Duration;
@@ -146,7 +146,8 @@ pub enum Error {
     /// reading stopped at the limit. Not retried.
     #[error(
         "the VPCEP response from {url} is larger than the limit of {limit} bytes; \
-         reading stopped there (raise it with max_response_bytes if the page is genuine){}",
+         reading stopped there (if the page is genuine, raise the limit: \
+         ClientBuilder::max_response_bytes, CLI --max-response-mib){}",
         fmt_request_id(request_id.as_deref())
     )]
     ResponseTooLarge {
@@ -183,7 +184,11 @@ pub enum Error {
 
 /// Which timeout fired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
+    /// Establishing a connection: TCP and, for `https://`, the TLS handshake
+    /// ([`TimeoutConfig::connect`](crate::TimeoutConfig::connect)).
+    Connect,
     /// One attempt (connect, send, read the whole body).
     Attempt,
     /// The whole operation, retries and backoff included.
@@ -193,6 +198,7 @@ pub enum TimeoutKind {
 impl fmt::Display for TimeoutKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            TimeoutKind::Connect => "connect",
             TimeoutKind::Attempt => "per-attempt",
             TimeoutKind::Operation => "operation",
         })
@@ -387,11 +393,11 @@ fn strip_tags(text: &str) -> String {
 #[error("invalid {parameter}: {rule} (got {value})")]
 #[non_exhaustive]
 pub struct ValidationError {
-    /// The parameter, as named on the wire (e.g. `limit`, `X-Auth-Token`).
+    /// The parameter, as named on the wire (e.g. `limit`, `project_id`).
     pub parameter: &'static str,
     /// The rule it broke, e.g. "must be between 1 and 1000".
     pub rule: String,
-    /// The value given, quoted, or a masked description for secrets.
+    /// The value given, quoted.
     pub value: String,
 }
 
@@ -401,18 +407,6 @@ impl ValidationError {
             parameter,
             rule: rule.into(),
             value: format!("{value:?}"),
-        }
-    }
-
-    /// For secrets: the value is described by its length only.
-    pub(crate) fn secret(parameter: &'static str, rule: impl Into<String>, value: &str) -> Self {
-        ValidationError {
-            parameter,
-            rule: rule.into(),
-            value: format!(
-                "a secret of {} characters, not shown",
-                value.chars().count()
-            ),
         }
     }
 }
@@ -466,14 +460,5 @@ mod tests {
         assert!(e.message.chars().count() <= 201);
         let e = ApiError::from_body(500, b"", None);
         assert_eq!(e.message, "empty or unreadable body (HTTP 500)");
-    }
-
-    #[test]
-    fn secret_validation_errors_do_not_show_the_value() {
-        let e =
-            ValidationError::secret("X-Auth-Token", "must be at most 2048 characters", "s3cr3t");
-        assert!(!e.to_string().contains("s3cr3t"));
-        assert!(!format!("{e:?}").contains("s3cr3t"));
-        assert!(e.to_string().contains("X-Auth-Token"));
     }
 }

@@ -165,19 +165,21 @@ impl Executor {
             state.clone(),
         );
         let (generated, url) = (&generated, self.url_for(query));
-        let attempt_timeout = self.shared.timeouts.attempt;
+        let (attempt_timeout, connect_timeout) =
+            (self.shared.timeouts.attempt, self.shared.timeouts.connect);
         retry::run(&self.shared.retry, |attempt| {
             state.start_attempt(attempt);
             let url = url.as_str();
             async move {
                 let outcome = query.apply(generated.list_endpoints()).send().await;
-                if let Some(e) = state.take_credentials_error() {
-                    return Verdict::Fail(Error::Credentials(e));
+                if let Some(e) = state.take_not_sent() {
+                    return Verdict::Fail(e);
                 }
                 let attempt = Attempt {
                     url,
                     attempts: attempt,
                     attempt_timeout,
+                    connect_timeout,
                 };
                 match retry::classify(outcome, state.last_record(), &attempt) {
                     Verdict::Done(page) => check_page(page, state),

@@ -11,3 +11,16 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     out
 }
+
+/// The rule of a value sent in an HTTP header, as messages state it.
+pub(crate) const HEADER_TEXT_RULE: &str =
+    "must be printable ASCII without line breaks, control characters or surrounding spaces";
+
+/// Whether `value` follows [`HEADER_TEXT_RULE`]: visible ASCII, spaces and tabs only (no
+/// CR, LF, other control characters or non-ASCII), no leading or trailing space or tab.
+pub(crate) fn is_header_text(value: &str) -> bool {
+    let visible = value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+    visible && !value.starts_with([' ', '\t']) && !value.ends_with([' ', '\t'])
+}
