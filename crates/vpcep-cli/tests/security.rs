@@ -198,3 +198,79 @@ fn a_base_url_with_userinfo_a_query_or_a_fragment_is_refused_before_any_io() {
     }
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
+
+// ---------------------------------------------------------------- proxies
+
+/// A "proxy" on 127.0.0.1 that records the bytes of every connection it gets (at most 8,
+/// each read until the request head ends or 1 s passes) and answers 502.
+struct CaptureProxy {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CaptureProxy {
+    fn start() -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::<std::sync::Mutex<Vec<String>>>::default();
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(8) {
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).into_owned());
+                let _ = conn.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        CaptureProxy { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// `http://` to this machine is allowed without --allow-http because the bytes stay on
+/// it: a proxy from the environment must not carry them (and the token in clear) away.
+#[test]
+fn a_plain_http_loopback_url_never_goes_through_a_proxy() {
+    let fake = FakeServer::start(FakeConfig::new().token(TOKEN)).expect("fake starts");
+    let proxy = CaptureProxy::start();
+    let port = fake.addr().port();
+    let mut runs = 0;
+    for variable in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        // The fake listens on 127.0.0.1 only (so not [::1]).
+        for host in ["localhost", "127.0.0.1"] {
+            let url = format!("http://{host}:{port}");
+            let mut argv = target(&url);
+            argv.extend_from_slice(&["--retries", "0", "endpoints", "list", "-o", "ids"]);
+            let out = vpcep(&[(variable, &proxy.url)], &argv);
+            let err = stderr(&out);
+            assert!(out.status.success(), "{variable} {url}: {err}");
+            assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
+            runs += 1;
+        }
+    }
+    assert_eq!(
+        fake.requests().len(),
+        runs,
+        "every listing reached the fake"
+    );
+    let seen = proxy.seen();
+    assert!(
+        seen.iter().all(|head| !head.contains(TOKEN)),
+        "the token went to the proxy: {seen:?}"
+    );
+    assert!(seen.is_empty(), "the proxy was used: {seen:?}");
+}

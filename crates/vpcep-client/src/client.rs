@@ -7,8 +7,9 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
-use crate::error::{error_chain, Error, Result};
+use crate::error::{Error, Result};
 use crate::executor::Executor;
+use crate::http_policy::{self, HttpSettings};
 use crate::request::ListEndpoints;
 use crate::retry::{RetryConfig, TimeoutConfig};
 use crate::transport::Shared;
@@ -79,18 +80,6 @@ impl Client {
     }
 }
 
-/// Whether `url`'s host is this machine: 127.0.0.0/8, `::1` or `localhost`.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
-}
-
 /// Parses a base URL and checks its shape: `http(s)://host[:port][/path prefix]` and
 /// nothing else. Refused, before any I/O: a user name or password (reqwest would send it as
 /// `Authorization: Basic` beside our credentials, and every message and log line showing
@@ -141,40 +130,6 @@ fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     match url[start..authority_end].rfind('@') {
         Some(at) => format!("{}***{}", &url[..start], &url[start + at..]).into(),
         None => url.into(),
-    }
-}
-
-/// Adds the PEM bundles to the HTTP client's trusted roots, next to the platform's.
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn add_root_certificates(
-    mut builder: reqwest::ClientBuilder,
-    bundles: &[Vec<u8>],
-) -> Result<reqwest::ClientBuilder> {
-    for pem in bundles {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| Error::Config(format!("invalid root certificate (PEM): {e}")))?;
-        if certs.is_empty() {
-            return Err(Error::Config(
-                "invalid root certificate: no PEM certificate (-----BEGIN CERTIFICATE-----) found"
-                    .to_owned(),
-            ));
-        }
-        builder = builder.tls_certs_merge(certs);
-    }
-    Ok(builder)
-}
-
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-fn add_root_certificates(
-    builder: reqwest::ClientBuilder,
-    bundles: &[Vec<u8>],
-) -> Result<reqwest::ClientBuilder> {
-    if bundles.is_empty() {
-        Ok(builder)
-    } else {
-        Err(Error::Config(
-            "root certificates need a TLS feature (rustls or native-tls)".to_owned(),
-        ))
     }
 }
 
@@ -324,7 +279,10 @@ impl ClientBuilder {
         let base_url = match (self.base_url, self.region) {
             (Some(url), _) => {
                 let parsed = check_base_url(&url)?;
-                if parsed.scheme() == "http" && !self.allow_http && !is_loopback(&parsed) {
+                if parsed.scheme() == "http"
+                    && !self.allow_http
+                    && !http_policy::is_loopback(&parsed)
+                {
                     return Err(Error::Config(format!(
                         "refusing plain HTTP to {url:?}: credentials would cross the network \
                          unencrypted; use https://, or allow it explicitly \
@@ -368,39 +326,28 @@ impl ClientBuilder {
         }
         validate::header_text("User-Agent", &agent)?;
         let user_agent = HeaderValue::from_str(&agent).expect("validated header text");
-        let supplied_http = self.http.is_some();
-        let http = match self.http {
-            Some(_) if !self.root_certificates.is_empty() => {
+        let settings = HttpSettings {
+            connect_timeout: self.timeouts.connect,
+            root_certificates: self.root_certificates,
+            gzip: !self.no_compression,
+        };
+        let (http, http_settings) = match self.http {
+            Some(_) if !settings.root_certificates.is_empty() => {
                 return Err(Error::Config(
                     "root certificates cannot be added to a supplied http_client: add them \
                      to that reqwest client (tls_certs_merge) instead"
                         .to_owned(),
                 ))
             }
-            Some(http) => http,
+            Some(http) => (http, None),
             None => {
-                // Never follow redirects: reqwest would replay our credential headers
-                // (X-Auth-Token, X-Security-Token) to whatever host `Location` names.
-                let mut builder = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .gzip(!self.no_compression);
-                if let Some(t) = self.timeouts.connect {
-                    builder = builder.connect_timeout(t);
-                }
-                builder = add_root_certificates(builder, &self.root_certificates)?;
-                let with_roots = if self.root_certificates.is_empty() {
-                    ""
-                } else {
-                    " (check the root certificates given)"
-                };
-                builder.build().map_err(|e| {
-                    Error::Config(format!(
-                        "could not build the HTTP client{with_roots}: {}",
-                        error_chain(&e)
-                    ))
-                })?
+                let destination = reqwest::Url::parse(&base_url).map_err(|e| {
+                    Error::Internal(format!("the checked base URL does not parse: {e}"))
+                })?;
+                (settings.client_for(&destination)?, Some(settings))
             }
         };
+        let supplied_http = http_settings.is_none();
         let mut timeouts = self.timeouts;
         if supplied_http {
             // A supplied client connects with its own timeout, which we do not know.
@@ -416,6 +363,7 @@ impl ClientBuilder {
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
+                http_settings,
                 base_url,
                 project_id: self.project_id,
                 credentials: self.credentials,

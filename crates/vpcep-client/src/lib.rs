@@ -15,6 +15,7 @@ pub mod credentials;
 mod decode;
 pub mod error;
 mod executor;
+mod http_policy;
 mod keys;
 pub mod lenient;
 pub mod paginate;

@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use crate::auth::Credentials;
 use crate::credentials::{Identity, GIVEN_TO_THE_CLIENT};
+use crate::http_policy::HttpSettings;
 use crate::retry::{parse_retry_after, AttemptRecord, RetryConfig, TimeoutConfig};
 use crate::window::BodyTurn;
 
@@ -28,6 +29,9 @@ const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
 /// Configuration shared by every call of one [`crate::Client`] and its clones.
 pub(crate) struct Shared {
     pub http: reqwest::Client,
+    /// How `http` was built, to build clients for other destinations (the IAM lookup);
+    /// `None` for a caller-supplied client, which serves those too.
+    pub http_settings: Option<HttpSettings>,
     pub base_url: String,
     pub project_id: Option<String>,
     pub credentials: Option<Credentials>,
@@ -44,6 +48,17 @@ pub(crate) struct Shared {
     pub max_response_bytes: u64,
     /// Ask for gzip-compressed responses (`Accept-Encoding: gzip`, decoded by reqwest).
     pub compression: bool,
+}
+
+impl Shared {
+    /// An HTTP client for another destination than VPCEP (the IAM project lookup), built
+    /// as `http` was; the caller-supplied client itself when there is one.
+    pub(crate) fn http_for(&self, destination: &reqwest::Url) -> crate::Result<reqwest::Client> {
+        match &self.http_settings {
+            Some(settings) => settings.client_for(destination),
+            None => Ok(self.http.clone()),
+        }
+    }
 }
 
 impl fmt::Debug for Shared {
