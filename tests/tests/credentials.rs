@@ -619,3 +619,119 @@ async fn no_project_and_no_region_is_named_before_any_request() {
     );
     assert!(vpcep.requests().is_empty());
 }
+
+/// A value no request can carry (a `security_token` continued on a second line of the
+/// credentials file, a line break in the metadata service's answer, an AK with a control
+/// character from pod identity or OIDC) is a credentials error naming the provider and the
+/// key, never the value, and nothing is sent (it used to be sent unsigned).
+#[tokio::test]
+async fn provider_values_that_cannot_be_sent_are_refused_and_nothing_is_sent() {
+    let vpcep = platform_fake();
+    let list = |provider: CredentialsProvider| {
+        let client = Client::builder()
+            .base_url(vpcep.url())
+            .project_id(PROJECT)
+            .credentials(Credentials::Provider(provider))
+            .retry(vpcep_client::RetryConfig::disabled())
+            .build()
+            .unwrap();
+        async move { client.list_endpoints().send().await.unwrap_err() }
+    };
+    let expect = |err: Error, provider: &str, key: &str| {
+        match &err {
+            Error::Credentials(vpcep_client::auth::CredentialsError::Invalid {
+                provider: p,
+                key: k,
+                ..
+            }) => assert_eq!((*p, *k), (provider, key), "{err}"),
+            other => panic!("{provider}: expected an Invalid credentials error, got {other:?}"),
+        }
+        let text = err.to_string();
+        for secret in ["TOKEN-FIRST", "continued", "SKBAD"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    };
+
+    // The profile file: configparser reads an indented line as a continuation.
+    let dir = temp_dir("continuation");
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[basic]\nak = AKPROFILE\nsk = SKBAD\nsecurity_token = TOKEN-FIRST\n  continued\n",
+    )
+    .unwrap();
+    let env = Env::from_pairs([
+        ("HOME", dir.to_str().unwrap()),
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+    ]);
+    expect(
+        list(chain(env, &closed_port_url())).await,
+        "profile",
+        "security_token",
+    );
+
+    // The metadata service (no session token: 404), a line break in the security token.
+    let metadata = scripted(|_, r| {
+        Some(if r.method == "PUT" {
+            Fault::json(404, "")
+        } else {
+            Fault::json(
+                200,
+                r#"{"credential":{"access":"AKMETA","secret":"SKBAD","securitytoken":"TOKEN-FIRST\ncontinued","expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
+            )
+        })
+    });
+    let env = Env::from_pairs([("HOME", "/nonexistent")]);
+    expect(
+        list(chain(env, &metadata.url())).await,
+        "metadata",
+        "security token",
+    );
+
+    // Pod identity, a control character in the access key.
+    let agent = scripted(|_, _| {
+        Some(Fault::json(
+            200,
+            r#"{"credential":{"access":"AK\u0007POD","secret":"SKBAD","securitytoken":"T","expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
+        ))
+    });
+    let token_file = dir.join("pod-token");
+    std::fs::write(&token_file, "pod-auth-token").unwrap();
+    let uri = format!("{}/v1/credentials", agent.url());
+    let env = Env::from_pairs([
+        ("HOME", "/nonexistent"),
+        ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+        (
+            "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            token_file.to_str().unwrap(),
+        ),
+    ]);
+    expect(
+        list(chain(env, &closed_port_url())).await,
+        "pod-identity",
+        "access key",
+    );
+
+    // OIDC STS, a secret key with surrounding spaces.
+    let sts = scripted(|_, _| {
+        Some(Fault::json(
+            200,
+            r#"{"credentials":{"access_key_id":"AKOIDC","secret_access_key":" SKBAD ","security_token":"T","expiration":"2099-01-01T00:00:00.000Z"}}"#,
+        ))
+    });
+    let sts_url = sts.url();
+    let env = Env::from_pairs([
+        ("HOME", "/nonexistent"),
+        ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
+        ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
+        ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
+        ("HUAWEICLOUD_SDK_STS_ENDPOINT", sts_url.as_str()),
+    ]);
+    expect(
+        list(chain(env, &closed_port_url())).await,
+        "oidc-sts",
+        "secret key",
+    );
+
+    assert!(vpcep.requests().is_empty(), "{:?}", vpcep.requests());
+}

@@ -366,6 +366,49 @@ fn bad_characters_in_a_token_or_an_access_key_are_credential_errors() {
     assert!(fake.requests().is_empty());
 }
 
+/// A `security_token` continued on a second line of the credentials file (configparser's
+/// continuation) cannot go in a header: a configuration error naming the provider and the
+/// key, nothing sent (it used to be sent unsigned, and fail with the server's 401).
+#[test]
+fn a_credentials_file_value_that_cannot_be_sent_is_a_configuration_error() {
+    let fake = FakeServer::start(FakeConfig::new().aksk("AKPROFILE", "SK-Secret-value-42"))
+        .expect("fake starts");
+    let url = fake.url();
+    let dir = std::env::temp_dir().join(format!("vpcep-cli-continuation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nsecurity_token = Token-first-line\n  second-line\n",
+    )
+    .unwrap();
+    let out = vpcep(
+        &[
+            ("HOME", dir.to_str().unwrap()),
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+        ],
+        &[
+            "--endpoint-url",
+            &url,
+            "--project-id",
+            PROJECT,
+            "endpoints",
+            "list",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("profile") && err.contains("security_token"),
+        "{err}"
+    );
+    for secret in ["Token-first-line", "second-line", "SK-Secret"] {
+        assert!(!err.contains(secret), "{err}");
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
 #[test]
 fn usage_error_from_clap() {
     let out = vpcep(&[], &["endpoints", "list", "--sort-key", "name"]);
