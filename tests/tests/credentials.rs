@@ -735,3 +735,49 @@ async fn provider_values_that_cannot_be_sent_are_refused_and_nothing_is_sent() {
 
     assert!(vpcep.requests().is_empty(), "{:?}", vpcep.requests());
 }
+
+/// A credentials file that exists but cannot be used is the user's mistake: the chain
+/// stops with an error naming the file and the problem instead of going on to the
+/// metadata service and signing as another identity (as the AWS SDKs do with a malformed
+/// profile; the official Huawei SDK moves on for a missing section or key, and fails for a
+/// syntax error).
+#[tokio::test]
+async fn an_unusable_credentials_file_stops_the_chain() {
+    let metadata = platform_fake();
+    let dir = temp_dir("unusable");
+    let file = dir.join("credentials");
+    for (text, problem) in [
+        (
+            "[global]\nak = A\nsk = SKSECRET\n",
+            "credential type 'basic' does not exist",
+        ),
+        ("[basic]\nak = A\n", "sk"),
+        ("[basic]\nsk = SKSECRET\n", "ak"),
+        ("[basic]\nak = A\nak = B\nsk = SKSECRET\n", "line 3"),
+        ("ak = A\n", "line 1"),
+        (
+            "[basic]\nidp_id = idp\nid_token_file = /t\n",
+            "not supported",
+        ),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let env = Env::from_pairs([
+            ("HOME", dir.to_str().unwrap()),
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+        ]);
+        let err = chain(env, &metadata.url()).identity().await.unwrap_err();
+        let text_err = err.to_string();
+        assert!(text_err.starts_with("profile: "), "{text:?}: {text_err}");
+        assert!(
+            text_err.contains(file.to_str().unwrap()),
+            "{text:?}: {text_err}"
+        );
+        assert!(text_err.contains(problem), "{text:?}: {text_err}");
+        assert!(!text_err.contains("SKSECRET"), "{text_err}");
+    }
+    assert!(
+        metadata.requests().is_empty(),
+        "the chain went on to the metadata service: {:?}",
+        metadata.requests()
+    );
+}

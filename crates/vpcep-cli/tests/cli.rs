@@ -409,6 +409,46 @@ fn a_credentials_file_value_that_cannot_be_sent_is_a_configuration_error() {
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
+/// A credentials file that exists but cannot be used (here: no `[basic]` section) is an
+/// error naming the file and the problem (exit 4); the metadata service is not asked, so
+/// the listing never runs as another identity.
+#[test]
+fn an_unusable_credentials_file_is_an_error_not_another_identity() {
+    let fake = FakeServer::start(
+        FakeConfig::new()
+            .require_auth()
+            .iam_project("cn-north-4", PROJECT),
+    )
+    .expect("fake starts");
+    let url = fake.url();
+    let dir = std::env::temp_dir().join(format!("vpcep-cli-unusable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(&file, "[global]\nak = AKGLOBAL\nsk = SK-Secret-value-42\n").unwrap();
+    let out = vpcep(
+        &[
+            ("HOME", dir.to_str().unwrap()),
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+            ("VPCEP_METADATA_URL", &url),
+        ],
+        &[
+            "--endpoint-url",
+            &url,
+            "--project-id",
+            PROJECT,
+            "endpoints",
+            "list",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(file.to_str().unwrap()), "{err}");
+    assert!(err.contains("'basic' does not exist"), "{err}");
+    assert!(!err.contains("SK-Secret"), "{err}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
 #[test]
 fn usage_error_from_clap() {
     let out = vpcep(&[], &["endpoints", "list", "--sort-key", "name"]);

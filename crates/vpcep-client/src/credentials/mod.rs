@@ -188,12 +188,17 @@ impl Identity {
 /// Why one provider gave no credentials. Never contains a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{provider}: {message}")]
+#[non_exhaustive]
 pub struct ProviderError {
     /// The provider's name.
     pub provider: &'static str,
     /// Whether the provider is configured at all (a variable or file is there) and failed,
     /// rather than simply not applying here.
     pub configured: bool,
+    /// Whether the user's configuration for this provider is there but cannot be used (a
+    /// credentials file without `[basic]`, with `ak` but no `sk`, that does not parse): a
+    /// chain stops here with this error rather than go on and sign as another identity.
+    pub unusable: bool,
     /// What happened.
     pub message: String,
 }
@@ -204,15 +209,28 @@ impl ProviderError {
         Self {
             provider,
             configured: false,
+            unusable: false,
             message: message.into(),
         }
     }
 
-    /// The provider applies but failed (unreachable, bad answer, bad file…).
+    /// The provider applies but failed (unreachable, bad answer…); a chain tries the next.
     pub fn failed(provider: &'static str, message: impl Into<String>) -> Self {
         Self {
             provider,
             configured: true,
+            unusable: false,
+            message: message.into(),
+        }
+    }
+
+    /// The user's configuration for the provider is there but cannot be used (a malformed
+    /// credentials file): a chain stops here. The message names what and where.
+    pub fn unusable(provider: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            provider,
+            configured: true,
+            unusable: true,
             message: message.into(),
         }
     }
