@@ -614,8 +614,9 @@ async fn no_project_and_no_region_is_named_before_any_request() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no project ID: set it on the client or the request, or in HUAWEICLOUD_SDK_PROJECT_ID, \
-         or set a region to look it up in IAM"
+        "no project ID: set it on the client or the request (CLI --project-id), in \
+         HUAWEICLOUD_SDK_PROJECT_ID or project_id in the credentials file, or set a region to \
+         look it up in IAM (CLI --region)"
     );
     assert!(vpcep.requests().is_empty());
 }

@@ -91,8 +91,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", env = ENV_ENDPOINT_URL, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Project whose endpoints are listed. Optional with AK/SK credentials and --region:
-    /// the credentials file's project_id, else the region's project from IAM.
+    /// Project whose endpoints are listed. Optional with AK/SK credentials: the
+    /// credentials file's project_id, else (with --region) the region's project from IAM.
     #[arg(
         long,
         global = true,

@@ -83,15 +83,17 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
             )))
         }
     };
-    // Without a project ID, AK/SK credentials find it (credentials file, else IAM by
-    // region); a token cannot, and neither can anything without a region.
+    // Without a project ID, AK/SK credentials find it: their own (the credentials file's
+    // project_id), else the region's in IAM (the client says so at the first request if
+    // neither is there). A token cannot.
     match given(&g.project_id) {
         Some(project) => builder = builder.project_id(project),
-        None if given(&g.token).is_none() && given(&g.region).is_some() => {}
+        None if given(&g.token).is_none() => {}
         None => {
             return Err(CliError::Config(format!(
                 "no project ID: pass --project-id or set {ENV_PROJECT_ID} \
-                 (with AK/SK credentials and --region, it is looked up in IAM)"
+                 (with AK/SK credentials: project_id in the credentials file, or --region \
+                 to look it up in IAM)"
             )))
         }
     }
@@ -340,8 +342,10 @@ mod tests {
         let e = build_client(&g).unwrap_err();
         assert!(e.to_string().contains("--region"), "{e}");
         assert!(e.to_string().contains("--endpoint-url"), "{e}");
+        // A token cannot find a project (AK/SK credentials can: their own, or IAM's).
         let g = GlobalArgs {
             endpoint_url: Some("http://127.0.0.1:1".into()),
+            token: Some("t".into()),
             ..g
         };
         let e = build_client(&g).unwrap_err();

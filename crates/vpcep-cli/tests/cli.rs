@@ -449,6 +449,61 @@ fn an_unusable_credentials_file_is_an_error_not_another_identity() {
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
+/// The credentials file's `project_id` is the project, with or without `--region` (as
+/// the official SDKs read it); without a region it used to be "no project ID".
+#[test]
+fn the_credentials_file_project_id_is_used_without_region() {
+    let fake = FakeServer::start(FakeConfig::new().aksk("AKPROFILE", "SK-Secret-value-42"))
+        .expect("fake starts");
+    let url = fake.url();
+    let dir = std::env::temp_dir().join(format!("vpcep-cli-project-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        format!("[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nproject_id = {PROJECT}\n"),
+    )
+    .unwrap();
+    let env = [
+        ("HOME", dir.to_str().unwrap()),
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+    ];
+    let out = vpcep(
+        &env,
+        &["--endpoint-url", &url, "endpoints", "list", "-o", "ids"],
+    );
+    assert_eq!(success(&out).lines().count(), 2);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].uri.path(),
+        format!("/v1/{PROJECT}/vpc-endpoints")
+    );
+    assert_eq!(requests[0].header("x-project-id"), Some(PROJECT));
+    // whoami says so too.
+    let out = vpcep(&env, &["--endpoint-url", &url, "auth", "whoami", "--json"]);
+    let who: serde_json::Value = serde_json::from_str(&success(&out)).unwrap();
+    assert_eq!(who["project_id"], PROJECT);
+    assert_eq!(who["provider"], "profile");
+
+    // AK/SK without any project and without a region: said before anything is sent.
+    let out = vpcep(
+        &[
+            ("HUAWEICLOUD_SDK_AK", "AKPROFILE"),
+            ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
+        ],
+        &["--endpoint-url", &url, "endpoints", "list"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("no project ID") && err.contains("--project-id"),
+        "{err}"
+    );
+    assert!(err.contains("--region"), "{err}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
 #[test]
 fn usage_error_from_clap() {
     let out = vpcep(&[], &["endpoints", "list", "--sort-key", "name"]);

@@ -112,7 +112,8 @@ impl Executor {
             }
             _ => {
                 return Err(Error::Config(format!(
-                    "no project ID: set it on the client or the request, or in {}",
+                    "no project ID: set it on the client or the request (CLI --project-id), \
+                     or in {}",
                     crate::auth::ENV_PROJECT_ID
                 )))
             }
@@ -122,8 +123,9 @@ impl Executor {
             None => {
                 let region = shared.region.as_deref().ok_or_else(|| {
                     Error::Config(format!(
-                        "no project ID: set it on the client or the request, or in {}, or set \
-                         a region to look it up in IAM",
+                        "no project ID: set it on the client or the request (CLI \
+                         --project-id), in {} or project_id in the credentials file, or set a \
+                         region to look it up in IAM (CLI --region)",
                         crate::auth::ENV_PROJECT_ID
                     ))
                 })?;
