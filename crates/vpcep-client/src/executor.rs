@@ -70,7 +70,9 @@ impl Executor {
         } else {
             query
         };
-        let state = CallState::new(self.shared.clone(), throttled).with_body_turn(body_turn);
+        let state = CallState::new(self.shared.clone(), throttled)
+            .with_body_turn(body_turn)
+            .with_project_id(query.project_id.as_deref().map(|p| p.to_string()));
         let work = self.execute_with_retries(query, &state);
         match self.shared.timeouts.operation {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {

@@ -91,6 +91,8 @@ pub struct CallState {
     not_sent: Arc<Mutex<Option<crate::Error>>>,
     /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
     body_turn: Option<BodyTurn>,
+    /// The project of the request (the one in its path), for `X-Project-Id`.
+    project_id: Option<String>,
 }
 
 impl fmt::Debug for CallState {
@@ -111,7 +113,15 @@ impl CallState {
             throttled,
             not_sent: Arc::new(Mutex::new(None)),
             body_turn: None,
+            project_id: None,
         }
+    }
+
+    /// The project the request is for (the one in its path): `X-Project-Id` of a signed
+    /// request names it.
+    pub(crate) fn with_project_id(mut self, project_id: Option<String>) -> Self {
+        self.project_id = project_id;
+        self
     }
 
     pub(crate) fn with_body_turn(mut self, turn: Option<BodyTurn>) -> Self {
@@ -205,10 +215,9 @@ impl CallState {
                 )),
                 (None, _) => return Ok(()),
             };
-        // The resolved project is set before a call that needs it starts; reading it never
-        // waits nor misses it under contention.
-        let resolved = shared.resolved_project.get();
-        if let Some(project) = shared.project_id.as_ref().or(resolved) {
+        // The request's own project (set, or resolved before the call started), which may
+        // not be the client's.
+        if let Some(project) = &self.project_id {
             // Checked (validate::project_id) before it got here.
             let value = HeaderValue::from_str(project).map_err(|_| {
                 crate::Error::Internal(format!(
