@@ -324,12 +324,19 @@ async fn x_project_id_is_the_request_project() {
         .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE"))
         .build()
         .unwrap();
-    client.list_endpoints().project_id(OTHER).send().await.unwrap();
+    client
+        .list_endpoints()
+        .project_id(OTHER)
+        .send()
+        .await
+        .unwrap();
     client.list_endpoints().send().await.unwrap();
     let requests = server.requests();
     for (request, project) in requests.iter().zip([OTHER, PROJECT]) {
         assert!(
-            request.target().starts_with(&format!("/v1/{project}/vpc-endpoints")),
+            request
+                .target()
+                .starts_with(&format!("/v1/{project}/vpc-endpoints")),
             "{}",
             request.target()
         );

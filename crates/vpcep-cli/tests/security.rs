@@ -274,3 +274,71 @@ fn a_plain_http_loopback_url_never_goes_through_a_proxy() {
     );
     assert!(seen.is_empty(), "the proxy was used: {seen:?}");
 }
+
+// ---------------------------------------------------------------- terminal injection
+
+/// What a hostile server puts in text: ESC sequences (clear the screen, set the window
+/// title), CR (overwrite the line), NUL, BEL, DEL, a C1 CSI (U+009B), a bidirectional
+/// override (U+202E) and isolate (U+2066).
+const HOSTILE: &str = "A\u{1b}[2J\u{1b}]0;pwned\u{7}B\rC\u{0}D\u{7f}E\u{9b}2JF\u{202e}G\u{2066}H";
+
+/// The characters a terminal would act on; none may reach stdout or stderr raw.
+fn assert_inert(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in {text:?}");
+}
+
+#[test]
+fn server_text_never_reaches_the_terminal_raw() {
+    // An error: code and message in both body shapes, and a request id in the body.
+    let body = serde_json::json!({
+        "error": {"code": HOSTILE, "message": HOSTILE},
+        "request_id": HOSTILE,
+    })
+    .to_string();
+    let server = serving(Fault::json(400, body));
+    let out = list(&server.url(), &[]);
+    let err = failed(&out, 5);
+    assert_inert("error", err.as_bytes());
+    assert!(err.contains("A\\u{1b}[2J"), "shown, escaped: {err}");
+    let flat = serde_json::json!({"error_code": HOSTILE, "error_msg": HOSTILE}).to_string();
+    let server = serving(Fault::json(403, flat).with_header("X-Request-Id", "req\u{9b}x"));
+    let err = failed(&list(&server.url(), &[]), 5);
+    assert_inert("flat error", err.as_bytes());
+
+    // A page whose endpoint ID and service name are hostile, in every format.
+    let page = serde_json::json!({
+        "endpoints": [{"id": HOSTILE, "endpoint_service_name": HOSTILE, "status": HOSTILE}],
+        "total_count": 1,
+    })
+    .to_string();
+    let server = serving(respond(200, page));
+    for format in ["ids", "table", "json", "jsonl"] {
+        let url = server.url();
+        let mut argv = target(&url);
+        argv.extend_from_slice(&["endpoints", "list", "-o", format]);
+        let out = vpcep(&[], &argv);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert_inert(format, &out.stdout);
+        assert_inert(format, &out.stderr);
+        if matches!(format, "json" | "jsonl") {
+            // Escaped, not changed: the same strings to a JSON reader.
+            let text = String::from_utf8(out.stdout.clone()).unwrap();
+            let value: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+            let endpoint = if format == "json" {
+                &value["endpoints"][0]
+            } else {
+                &value
+            };
+            assert_eq!(endpoint["id"], HOSTILE, "{format}");
+            assert_eq!(endpoint["endpoint_service_name"], HOSTILE, "{format}");
+        }
+    }
+}

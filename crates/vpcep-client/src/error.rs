@@ -4,8 +4,11 @@
 //! said (status, code, message, request id), and never carries a secret: credentials are
 //! not part of any variant (a credential that cannot be used is named, never shown).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
+
+use crate::text::printable;
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,7 +28,10 @@ pub enum Error {
 
     /// The connection failed or broke (DNS, refused, reset, truncated body), after the
     /// given number of attempts.
-    #[error("could not reach VPCEP at {url} after {attempts} attempt(s): {message}")]
+    #[error(
+        "could not reach VPCEP at {url} after {attempts} attempt(s): {}",
+        printable(message)
+    )]
     Transport {
         /// The URL requested (without credentials; VPCEP URLs carry none).
         url: String,
@@ -60,7 +66,9 @@ pub enum Error {
 
     /// A successful response whose body could not be decoded.
     #[error(
-        "could not decode the VPCEP response at `{path}`: {message}{}",
+        "could not decode the VPCEP response at `{}`: {}{}",
+        printable(path),
+        printable(message),
         fmt_request_id(request_id.as_deref())
     )]
     Decode {
@@ -163,8 +171,9 @@ pub enum Error {
     /// issuer, wrong host name, expired...). Not retried: another attempt would meet the
     /// same certificate.
     #[error(
-        "the TLS certificate of {url} was rejected: {message}; if the endpoint uses a \
-         private or corporate CA, add it (ClientBuilder::add_root_certificate, CLI --ca-bundle)"
+        "the TLS certificate of {url} was rejected: {}; if the endpoint uses a private or \
+         corporate CA, add it (ClientBuilder::add_root_certificate, CLI --ca-bundle)",
+        printable(message)
     )]
     Tls {
         /// The URL requested.
@@ -305,11 +314,12 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What the server said is shown through `printable`: never raw on a terminal.
         write!(f, "VPCEP answered {} {}", self.status, self.reason())?;
         if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", printable(code))?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", printable(&self.message))?;
         f.write_str(&fmt_request_id(self.request_id.as_deref()))?;
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
@@ -327,7 +337,7 @@ fn fmt_redirect(
     request_id: Option<&str>,
     followed: bool,
 ) -> String {
-    let location = location.unwrap_or("(no Location header)");
+    let location = location.map_or(Cow::Borrowed("(no Location header)"), printable);
     let request_id = fmt_request_id(request_id);
     if followed {
         format!(
@@ -346,7 +356,7 @@ fn fmt_redirect(
 
 fn fmt_request_id(request_id: Option<&str>) -> String {
     match request_id {
-        Some(id) => format!(" (request id {id})"),
+        Some(id) => format!(" (request id {})", printable(id)),
         None => String::new(),
     }
 }
@@ -429,6 +439,23 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "VPCEP answered 400 Bad Request [EndPoint.2001]: limit is invalid (request id req-1)"
+        );
+    }
+
+    #[test]
+    fn what_the_server_said_is_shown_inert() {
+        let e = ApiError::from_body(
+            400,
+            "{\"error\":{\"code\":\"C\\u001b[2J\",\"message\":\"m\\u009b\\u202e\"},\"request_id\":\"r\\u0007\"}".as_bytes(),
+            None,
+        );
+        assert_eq!(
+            e.message, "m\u{9b}\u{202e}",
+            "the field keeps what was sent"
+        );
+        assert_eq!(
+            e.to_string(),
+            "VPCEP answered 400 Bad Request [C\\u{1b}[2J]: m\\u{9b}\\u{202e} (request id r\\u{7})"
         );
     }
 

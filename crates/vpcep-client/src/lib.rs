@@ -31,7 +31,7 @@ pub mod signer;
 #[cfg(not(feature = "signature-verify"))]
 #[allow(dead_code)]
 mod signer;
-mod text;
+pub mod text;
 pub mod transport;
 mod validate;
 mod window;

@@ -100,7 +100,8 @@ pub(crate) async fn project_id(
     tracing::info!(region, iam, "no project ID: looking it up in IAM");
     let failed = |m: String| {
         format!(
-            "could not get the project ID of region '{region}' from IAM at {iam}: {m}; or {HOW}"
+            "could not get the project ID of region '{region}' from IAM at {iam}: {}; or {HOW}",
+            crate::text::printable(&m)
         )
     };
     let response = http
@@ -156,7 +157,7 @@ pub(crate) async fn project_id(
              choose one: {HOW}",
             several
                 .iter()
-                .map(|p| p.id.as_str())
+                .map(|p| crate::text::printable(&p.id))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),

@@ -71,12 +71,8 @@ pub(crate) fn parse_expiry(text: &str) -> Option<SystemTime> {
 /// success bodies are never quoted).
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    one_line.trim().to_owned()
+    let start: String = text.chars().take(200).collect();
+    crate::text::printable(&start).trim().to_owned()
 }
 
 #[cfg(test)]
