@@ -782,3 +782,96 @@ async fn an_unusable_credentials_file_stops_the_chain() {
         metadata.requests()
     );
 }
+
+/// The providers' own HTTP calls (metadata, pod identity, OIDC STS, the IAM project
+/// lookup) follow the rules of VPCEP calls: a redirect is refused, never followed (the
+/// metadata token, the pod's authorization, the ID token or the signature would go where
+/// `Location` says), and a body stops at the response-size limit (32 MiB by default)
+/// instead of filling memory.
+#[tokio::test]
+async fn providers_refuse_redirects_and_bodies_over_the_limit() {
+    let elsewhere = scripted(|_, _| Some(Fault::json(200, "{}")));
+    let location = format!("{}/stolen", elsewhere.url());
+    let redirect = move |_: usize, _: &vpcep_fake::RecordedRequest| {
+        Some(Fault::json(302, "").with_header("Location", &location))
+    };
+    // Just over the limit: bounded, so that a client without the limit ends too.
+    let huge = |_: usize, _: &vpcep_fake::RecordedRequest| {
+        Some(Fault::endless(" ".repeat(0x4000), 40 << 20))
+    };
+    let dir = temp_dir("hostile");
+    let pod_token = dir.join("pod-token");
+    std::fs::write(&pod_token, "pod-auth-token").unwrap();
+
+    for (name, hostile) in [
+        (
+            "redirect",
+            Box::new(redirect)
+                as Box<dyn Fn(usize, &vpcep_fake::RecordedRequest) -> Option<Fault> + Send + Sync>,
+        ),
+        ("huge", Box::new(huge)),
+    ] {
+        let server = scripted(hostile);
+        let url = server.url();
+        let expect = |what: &str, err: String| match name {
+            "redirect" => assert!(
+                err.contains("302") && err.contains("not followed"),
+                "{what}: {err}"
+            ),
+            _ => assert!(
+                err.contains("larger than the limit of 33554432 bytes"),
+                "{what}: {err}"
+            ),
+        };
+
+        let metadata = CredentialsProvider::new(MetadataProvider::new(&url));
+        expect(
+            "metadata",
+            metadata.identity().await.unwrap_err().to_string(),
+        );
+
+        let uri = format!("{url}/v1/credentials");
+        let pod = chain(
+            Env::from_pairs([
+                ("HOME", "/nonexistent"),
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+                (
+                    "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    pod_token.to_str().unwrap(),
+                ),
+            ]),
+            &closed_port_url(),
+        );
+        expect(
+            "pod identity",
+            pod.identity().await.unwrap_err().to_string(),
+        );
+
+        let oidc = chain(
+            Env::from_pairs([
+                ("HOME", "/nonexistent"),
+                ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
+                ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
+                ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
+                ("HUAWEICLOUD_SDK_STS_ENDPOINT", url.as_str()),
+            ]),
+            &closed_port_url(),
+        );
+        expect("oidc", oidc.identity().await.unwrap_err().to_string());
+
+        // The IAM project lookup (no project ID, a region): the VPCEP client's limit.
+        let client = Client::builder()
+            .base_url(&url)
+            .region("cn-north-4")
+            .iam_endpoint(&url)
+            .aksk(format!("AKIAM{name}"), "SKIAM")
+            .build()
+            .unwrap();
+        expect("iam", client.project_id().await.unwrap_err().to_string());
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "a redirect was followed: {:?}",
+        elsewhere.requests()
+    );
+}

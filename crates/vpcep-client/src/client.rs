@@ -9,7 +9,7 @@ use reqwest::header::HeaderValue;
 use crate::auth::Credentials;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::http_policy::{self, HttpSettings};
+use crate::http_policy::{self, HttpSettings, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::request::ListEndpoints;
 use crate::retry::{RetryConfig, TimeoutConfig};
 use crate::transport::Shared;
@@ -132,10 +132,6 @@ fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
         None => url.into(),
     }
 }
-
-/// The default [`ClientBuilder::max_response_bytes`]: 32 MiB. A page of 1000 endpoints
-/// (the API's largest) is about 1 MB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Configures a [`Client`].
 #[derive(Debug, Default)]
@@ -344,7 +340,8 @@ impl ClientBuilder {
                 let destination = reqwest::Url::parse(&base_url).map_err(|e| {
                     Error::Internal(format!("the checked base URL does not parse: {e}"))
                 })?;
-                (settings.client_for(&destination)?, Some(settings))
+                let http = settings.client_for(&destination).map_err(Error::Config)?;
+                (http, Some(settings))
             }
         };
         let supplied_http = http_settings.is_none();

@@ -152,6 +152,7 @@ impl Executor {
                     &keys,
                     &shared.user_agent,
                     timeout,
+                    shared.max_response_bytes,
                 )
                 .await
                 .map_err(Error::Config)?

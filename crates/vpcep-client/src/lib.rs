@@ -37,11 +37,12 @@ mod validate;
 mod window;
 
 pub use auth::Credentials;
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use client::{Client, ClientBuilder};
 pub use contract::ListEndpointsQuery;
 pub use credentials::CredentialsProvider;
 pub use error::{ApiError, Error, Result, TimeoutKind, ValidationError};
 pub use generated::types;
+pub use http_policy::DEFAULT_MAX_RESPONSE_BYTES;
 pub use paginate::ListAll;
 pub use request::ListEndpoints;
 pub use retry::{RetryConfig, TimeoutConfig};

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use progenitor_client::OperationInfo;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
@@ -55,7 +55,9 @@ impl Shared {
     /// as `http` was; the caller-supplied client itself when there is one.
     pub(crate) fn http_for(&self, destination: &reqwest::Url) -> crate::Result<reqwest::Client> {
         match &self.http_settings {
-            Some(settings) => settings.client_for(destination),
+            Some(settings) => settings
+                .client_for(destination)
+                .map_err(crate::Error::Config),
             None => Ok(self.http.clone()),
         }
     }
@@ -333,7 +335,7 @@ async fn send_buffered(
     let version = response.version();
     let headers = response.headers().clone();
 
-    let (body, too_large) = read_body(&mut response, limit).await?;
+    let (body, too_large) = crate::http_policy::read_body(&mut response, limit).await?;
     drop(response);
 
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -351,52 +353,4 @@ async fn send_buffered(
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok((reqwest::Response::from(rebuilt), record))
-}
-
-/// Reads `response`'s body, never holding more than `limit` bytes of it: returns the body,
-/// or an empty one and `Some(limit)` when it is (declared or found) larger.
-///
-/// With a `Content-Length` the buffer is reserved once at that size; without one (chunked,
-/// or decoded from gzip) the chunks are kept as they come and joined at the end, so a
-/// body that turns out too large never costs more than the limit (no doubling buffer).
-async fn read_body(
-    response: &mut reqwest::Response,
-    limit: u64,
-) -> reqwest::Result<(Bytes, Option<u64>)> {
-    let too_large = Ok((Bytes::new(), Some(limit)));
-    match response.content_length() {
-        Some(declared) if declared > limit => too_large,
-        Some(declared) => {
-            let mut body = BytesMut::with_capacity(declared as usize);
-            while let Some(chunk) = response.chunk().await? {
-                if (body.len() + chunk.len()) as u64 > limit {
-                    return too_large;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok((body.freeze(), None))
-        }
-        None => {
-            let mut chunks: Vec<Bytes> = Vec::new();
-            let mut len = 0u64;
-            while let Some(chunk) = response.chunk().await? {
-                len += chunk.len() as u64;
-                if len > limit {
-                    return too_large;
-                }
-                chunks.push(chunk);
-            }
-            Ok(match chunks.len() {
-                0 => (Bytes::new(), None),
-                1 => (chunks.pop().expect("one chunk"), None),
-                _ => {
-                    let mut body = BytesMut::with_capacity(len as usize);
-                    for chunk in chunks {
-                        body.extend_from_slice(&chunk);
-                    }
-                    (body.freeze(), None)
-                }
-            })
-        }
-    }
 }
