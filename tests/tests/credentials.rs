@@ -52,6 +52,29 @@ fn platform_fake() -> FakeServer {
     .unwrap()
 }
 
+/// The environment of CCE pod identity: the agent's URL and the token file.
+fn pod_identity_env(uri: &str, token_file: &std::path::Path) -> Env {
+    Env::from_pairs([
+        ("HOME", "/nonexistent"),
+        ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri),
+        (
+            "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            token_file.to_str().unwrap(),
+        ),
+    ])
+}
+
+/// The environment of OIDC federation through the STS at `sts_url`.
+fn oidc_env(sts_url: &str) -> Env {
+    Env::from_pairs([
+        ("HOME", "/nonexistent"),
+        ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
+        ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
+        ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
+        ("HUAWEICLOUD_SDK_STS_ENDPOINT", sts_url),
+    ])
+}
+
 fn chain(env: Env, metadata_url: &str) -> CredentialsProvider {
     ChainBuilder::new()
         .env(env)
@@ -216,17 +239,7 @@ async fn pod_identity_posts_the_token_file_and_reads_the_answer() {
     let token_file = dir.join("token");
     std::fs::write(&token_file, "pod-auth-token\n").unwrap();
     let uri = format!("{}/v1/credentials", agent.url());
-    let p = chain(
-        Env::from_pairs([
-            ("HOME", "/nonexistent"),
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
-            (
-                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                token_file.to_str().unwrap(),
-            ),
-        ]),
-        &closed_port_url(),
-    );
+    let p = chain(pod_identity_env(&uri, &token_file), &closed_port_url());
     let id = p.identity().await.unwrap();
     assert_eq!(
         (id.provider(), id.keys().access_key()),
@@ -699,14 +712,7 @@ async fn provider_values_that_cannot_be_sent_are_refused_and_nothing_is_sent() {
     let token_file = dir.join("pod-token");
     std::fs::write(&token_file, "pod-auth-token").unwrap();
     let uri = format!("{}/v1/credentials", agent.url());
-    let env = Env::from_pairs([
-        ("HOME", "/nonexistent"),
-        ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
-        (
-            "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-            token_file.to_str().unwrap(),
-        ),
-    ]);
+    let env = pod_identity_env(&uri, &token_file);
     expect(
         list(chain(env, &closed_port_url())).await,
         "pod-identity",
@@ -720,14 +726,7 @@ async fn provider_values_that_cannot_be_sent_are_refused_and_nothing_is_sent() {
             r#"{"credentials":{"access_key_id":"AKOIDC","secret_access_key":" SKBAD ","security_token":"T","expiration":"2099-01-01T00:00:00.000Z"}}"#,
         ))
     });
-    let sts_url = sts.url();
-    let env = Env::from_pairs([
-        ("HOME", "/nonexistent"),
-        ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
-        ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
-        ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
-        ("HUAWEICLOUD_SDK_STS_ENDPOINT", sts_url.as_str()),
-    ]);
+    let env = oidc_env(&sts.url());
     expect(
         list(chain(env, &closed_port_url())).await,
         "oidc-sts",
@@ -831,32 +830,13 @@ async fn providers_refuse_redirects_and_bodies_over_the_limit() {
         );
 
         let uri = format!("{url}/v1/credentials");
-        let pod = chain(
-            Env::from_pairs([
-                ("HOME", "/nonexistent"),
-                ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
-                (
-                    "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                    pod_token.to_str().unwrap(),
-                ),
-            ]),
-            &closed_port_url(),
-        );
+        let pod = chain(pod_identity_env(&uri, &pod_token), &closed_port_url());
         expect(
             "pod identity",
             pod.identity().await.unwrap_err().to_string(),
         );
 
-        let oidc = chain(
-            Env::from_pairs([
-                ("HOME", "/nonexistent"),
-                ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
-                ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
-                ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
-                ("HUAWEICLOUD_SDK_STS_ENDPOINT", url.as_str()),
-            ]),
-            &closed_port_url(),
-        );
+        let oidc = chain(oidc_env(&url), &closed_port_url());
         expect("oidc", oidc.identity().await.unwrap_err().to_string());
 
         // The IAM project lookup (no project ID, a region): the VPCEP client's limit.

@@ -8,7 +8,7 @@ use std::process::Output;
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::{target, vpcep, PROJECT, TOKEN};
+use common::{credentials_file, list_without_token, target, vpcep, PROJECT, TOKEN};
 
 /// `vpcep` pointed at `url` with a project and the test token.
 fn list(url: &str, args: &[&str]) -> Output {
@@ -349,14 +349,7 @@ fn bad_characters_in_a_token_or_an_access_key_are_credential_errors() {
                 ("HUAWEICLOUD_SDK_AK", bad_ak),
                 ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
             ],
-            &[
-                "--endpoint-url",
-                &url,
-                "--project-id",
-                PROJECT,
-                "endpoints",
-                "list",
-            ],
+            &list_without_token(&url),
         );
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(4), "{bad_ak:?}: {err}");
@@ -366,6 +359,29 @@ fn bad_characters_in_a_token_or_an_access_key_are_credential_errors() {
     assert!(fake.requests().is_empty());
 }
 
+/// `vpcep --endpoint-url URL --project-id P endpoints list` with a credentials file (its
+/// directory as `HOME`) and `env`.
+fn list_with_credentials_file(
+    url: &str,
+    (home, file): &(std::path::PathBuf, std::path::PathBuf),
+    env: &[(&str, &str)],
+) -> Output {
+    let mut vars = vec![
+        ("HOME", home.to_str().unwrap()),
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+    ];
+    vars.extend_from_slice(env);
+    vpcep(&vars, &list_without_token(url))
+}
+
+/// A configuration error: exit 4 and one line on stderr, which is returned.
+fn config_error(out: &Output) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
 /// A `security_token` continued on a second line of the credentials file (configparser's
 /// continuation) cannot go in a header: a configuration error naming the provider and the
 /// key, nothing sent (it used to be sent unsigned, and fail with the server's 401).
@@ -373,32 +389,11 @@ fn bad_characters_in_a_token_or_an_access_key_are_credential_errors() {
 fn a_credentials_file_value_that_cannot_be_sent_is_a_configuration_error() {
     let fake = FakeServer::start(FakeConfig::new().aksk("AKPROFILE", "SK-Secret-value-42"))
         .expect("fake starts");
-    let url = fake.url();
-    let dir = std::env::temp_dir().join(format!("vpcep-cli-continuation-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("credentials");
-    std::fs::write(
-        &file,
+    let file = credentials_file(
+        "continuation",
         "[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nsecurity_token = Token-first-line\n  second-line\n",
-    )
-    .unwrap();
-    let out = vpcep(
-        &[
-            ("HOME", dir.to_str().unwrap()),
-            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
-        ],
-        &[
-            "--endpoint-url",
-            &url,
-            "--project-id",
-            PROJECT,
-            "endpoints",
-            "list",
-        ],
     );
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = config_error(&list_with_credentials_file(&fake.url(), &file, &[]));
     assert!(
         err.contains("profile") && err.contains("security_token"),
         "{err}"
@@ -421,29 +416,13 @@ fn an_unusable_credentials_file_is_an_error_not_another_identity() {
     )
     .expect("fake starts");
     let url = fake.url();
-    let dir = std::env::temp_dir().join(format!("vpcep-cli-unusable-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("credentials");
-    std::fs::write(&file, "[global]\nak = AKGLOBAL\nsk = SK-Secret-value-42\n").unwrap();
-    let out = vpcep(
-        &[
-            ("HOME", dir.to_str().unwrap()),
-            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
-            ("VPCEP_METADATA_URL", &url),
-        ],
-        &[
-            "--endpoint-url",
-            &url,
-            "--project-id",
-            PROJECT,
-            "endpoints",
-            "list",
-        ],
+    let file = credentials_file(
+        "unusable",
+        "[global]\nak = AKGLOBAL\nsk = SK-Secret-value-42\n",
     );
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(file.to_str().unwrap()), "{err}");
+    let out = list_with_credentials_file(&url, &file, &[("VPCEP_METADATA_URL", &url)]);
+    let err = config_error(&out);
+    assert!(err.contains(file.1.to_str().unwrap()), "{err}");
     assert!(err.contains("'basic' does not exist"), "{err}");
     assert!(!err.contains("SK-Secret"), "{err}");
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
@@ -456,14 +435,10 @@ fn the_credentials_file_project_id_is_used_without_region() {
     let fake = FakeServer::start(FakeConfig::new().aksk("AKPROFILE", "SK-Secret-value-42"))
         .expect("fake starts");
     let url = fake.url();
-    let dir = std::env::temp_dir().join(format!("vpcep-cli-project-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("credentials");
-    std::fs::write(
-        &file,
-        format!("[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nproject_id = {PROJECT}\n"),
-    )
-    .unwrap();
+    let (dir, file) = credentials_file(
+        "project",
+        &format!("[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nproject_id = {PROJECT}\n"),
+    );
     let env = [
         ("HOME", dir.to_str().unwrap()),
         ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
@@ -535,14 +510,7 @@ fn missing_credentials() {
     )
     .expect("fake starts");
     let url = fake.url();
-    let args = [
-        "--endpoint-url",
-        &url,
-        "--project-id",
-        PROJECT,
-        "endpoints",
-        "list",
-    ];
+    let args = list_without_token(&url);
     let out = vpcep(&[("VPCEP_METADATA_URL", &url)], &args);
     assert_eq!(out.status.code(), Some(4));
     insta::assert_snapshot!("error_missing_credentials", failure(&out, None, &url));
@@ -787,14 +755,10 @@ fn metadata_credentials_and_project_from_iam() {
 /// ProfileCredentialProvider reads from it (tests/python cross-checks the two).
 #[test]
 fn whoami_reads_the_profile_file() {
-    let dir = std::env::temp_dir().join(format!("vpcep-cli-profile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("credentials");
-    std::fs::write(
-        &file,
+    let (dir, file) = credentials_file(
+        "profile",
         "[basic]\nak = AKPROFILE123\nsk = sk-profile-SECRET\nproject_id = profileproject\n",
-    )
-    .unwrap();
+    );
     let out = vpcep(
         &[
             ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
