@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use vpcep_client::types::EndpointResp;
 
 use crate::auth::AuthConfig;
+use crate::churn::Churn;
 use crate::data::doc_example_endpoints;
 use crate::faults::RandomFaults;
 use crate::generate::{generate, DEFAULT_PROJECT_ID};
@@ -63,6 +64,9 @@ pub struct FakeConfig {
     /// Limit on the bytes sent per second, all connections together, in Mbit/s (default
     /// none); applies with [`crate::FakeServer::start`] and [`crate::FakeHandle::serve`].
     pub bandwidth_mbps: Option<f64>,
+    /// Endpoints created and deleted after every page answered (default none); see
+    /// [`FakeConfig::churn`].
+    pub churn: Option<Churn>,
 }
 
 impl Default for FakeConfig {
@@ -89,6 +93,7 @@ impl FakeConfig {
             platform: PlatformConfig::default(),
             compression: true,
             bandwidth_mbps: None,
+            churn: None,
         }
     }
 
@@ -211,6 +216,15 @@ impl FakeConfig {
     /// (10⁶ bits; headers and compressed bodies count as sent). `None` (the default): no limit.
     pub fn bandwidth_mbps(mut self, mbps: Option<f64>) -> Self {
         self.bandwidth_mbps = mbps;
+        self
+    }
+
+    /// Churn: after every page the fake answers, `churn.per_request` endpoints drawn at
+    /// random are deleted and as many new ones created, deterministically for
+    /// `churn.seed` (see [`Churn`] and the README's "Churn"). Which endpoints existed for
+    /// the whole of a walk: [`crate::FakeHandle::present_throughout`].
+    pub fn churn(mut self, churn: Churn) -> Self {
+        self.churn = Some(churn).filter(|c| c.per_request > 0);
         self
     }
 }

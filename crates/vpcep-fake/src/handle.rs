@@ -1,7 +1,9 @@
 //! [`FakeHandle`]: a fake's controls while it runs (data, quirks, faults, request log,
 //! platform), and serving it on a listener of one's own.
 
+use std::collections::BTreeSet;
 use std::future::Future;
+use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,6 +89,43 @@ impl FakeHandle {
         let (total, page) = self.state.select(&store, query);
         let all = store.endpoints();
         (total, page.into_iter().map(|i| all[i].clone()).collect())
+    }
+
+    /// The generation of the data (see [`crate::Churn`]): how many churn steps were made,
+    /// one after each page answered; always 0 without churn. Read it before and after a
+    /// walk: its pages were answered from generations `before..after`.
+    pub fn generation(&self) -> u64 {
+        self.state.churn().map_or(0, |log| log.generation())
+    }
+
+    /// Ids of the endpoints present in every generation of `generations` (e.g.
+    /// `before..after` around a walk: every endpoint that existed for the whole walk,
+    /// which a complete listing must hold); for an empty range, those of its start.
+    /// Without churn: the endpoints served now. Endpoints without an `id` are left out.
+    pub fn present_throughout(&self, generations: Range<u64>) -> BTreeSet<String> {
+        match self.state.churn() {
+            Some(log) => log.present_throughout(generations),
+            None => self.current_ids(),
+        }
+    }
+
+    /// Ids of the endpoints present in at least one generation of `generations` (every
+    /// endpoint a listing made during the walk may hold; anything else is not one of the
+    /// fake's). Without churn: the endpoints served now.
+    pub fn present_during(&self, generations: Range<u64>) -> BTreeSet<String> {
+        match self.state.churn() {
+            Some(log) => log.present_during(generations),
+            None => self.current_ids(),
+        }
+    }
+
+    fn current_ids(&self) -> BTreeSet<String> {
+        let store = self.state.store();
+        store
+            .endpoints()
+            .iter()
+            .filter_map(|e| e.id.clone())
+            .collect()
     }
 
     /// Turns quirks mode on or off.

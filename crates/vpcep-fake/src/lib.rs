@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod churn;
 mod config;
 mod connections;
 mod data;
@@ -48,6 +49,7 @@ pub mod tls;
 pub use auth::AuthConfig;
 /// The body type of [`Fault::Respond`] (re-exported so tests need not depend on `bytes`).
 pub use bytes::Bytes;
+pub use churn::Churn;
 pub use config::{exposure_warning, FakeConfig};
 pub use data::{doc_example_endpoints, load_endpoints, parse_endpoints, DOC_EXAMPLE_RESPONSE};
 pub use faults::{gateway_html_page, Fault, FaultPlan, RandomFaults};

@@ -120,7 +120,7 @@ async fn list_endpoints(State(state): State<Arc<FakeState>>, req: Request) -> Re
             )
         }
     };
-    let store = state.store();
+    let store = state.store_for_page();
     let (total, page) = state.select(&store, &query);
     page_response(store.render(total, &page, state.quirks.load(Ordering::Relaxed)))
 }

@@ -9,6 +9,7 @@ use vpcep_client::types::EndpointResp;
 use vpcep_client::ListEndpointsQuery;
 
 use crate::auth::Authenticator;
+use crate::churn::ChurnLog;
 use crate::config::FakeConfig;
 use crate::faults::{Dice, Fault, FaultPlan, RandomFaults};
 use crate::link::Link;
@@ -20,6 +21,8 @@ use crate::tls::TlsConfig;
 
 pub(crate) struct FakeState {
     store: RwLock<Arc<Store>>,
+    /// Endpoints created and deleted after each page, and who existed when (churn.rs).
+    churn: Option<Mutex<ChurnLog>>,
     pub(crate) quirks: AtomicBool,
     /// List only the endpoints of the project in the path.
     project_scoped: bool,
@@ -43,11 +46,15 @@ pub(crate) struct FakeState {
 impl FakeState {
     pub(crate) fn new(mut config: FakeConfig) -> Self {
         let temporary = Arc::new(TemporaryCredentials::default());
+        let endpoints = std::mem::take(&mut config.endpoints);
+        let json = config.recorded_json.take();
+        let churn = config
+            .churn
+            .take()
+            .map(|churn| Mutex::new(ChurnLog::new(churn, &endpoints, json.as_deref())));
         Self {
-            store: RwLock::new(new_store(
-                std::mem::take(&mut config.endpoints),
-                config.recorded_json.take(),
-            )),
+            store: RwLock::new(new_store(endpoints, json, true)),
+            churn,
             quirks: AtomicBool::new(config.quirks),
             project_scoped: config.project_scoped,
             tls: config.tls.take(),
@@ -68,13 +75,42 @@ impl FakeState {
         self.store.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    fn swap_store(&self, store: Arc<Store>) {
+        *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+    }
+
     pub(crate) fn set_endpoints(
         &self,
         endpoints: Vec<EndpointResp>,
         json: Option<Vec<serde_json::Value>>,
     ) {
-        let store = new_store(endpoints, json);
-        *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+        match &self.churn {
+            Some(churn) => {
+                let mut log = lock(churn);
+                log.replace(&endpoints, json.as_deref());
+                self.swap_store(new_store(endpoints, json, true));
+            }
+            None => self.swap_store(new_store(endpoints, json, true)),
+        }
+    }
+
+    /// The data to answer a page from; with churn, the next generation is made right
+    /// after (under one lock, so each page gets a generation of its own).
+    pub(crate) fn store_for_page(&self) -> Arc<Store> {
+        let Some(churn) = &self.churn else {
+            return self.store();
+        };
+        let mut log = lock(churn);
+        let answered = self.store();
+        let (endpoints, json) = log.step();
+        // Not warmed: the next page makes the JSON text it needs.
+        self.swap_store(new_store(endpoints, json, false));
+        answered
+    }
+
+    /// The churn log, when churn is on.
+    pub(crate) fn churn(&self) -> Option<std::sync::MutexGuard<'_, ChurnLog>> {
+        self.churn.as_ref().map(lock)
     }
 
     pub(crate) fn set_random_faults(&self, faults: RandomFaults) {
@@ -127,9 +163,18 @@ impl FakeState {
     }
 }
 
-/// Indexes the endpoints, and makes their JSON text on a background thread (pages made
-/// before it gets there make their own). `json`: replayed data, served as is.
-fn new_store(endpoints: Vec<EndpointResp>, json: Option<Vec<serde_json::Value>>) -> Arc<Store> {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Indexes the endpoints, and with `warm` makes their JSON text (on a background thread
+/// for more than 1,000; pages made before it gets there make their own). `json`:
+/// replayed data, served as is.
+fn new_store(
+    endpoints: Vec<EndpointResp>,
+    json: Option<Vec<serde_json::Value>>,
+    warm: bool,
+) -> Arc<Store> {
     let raw = json.map(|json| {
         json.iter()
             .map(|v| {
@@ -140,6 +185,9 @@ fn new_store(endpoints: Vec<EndpointResp>, json: Option<Vec<serde_json::Value>>)
             .collect()
     });
     let store = Arc::new(Store::with_raw(endpoints, raw));
+    if !warm {
+        return store;
+    }
     if store.len() > 1000 {
         let warming = store.clone();
         let _ = std::thread::Builder::new()
