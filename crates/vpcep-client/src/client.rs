@@ -154,7 +154,8 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Region ID, e.g. `cn-north-4`: requests go to `https://vpcep.{region}.myhuaweicloud.com`
-    /// (`.eu` for `eu-west-101`). See [`crate::region::REGIONS`].
+    /// (`.eu` for `eu-west-101`). A region the client does not know is an [`Error::Config`]
+    /// at [`build`](Self::build) that lists the known ones; set a base URL for it instead.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self

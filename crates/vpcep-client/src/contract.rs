@@ -96,7 +96,7 @@ mod tests {
     fn enumerations_and_unknown_names() {
         let mut q = query();
         assert_eq!(q.set("sort_key", "update_at"), Ok(true));
-        assert_eq!(q.sort_key, Some(crate::types::SortKey::UpdateAt));
+        assert_eq!(q.sort_key, Some(crate::generated::types::SortKey::UpdateAt));
         let e = q.set("sort_dir", "up").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -275,7 +275,7 @@ impl ApiError {
     /// Reads both error shapes (`{"error":{"code","message"}}` and the gateway's flat
     /// `{"error_code","error_msg"}`) and falls back to the body's text.
     pub fn from_body(status: u16, body: &[u8], request_id: Option<String>) -> Self {
-        let parsed = serde_json::from_slice::<crate::types::ErrorResponse>(body).ok();
+        let parsed = serde_json::from_slice::<crate::generated::types::ErrorResponse>(body).ok();
         let (code, message, body_request_id) = match parsed {
             Some(e) => {
                 let (nested_code, nested_message) = match e.error {

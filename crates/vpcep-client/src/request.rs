@@ -9,10 +9,10 @@ use futures::stream::{self, Stream, StreamExt};
 use crate::contract::{self, ListEndpointsQuery as Query};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
-use crate::types::{EndpointListResp, EndpointResp};
+use crate::generated::types::{EndpointListResp, EndpointResp};
 #[cfg(doc)]
-use crate::types::{SortDir, SortKey};
+use crate::generated::types::{SortDir, SortKey};
+use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
 
 /// Builder for one ListEndpoints call. Parameters are validated when the request is sent,
 /// before any network I/O, against the spec's rules (the generated types and
