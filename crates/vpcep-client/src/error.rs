@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::text::printable;
+use crate::terminal::printable;
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -421,7 +421,7 @@ impl ValidationError {
     }
 }
 
-pub(crate) use crate::text::error_chain;
+pub(crate) use crate::http_policy::error_chain;
 
 #[cfg(test)]
 mod tests {

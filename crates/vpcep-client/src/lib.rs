@@ -18,13 +18,14 @@ mod decode;
 mod error;
 mod executor;
 mod http_policy;
-mod keys;
 pub mod lenient;
 mod paginate;
 mod parameter;
+mod project_lookup;
 mod region;
 mod request;
 mod retry;
+mod secrets;
 /// AK/SK signing (SDK-HMAC-SHA256). Public with the `signature-verify` feature (a server
 /// or fake that verifies signatures, the signer's test vectors); the client signs on its
 /// own otherwise.
@@ -33,7 +34,7 @@ pub mod signer;
 #[cfg(not(feature = "signature-verify"))]
 #[allow(dead_code)]
 mod signer;
-pub mod text;
+pub mod terminal;
 mod transport;
 mod validate;
 mod window;
