@@ -15,7 +15,7 @@
 //!   from the table: nothing here repeats a limit of the spec.
 
 pub use crate::generated::contract::{ListEndpointsQuery, LIST_ENDPOINTS};
-pub use crate::parameter::{Kind, Location, Parameter};
+pub use crate::parameter::{CliFlag, Kind, Location, Parameter};
 
 /// The ListEndpoints parameter named `name` (wire name), if there is one.
 pub fn parameter(name: &str) -> Option<&'static Parameter> {

@@ -54,6 +54,32 @@ pub struct Parameter {
     pub default: Option<&'static str>,
     /// The first paragraph of the spec's description.
     pub description: &'static str,
+    /// How the `vpcep` CLI offers it as a flag: the spec's `x-cli` extension, with the
+    /// defaults filled in (openapi/README.md).
+    pub cli: CliFlag,
+}
+
+/// A parameter as a flag of the `vpcep` CLI: what the spec cannot say about a flag, from
+/// the parameter's `x-cli` extension (documented in openapi/README.md), with defaults
+/// filled in by `cargo xtask codegen`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CliFlag {
+    /// The long name, without `--` (`x-cli.flag`; default: the wire name with `-` for
+    /// `_`), e.g. `service-name` for `endpoint_service_name`.
+    pub long: &'static str,
+    /// The placeholder of the value in `--help` (`x-cli.value-name`; default: clap's).
+    pub value_name: Option<&'static str>,
+    /// The `--help` section it is listed under (`x-cli.heading`; default: clap's
+    /// "Options").
+    pub heading: Option<&'static str>,
+    /// Its `--help` text (`x-cli.help`; default: the description's first paragraph).
+    /// `{default}`, `{minimum}` and `{maximum}` stand for the spec's values (the generator
+    /// checks that the parameter has them).
+    pub help: &'static str,
+    /// Its place among the parameters' flags in `--help` (`x-cli.order`; lower first;
+    /// default: after those with one, in the spec's order).
+    pub order: Option<u32>,
 }
 
 impl Parameter {

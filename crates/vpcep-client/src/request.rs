@@ -11,15 +11,20 @@ use crate::contract::{self, ListEndpointsQuery as Query, Parameter};
 use crate::error::{Error, Result, ValidationError};
 use crate::executor::Executor;
 use crate::generated::types::{EndpointListResp, EndpointResp};
-#[cfg(doc)]
-use crate::generated::types::{SortDir, SortKey};
-use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
-use crate::parameter::{convert, convert_integer};
 
-/// Builder for one ListEndpoints call. Each value is converted to the type the generated
-/// client takes for its parameter as it is set, against the spec's rules (the generated
-/// types and [`crate::contract::LIST_ENDPOINTS`]); a value that breaks one is reported
-/// when the request is sent, before any network I/O: the first, in the spec's order of
+// The setters, one per parameter: written by `cargo xtask codegen` from the spec.
+#[rustfmt::skip]
+mod setters;
+use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
+
+/// Builder for one ListEndpoints call: one setter per parameter of the spec, named after
+/// it (`vpc_id`, `limit`, …; generated from the spec with its description and rules), or
+/// [`parameter`](Self::parameter) by wire name. `project_id` defaults to the client's.
+///
+/// Each value is converted to the type the generated client takes for its parameter as
+/// it is set, against the spec's rules (the generated types and
+/// [`crate::contract::LIST_ENDPOINTS`]); a value that breaks one is reported when the
+/// request is sent, before any network I/O: the first, in the spec's order of
 /// parameters.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -92,65 +97,6 @@ impl ListEndpoints {
         self
     }
 
-    /// Project ID (1..64 characters); defaults to the client's.
-    pub fn project_id(self, value: impl Into<String>) -> Self {
-        let (index, p) = table("project_id");
-        self.put(index, convert(p, &value.into()), |q| &mut q.project_id)
-    }
-
-    /// Only endpoints whose service name contains this (case-insensitive), 1..128 characters.
-    pub fn endpoint_service_name(self, value: impl Into<String>) -> Self {
-        let (index, p) = table("endpoint_service_name");
-        self.put(index, convert(p, &value.into()), |q| {
-            &mut q.endpoint_service_name
-        })
-    }
-
-    /// Only endpoints in this VPC (1..64 characters).
-    pub fn vpc_id(self, value: impl Into<String>) -> Self {
-        let (index, p) = table("vpc_id");
-        self.put(index, convert(p, &value.into()), |q| &mut q.vpc_id)
-    }
-
-    /// Only the endpoint with this ID (1..64 characters).
-    pub fn id(self, value: impl Into<String>) -> Self {
-        let (index, p) = table("id");
-        self.put(index, convert(p, &value.into()), |q| &mut q.id)
-    }
-
-    /// Only endpoints in this public border group (at least 1 character).
-    pub fn public_border_group(self, value: impl Into<String>) -> Self {
-        let (index, p) = table("public_border_group");
-        self.put(index, convert(p, &value.into()), |q| {
-            &mut q.public_border_group
-        })
-    }
-
-    /// Page size, 1..=1000 (server default 10; `list_all` defaults to 1000).
-    pub fn limit(self, value: impl Into<i64>) -> Self {
-        let (index, p) = table("limit");
-        self.put(index, convert_integer(p, value.into()), |q| &mut q.limit)
-    }
-
-    /// Number of matching endpoints to skip, at least 0.
-    pub fn offset(self, value: impl Into<i64>) -> Self {
-        let (index, p) = table("offset");
-        self.put(index, convert_integer(p, value.into()), |q| &mut q.offset)
-    }
-
-    /// Sort field: [`SortKey::CreateAt`] (default) or [`SortKey::UpdateAt`], or their wire
-    /// names `create_at` / `update_at`.
-    pub fn sort_key(self, value: impl ToString) -> Self {
-        let (index, p) = table("sort_key");
-        self.put(index, convert(p, &value.to_string()), |q| &mut q.sort_key)
-    }
-
-    /// Sort direction: [`SortDir::Desc`] (default) or [`SortDir::Asc`], or `desc` / `asc`.
-    pub fn sort_dir(self, value: impl ToString) -> Self {
-        let (index, p) = table("sort_dir");
-        self.put(index, convert(p, &value.to_string()), |q| &mut q.sort_dir)
-    }
-
     /// Whether `limit` was set (valid or not).
     fn limit_set(&self) -> bool {
         self.query.limit.is_some() || self.invalid.contains_key(&table("limit").0)
@@ -209,7 +155,8 @@ impl ListEndpoints {
     }
 
     /// Every matching endpoint, fetching pages concurrently once the first page gives
-    /// `total_count`. See [`ListAll`].
+    /// `total_count`, in pages of 1000 (the spec's largest `limit`) unless `limit` is set.
+    /// See [`ListAll`].
     pub fn list_all(self) -> ListAll {
         let request = if self.limit_set() {
             self
@@ -295,6 +242,29 @@ mod tests {
         // The last value set wins, valid or not.
         assert!(r.clone().limit(5).validated().is_ok());
         assert!(request().limit(5).limit(0).validated().is_err());
+    }
+
+    #[test]
+    fn every_setter_keeps_what_its_parameter_by_name_keeps() {
+        for p in contract::LIST_ENDPOINTS
+            .iter()
+            .filter(|p| p.is_request_parameter())
+        {
+            let value = p.example();
+            let by_setter = request()
+                .set_with_setter(p.name, &value)
+                .unwrap_or_else(|| panic!("no setter for `{}`", p.name))
+                .validated()
+                .unwrap();
+            let by_name = request().parameter(p.name, value.as_str()).validated();
+            assert_eq!(by_setter, by_name.unwrap(), "{}", p.name);
+            assert_eq!(
+                by_setter.get(p.name).as_deref(),
+                Some(value.as_str()),
+                "{}",
+                p.name
+            );
+        }
     }
 
     #[test]
