@@ -4,7 +4,7 @@
 
 use vpcep_client::{Client, Error};
 use vpcep_fake::Fault;
-use vpcep_tests::{page_body, scripted};
+use vpcep_integration_tests::{page_body, scripted};
 
 fn client(base_url: &str) -> Client {
     Client::builder()

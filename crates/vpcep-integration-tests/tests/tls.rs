@@ -5,6 +5,7 @@
 use vpcep_client::{Client, ClientBuilder, Error, RetryConfig};
 use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
+use vpcep_integration_tests::list_page_error;
 
 const TOKEN: &str = "tls-token-SECRET";
 
@@ -120,16 +121,13 @@ async fn a_stalled_handshake_names_the_connect_timeout() {
     // The kernel completes the TCP handshake; nobody ever reads the ClientHello.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://127.0.0.1:{}", silent.local_addr().unwrap().port());
-    let err = builder(&url, None)
-        .retry(RetryConfig::disabled())
-        .connect_timeout(std::time::Duration::from_millis(300))
-        .attempt_timeout(std::time::Duration::from_secs(30))
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(
+        builder(&url, None)
+            .retry(RetryConfig::disabled())
+            .connect_timeout(std::time::Duration::from_millis(300))
+            .attempt_timeout(std::time::Duration::from_secs(30)),
+    )
+    .await;
     let text = err.to_string();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(text.contains("connect timeout of 300ms"), "{text}");

@@ -5,7 +5,7 @@
 
 use vpcep_client::{Client, Error, DEFAULT_MAX_RESPONSE_BYTES};
 use vpcep_fake::Fault;
-use vpcep_tests::{page_body, scripted};
+use vpcep_integration_tests::{page_body, scripted};
 
 fn client(base_url: &str, limit: Option<u64>) -> Client {
     let mut builder = Client::builder()
