@@ -531,21 +531,13 @@ async fn project_id_from_iam_found_none_several() {
     client("cn-north-4").list_endpoints().send().await.unwrap();
     assert_eq!(fake.platform().iam_calls(), 1, "cached per AK and region");
 
-    let err = client("cn-east-3")
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client("cn-east-3")).await;
     let text = err.to_string();
     assert!(text.contains("no project named 'cn-east-3'"), "{text}");
     assert!(text.contains("--project-id"), "{text}");
     assert!(text.contains("X-IAM-Trace-Id="), "{text}");
 
-    let err = client("cn-south-1")
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client("cn-south-1")).await;
     let text = err.to_string();
     assert!(
         text.contains("several projects named 'cn-south-1'"),

@@ -110,11 +110,7 @@ async fn no_redirect_is_followed() {
 #[tokio::test]
 async fn a_redirect_without_location_is_an_error_too() {
     let origin = scripted(|_, _| Some(Fault::json(302, "")));
-    let err = token_client(&origin.url())
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&token_client(&origin.url())).await;
     assert!(
         matches!(
             err,

@@ -5,7 +5,7 @@
 use vpcep_client::{Client, ClientBuilder, Error, RetryConfig};
 use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
-use vpcep_integration_tests::list_page_error;
+use vpcep_integration_tests::{list_page_error, page_error};
 
 const TOKEN: &str = "tls-token-SECRET";
 
@@ -62,12 +62,7 @@ async fn an_unknown_ca_is_rejected_clearly() {
     let fake = https_fake(&pki);
     let other_ca = Pki::localhost().ca_pem;
     for root in [None, Some(other_ca.as_str())] {
-        let err = client(&fake.url(), root)
-            .unwrap()
-            .list_endpoints()
-            .send()
-            .await
-            .unwrap_err();
+        let err = page_error(&client(&fake.url(), root).unwrap()).await;
         let text = err.to_string();
         assert!(matches!(err, Error::Tls { .. }), "{err:?}");
         assert!(text.contains("certificate"), "{text}");
@@ -81,12 +76,7 @@ async fn an_unknown_ca_is_rejected_clearly() {
 async fn a_certificate_for_another_name_is_rejected() {
     let pki = Pki::new("vpcep test CA", &["vpcep.example.com"]);
     let fake = https_fake(&pki);
-    let err = client(&fake.url(), Some(&pki.ca_pem))
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client(&fake.url(), Some(&pki.ca_pem)).unwrap()).await;
     let text = err.to_string();
     assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     assert!(text.contains("not valid for name"), "{text}");
