@@ -11,11 +11,11 @@ use crate::contract::{self, ListEndpointsQuery as Query, Parameter};
 use crate::error::{Error, Result, ValidationError};
 use crate::executor::Executor;
 use crate::generated::types::{EndpointListResp, EndpointResp};
+use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
 
 // The setters, one per parameter: written by `cargo xtask codegen` from the spec.
 #[rustfmt::skip]
 mod setters;
-use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
 
 /// Builder for one ListEndpoints call: one setter per parameter of the spec, named after
 /// it (`vpc_id`, `limit`, …; generated from the spec with its description and rules), or
@@ -54,16 +54,17 @@ impl ListEndpoints {
         converted: std::result::Result<T, ValidationError>,
         field: impl FnOnce(&mut Query) -> &mut Option<T>,
     ) -> Self {
-        match converted {
-            Ok(value) => {
-                *field(&mut self.query) = Some(value);
-                self.invalid.remove(&index);
-            }
-            Err(e) => {
-                self.invalid.insert(index, e);
-            }
-        }
+        let kept = converted.map(|value| *field(&mut self.query) = Some(value));
+        self.record(index, kept);
         self
+    }
+
+    /// Records whether the value last set for the parameter at `index` broke a rule.
+    fn record(&mut self, index: usize, checked: std::result::Result<(), ValidationError>) {
+        match checked {
+            Ok(()) => self.invalid.remove(&index),
+            Err(e) => self.invalid.insert(index, e),
+        };
     }
 
     /// Sets the parameter `name` (its wire name, e.g. `vpc_id`) from its text as sent on
@@ -86,14 +87,7 @@ impl ListEndpoints {
                 )),
             ),
         };
-        match checked {
-            Ok(()) => {
-                self.invalid.remove(&index);
-            }
-            Err(e) => {
-                self.invalid.insert(index, e);
-            }
-        }
+        self.record(index, checked);
         self
     }
 
