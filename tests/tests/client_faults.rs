@@ -129,13 +129,146 @@ async fn truncated_body_is_retried_then_reported() {
     assert_eq!(page.total_count, Some(2));
     assert_eq!(server.requests().len(), 2);
 
+    // Always truncated: an interrupted transfer (the server was reached, its answer was
+    // cut off after the headers), reported as such after the attempts.
     let always = scripted(|_, _| Some(Fault::json(200, page_body(0, 2, 2)).truncated()));
     let err = send(&always).await.unwrap_err();
     match &err {
-        Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
-        other => panic!("expected a transport error, got {other:?}"),
+        Error::Interrupted {
+            attempts,
+            after_headers,
+            ..
+        } => assert_eq!((*attempts, *after_headers), (3, true)),
+        other => panic!("expected an interrupted transfer, got {other:?}"),
     }
+    let message = err.to_string();
+    assert!(!message.contains("could not reach"), "{message}");
+    assert!(message.contains("interrupted"), "{message}");
     assert_eq!(always.requests().len(), 3);
+}
+
+/// A server on 127.0.0.1 that answers every request with the headers of a 200 and part of
+/// its body, then resets the connection (RST: `SO_LINGER` 0). Returns its base URL and
+/// the number of connections it accepted.
+async fn resetting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        // Bounded: a test makes at most a few attempts.
+        for _ in 0..8 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let body = page_body(0, 50, 50);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body.as_bytes()[..body.len() / 3]).await;
+            let _ = socket.flush().await;
+            let _ = socket.set_zero_linger();
+            drop(socket);
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_body_is_an_interrupted_transfer() {
+    let (url, accepted) = resetting_server().await;
+    let err = Client::builder()
+        .base_url(&url)
+        .project_id(PROJECT)
+        .token("t")
+        .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Interrupted {
+            attempts,
+            after_headers,
+            ..
+        } => assert_eq!((*attempts, *after_headers), (3, true)),
+        other => panic!("expected an interrupted transfer, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("could not reach"), "{err}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+/// VPCEP's own throttling: `400` with `EndPoint.0022`, in the service's nested error body
+/// or the gateway's flat one.
+fn endpoint_0022(flat: bool) -> Fault {
+    let body = if flat {
+        r#"{"error_code":"EndPoint.0022","error_msg":"The number of requests exceeded the limit. Please try later."}"#
+    } else {
+        r#"{"error":{"code":"EndPoint.0022","message":"The number of requests exceeded the limit. Please try later."}}"#
+    };
+    Fault::json(400, body)
+}
+
+#[tokio::test]
+async fn endpoint_0022_is_throttling_retried_like_a_429() {
+    for flat in [false, true] {
+        let server = scripted(move |n, _| {
+            if n == 0 {
+                Some(endpoint_0022(flat))
+            } else {
+                ok_page()
+            }
+        });
+        let page = send(&server).await.unwrap();
+        assert_eq!(page.total_count, Some(2), "flat body: {flat}");
+        assert_eq!(server.requests().len(), 2, "flat body: {flat}");
+    }
+    // Still throttled after every attempt: the throttling error, after 3 attempts.
+    let server = scripted(|_, _| Some(endpoint_0022(false)));
+    let err = send(&server).await.unwrap_err();
+    let api = err.as_api().expect("an API error");
+    assert_eq!((api.status, api.attempts), (400, 3));
+    assert_eq!(api.code.as_deref(), Some("EndPoint.0022"));
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_operation_timeout_ends_the_call_at_once() {
+    for fault in [
+        Fault::json(
+            429,
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+        ),
+        endpoint_0022(false),
+    ] {
+        let fault = fault.with_header("Retry-After", "86400");
+        let server = scripted(move |_, _| Some(fault.clone()));
+        let err = client(&server)
+            .operation_timeout(Duration::from_secs(3))
+            .build()
+            .unwrap()
+            .list_endpoints()
+            .send()
+            .await
+            .unwrap_err();
+        // The server answered at once: its throttling error, not "did not answer in time".
+        let api = err
+            .as_api()
+            .unwrap_or_else(|| panic!("expected the throttling error, got {err:?}"));
+        assert_eq!(api.retry_after, Some(Duration::from_secs(86400)));
+        let message = err.to_string();
+        assert!(message.contains("86400 s"), "{message}");
+        assert!(message.contains("operation timeout"), "{message}");
+        assert_eq!(server.requests().len(), 1, "no second attempt: {message}");
+    }
 }
 
 #[tokio::test]

@@ -203,6 +203,35 @@ async fn list_all_completes_in_order_when_throttled() {
     assert!(throttled.load(Ordering::Relaxed) > 0);
 }
 
+#[tokio::test]
+async fn list_all_retries_endpoint_0022_and_completes() {
+    // 5,000 endpoints in pages of 1000; the first request at or beyond offset 2000 is
+    // throttled the way VPCEP does it (400, EndPoint.0022), in each body shape.
+    for body in [
+        r#"{"error":{"code":"EndPoint.0022","message":"The number of requests exceeded the limit. Please try later."}}"#,
+        r#"{"error_code":"EndPoint.0022","error_msg":"The number of requests exceeded the limit. Please try later."}"#,
+    ] {
+        let throttled = Arc::new(AtomicU64::new(0));
+        let t = throttled.clone();
+        let serve = paging(5000);
+        let server = scripted(move |n, request| {
+            let offset: u64 = request.query("offset").unwrap().parse().unwrap();
+            if offset >= 2000 && t.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Some(Fault::json(400, body));
+            }
+            serve(n, request)
+        });
+        let all = client(&server)
+            .list_endpoints()
+            .list_all()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(ids_of(all), ids(5000));
+        assert!(throttled.load(Ordering::SeqCst) > 0);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 

@@ -119,8 +119,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 
-    /// Retries after a throttled (429), unavailable (502/503/504) or failed attempt;
-    /// 0 disables them. Default 2.
+    /// Retries after a throttled (429, or 400 EndPoint.0022), unavailable (502/503/504),
+    /// timed-out or interrupted attempt; 0 disables them. Default 2.
     #[arg(long, global = true, help_heading = "Global options", value_name = "N")]
     pub retries: Option<u32>,
 

@@ -18,8 +18,9 @@ pub const EXIT_CONFIG: u8 = 4;
 /// Exit code: VPCEP (or its gateway) answered with an error status, or a redirect
 /// (redirects are not followed).
 pub const EXIT_API: u8 = 5;
-/// Exit code: VPCEP could not be reached, did not answer in time, or its TLS certificate
-/// was rejected.
+/// Exit code: VPCEP could not be reached, did not answer in time, its answer was
+/// interrupted (connection reset or closed mid-response), or its TLS certificate was
+/// rejected.
 pub const EXIT_UNREACHABLE: u8 = 6;
 /// Exit code: the response could not be read (undecodable, or larger than the limit), or
 /// the listing changed while it was read (total count changed, or a page came back short).
@@ -48,7 +49,9 @@ impl CliError {
                 E::Config(_) | E::Credentials(_) => EXIT_CONFIG,
                 // A redirect is an answer with a status we do not accept.
                 E::Api(_) | E::Redirect { .. } => EXIT_API,
-                E::Transport { .. } | E::Timeout { .. } | E::Tls { .. } => EXIT_UNREACHABLE,
+                E::Transport { .. } | E::Interrupted { .. } | E::Timeout { .. } | E::Tls { .. } => {
+                    EXIT_UNREACHABLE
+                }
                 E::Decode { .. }
                 | E::TotalCountChanged { .. }
                 | E::ShortPage { .. }

@@ -38,6 +38,27 @@ pub enum Error {
         source: Option<reqwest::Error>,
     },
 
+    /// VPCEP was reached, but its answer broke off: the connection was reset or closed
+    /// before the response was complete (before its headers, or after them, mid-body).
+    /// Retried like a connection failure.
+    #[error(
+        "the response from VPCEP at {url} was interrupted {} ({attempts} attempt(s)): {message}",
+        if *after_headers { "after its headers, mid-body" } else { "before its headers" }
+    )]
+    Interrupted {
+        /// The URL requested.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Whether the headers had arrived (the body was cut short) or not.
+        after_headers: bool,
+        /// What failed, with its causes.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
     /// No answer in time.
     #[error(
         "VPCEP did not answer within the {kind} timeout of {after:?} ({attempts} attempt(s)); \
@@ -253,6 +274,9 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// Attempts made (retries included).
     pub attempts: u32,
+    /// Set when the call ended without waiting out `retry_after`: what was left of the
+    /// operation timeout, shorter than the wait the server asked for.
+    pub time_left: Option<Duration>,
 }
 
 impl ApiError {
@@ -285,6 +309,7 @@ impl ApiError {
             request_id: request_id.or(body_request_id),
             retry_after: None,
             attempts: 1,
+            time_left: None,
         }
     }
 
@@ -307,6 +332,15 @@ impl fmt::Display for ApiError {
         f.write_str(&fmt_request_id(self.request_id.as_deref()))?;
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        if let (Some(asked), Some(left)) = (self.retry_after, self.time_left) {
+            write!(
+                f,
+                "; it asked to wait {} s (Retry-After), longer than the {:.1} s left of the \
+                 operation timeout, so the call ended without waiting",
+                asked.as_secs(),
+                left.as_secs_f64()
+            )?;
         }
         Ok(())
     }

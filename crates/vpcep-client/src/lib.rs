@@ -19,6 +19,7 @@ mod keys;
 pub mod lenient;
 pub mod paginate;
 mod parameter;
+mod receipt;
 pub mod region;
 mod request;
 pub mod retry;

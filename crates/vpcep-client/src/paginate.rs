@@ -23,12 +23,12 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use futures::stream::{self, FuturesOrdered, Stream, StreamExt};
 
 use crate::error::{Error, Result};
+use crate::receipt::CallStats;
 use crate::types::{EndpointListResp, EndpointResp};
 use crate::window::{BodyTurn, BodyWindow};
 
@@ -60,15 +60,15 @@ pub(crate) type PageFuture = Pin<Box<dyn Future<Output = Result<EndpointListResp
 pub(crate) type FetchPage = Arc<dyn Fn(i64, Option<BodyTurn>) -> PageFuture + Send + Sync>;
 
 /// A listing, checked and ready to fetch: where it starts, its page size, how to fetch a
-/// page, and the counter the fetch function bumps for every throttled (429) answer.
+/// page, and the counters its page fetches bump (throttling, timeouts, retries, bytes).
 pub(crate) struct Listing {
     /// Offset of the first page.
     pub first_offset: i64,
     /// Page size asked for (`limit`).
     pub limit: i64,
-    /// Counts throttled answers (bumped by `fetch`); the listing lowers its concurrency
-    /// when it grows.
-    pub throttled: Arc<AtomicU64>,
+    /// Bumped by `fetch`; the listing lowers its concurrency when its congestion count
+    /// (throttled answers, attempt timeouts) grows.
+    pub stats: Arc<CallStats>,
     /// Fetches one page.
     pub fetch: FetchPage,
 }
@@ -217,8 +217,8 @@ impl ListAll {
             window: BodyWindow::new(width as u64),
             start: Some(self.start),
             concurrency: Concurrency::new(self.concurrency.min(in_flight_cap)),
-            throttled: Arc::new(AtomicU64::new(0)),
-            throttles_seen: 0,
+            stats: Arc::new(CallStats::default()),
+            congestion_seen: 0,
             fetch: None,
             limit: 0,
             next_offset: 0,
@@ -318,8 +318,8 @@ struct AllState {
     /// Until the listing starts: checks the request and gives the [`Listing`].
     start: Option<StartListing>,
     concurrency: Concurrency,
-    throttled: Arc<AtomicU64>,
-    throttles_seen: u64,
+    stats: Arc<CallStats>,
+    congestion_seen: u64,
     fetch: Option<FetchPage>,
     limit: i64,
     next_offset: i64,
@@ -350,17 +350,18 @@ impl AllState {
         })
     }
 
-    /// Adapts the concurrency: halve after a 429, add one after a run of clean pages.
+    /// Adapts the concurrency: halve after throttling (429, `EndPoint.0022`) or an
+    /// attempt timeout, add one after a run of clean pages.
     fn adapt(&mut self) {
-        let throttles = self.throttled.load(Ordering::Relaxed);
-        let throttled = throttles > self.throttles_seen;
-        self.throttles_seen = throttles;
+        let congestion = self.stats.congestion();
+        let congested = congestion > self.congestion_seen;
+        self.congestion_seen = congestion;
         let before = self.concurrency.current();
-        self.concurrency.on_page(throttled);
+        self.concurrency.on_page(congested);
         if self.concurrency.current() < before {
             tracing::info!(
                 concurrency = self.concurrency.current(),
-                "throttled: lowering concurrency"
+                "throttled or timed out: lowering concurrency"
             );
         }
     }
@@ -421,7 +422,7 @@ impl AllState {
             let offset = listing.first_offset;
             self.first_offset = offset;
             self.limit = listing.limit;
-            self.throttled = listing.throttled;
+            self.stats = listing.stats;
             self.fetch = Some(listing.fetch);
             let (_, first) = self.fetch(offset).await;
             let first = match first {
@@ -488,7 +489,8 @@ impl AllState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use crate::retry::FailureKind;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::sync::Mutex;
 
     fn page(ids: impl IntoIterator<Item = i64>, total: Option<i64>) -> EndpointListResp {
@@ -517,24 +519,24 @@ mod tests {
     }
 
     /// A [`ListAll`] over pages served from memory by `serve(offset)`; `hook` runs when a
-    /// page fetch is started (synchronously) with the offset and the throttle counter.
+    /// page fetch is started (synchronously) with the offset and the listing's counters.
     fn list_all_over(
         limit: i64,
         seen: &Seen,
         serve: impl Fn(i64) -> Result<EndpointListResp> + Send + Sync + 'static,
-        hook: impl Fn(i64, &AtomicU64) + Send + Sync + 'static,
+        hook: impl Fn(i64, &CallStats) + Send + Sync + 'static,
     ) -> ListAll {
         let serve = Arc::new(serve);
         let hook = Arc::new(hook);
         let seen = seen.clone();
         ListAll::new(Some(limit), move || {
             let (serve, hook, seen) = (serve.clone(), hook.clone(), seen.clone());
-            let throttled = Arc::new(AtomicU64::new(0));
-            let counter = throttled.clone();
+            let stats = Arc::new(CallStats::default());
+            let counter = stats.clone();
             Ok(Listing {
                 first_offset: 0,
                 limit,
-                throttled,
+                stats,
                 fetch: Arc::new(move |offset, turn: Option<BodyTurn>| {
                     seen.offsets.lock().unwrap().push(offset);
                     hook(offset, &counter);
@@ -700,10 +702,10 @@ mod tests {
             10,
             &Seen::default(),
             |offset| Ok(page(ids(offset, 10), Some(200))),
-            move |offset, throttled| {
+            move |offset, stats| {
                 counter.fetch_add(1, Ordering::SeqCst);
                 if Some(offset) == throttle_at {
-                    throttled.fetch_add(1, Ordering::SeqCst);
+                    stats.failed(FailureKind::TooManyRequests);
                 }
             },
         )

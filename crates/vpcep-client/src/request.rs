@@ -1,7 +1,6 @@
 //! The ListEndpoints request builder, in the idiom of the generated one: set parameters,
 //! then `send()` one page, stream `pages()` / `items()`, or `list_all()`.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use futures::stream::{self, Stream, StreamExt};
@@ -10,6 +9,7 @@ use crate::contract::{self, ListEndpointsQuery as Query};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
+use crate::receipt::CallStats;
 use crate::types::{EndpointListResp, EndpointResp};
 #[cfg(doc)]
 use crate::types::{SortDir, SortKey};
@@ -166,16 +166,16 @@ impl ListEndpoints {
         };
         ListAll::new(request.limit_value(), move || {
             let query = request.validated()?;
-            let throttled = Arc::new(AtomicU64::new(0));
-            let (executor, counter) = (request.executor.clone(), throttled.clone());
+            let stats = Arc::new(CallStats::default());
+            let (executor, counters) = (request.executor.clone(), stats.clone());
             Ok(Listing {
                 first_offset: query.offset.map_or(0, i64::from),
                 limit: i64::from(query.limit.map_or(LIST_ALL_PAGE_SIZE, |l| l.get())),
-                throttled,
+                stats,
                 fetch: Arc::new(move |offset, turn| {
-                    let (executor, counter) = (executor.clone(), counter.clone());
+                    let (executor, counters) = (executor.clone(), counters.clone());
                     let query = query.at_offset(offset);
-                    Box::pin(async move { executor.execute(&query, Some(counter), turn).await })
+                    Box::pin(async move { executor.execute(&query, Some(&counters), turn).await })
                 }),
             })
         })

@@ -7,9 +7,10 @@
 //! generated builder's `send()` by `executor.rs`.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::OperationInfo;
@@ -17,7 +18,7 @@ use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, US
 use tracing::Instrument;
 
 use crate::auth::{AkSk, Credentials};
-use crate::retry::{parse_retry_after, AttemptRecord, RetryConfig, TimeoutConfig};
+use crate::retry::{parse_retry_after, AttemptProgress, AttemptRecord, RetryConfig, TimeoutConfig};
 use crate::window::BodyTurn;
 
 pub(crate) const X_REQUEST_ID: &str = "x-request-id";
@@ -62,14 +63,14 @@ impl fmt::Debug for Shared {
 }
 
 /// State the generated client carries for one operation call: the client's
-/// configuration, the attempt number, what the last attempt saw, and an optional
-/// throttling counter that a listing watches to lower its concurrency.
+/// configuration, the attempt number, what the last attempt saw and how far it got.
 #[derive(Clone)]
 pub struct CallState {
     pub(crate) shared: Arc<Shared>,
     attempt: Arc<AtomicU32>,
     last: Arc<Mutex<Option<AttemptRecord>>>,
-    throttled: Option<Arc<AtomicU64>>,
+    /// How far the current attempt got (headers, its own timeout, body bytes).
+    progress: Arc<Mutex<AttemptProgress>>,
     /// Why this call has no credentials to sign with (taken by the retry loop).
     credentials_error: Arc<Mutex<Option<crate::auth::CredentialsError>>>,
     /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
@@ -86,12 +87,12 @@ impl fmt::Debug for CallState {
 }
 
 impl CallState {
-    pub(crate) fn new(shared: Arc<Shared>, throttled: Option<Arc<AtomicU64>>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
         CallState {
             shared,
             attempt: Arc::new(AtomicU32::new(1)),
             last: Arc::new(Mutex::new(None)),
-            throttled,
+            progress: Arc::new(Mutex::new(AttemptProgress::default())),
             credentials_error: Arc::new(Mutex::new(None)),
             body_turn: None,
         }
@@ -105,6 +106,16 @@ impl CallState {
     pub(crate) fn start_attempt(&self, n: u32) {
         self.attempt.store(n, Ordering::Relaxed);
         *self.last.lock().expect("attempt record lock") = None;
+        *self.progress.lock().expect("attempt progress lock") = AttemptProgress::default();
+    }
+
+    /// How far the current (or last) attempt got.
+    pub(crate) fn progress(&self) -> AttemptProgress {
+        self.progress.lock().expect("attempt progress lock").clone()
+    }
+
+    fn update_progress(&self, update: impl FnOnce(&mut AttemptProgress)) {
+        update(&mut self.progress.lock().expect("attempt progress lock"));
     }
 
     /// The number of the current (or last) attempt, from 1.
@@ -138,21 +149,15 @@ impl CallState {
                     .credentials_error
                     .lock()
                     .expect("credentials error lock") = Some(e);
-                // reqwest errors cannot be built directly: a 401 status error stands in;
-                // the retry loop reports the kept reason instead.
-                let stand_in = http::Response::builder()
-                    .status(401)
-                    .body(Bytes::new())
-                    .expect("a valid response");
-                Err(reqwest::Response::from(stand_in)
-                    .error_for_status()
-                    .expect_err("401 is an error status"))
+                // The retry loop reports the kept reason instead.
+                Err(stand_in_error())
             }
         }
     }
 
-    /// Puts the final headers on a request, authenticates it (signing last, over the
-    /// final URL and headers) and sets the per-attempt timeout.
+    /// Puts the final headers on a request and authenticates it (signing last, over the
+    /// final URL and headers). The per-attempt timeout is not reqwest's (which would run
+    /// while a listing's page waits for its turn to read): see [`AttemptClock`].
     fn prepare(&self, request: &mut reqwest::Request, provided: Option<&AkSk>) {
         let shared = &self.shared;
         let headers = request.headers_mut();
@@ -162,9 +167,6 @@ impl CallState {
             // Set here, before signing, so that the header the signer sees is the one sent
             // (reqwest would otherwise add its own after this hook, outside SignedHeaders).
             headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        if let Some(t) = shared.timeouts.attempt {
-            *request.timeout_mut() = Some(t);
         }
         match &shared.credentials {
             Some(Credentials::Token(token)) => {
@@ -222,13 +224,7 @@ pub(crate) async fn exec(
             let provided = state.provided_keys().await?;
             state.prepare(&mut request, provided.as_ref());
             let started = Instant::now();
-            let result = send_buffered(
-                &state.shared.http,
-                request,
-                state.shared.max_response_bytes,
-                state.body_turn.as_ref(),
-            )
-            .await;
+            let result = send_buffered(state, request).await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             match result {
@@ -238,11 +234,6 @@ pub(crate) async fn exec(
                         span.record("request_id", id.as_str());
                     }
                     tracing::debug!("attempt finished");
-                    if record.status == 429 {
-                        if let Some(counter) = &state.throttled {
-                            counter.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
                     *state.last.lock().expect("attempt record lock") = Some(record);
                     Ok(response)
                 }
@@ -257,6 +248,44 @@ pub(crate) async fn exec(
     }
 }
 
+/// A reqwest error standing in for a reason the transport keeps itself (no credentials,
+/// the attempt's own timeout): reqwest errors cannot be built directly, so a 401 status
+/// error is returned, and the retry loop reads the kept reason instead.
+fn stand_in_error() -> reqwest::Error {
+    let stand_in = http::Response::builder()
+        .status(401)
+        .body(Bytes::new())
+        .expect("a valid response");
+    reqwest::Response::from(stand_in)
+        .error_for_status()
+        .expect_err("401 is an error status")
+}
+
+/// The per-attempt timeout, as a budget that runs only while the attempt works: from
+/// sending the request to the response headers, and while reading the body; not while a
+/// listing's page waits for its turn to read in the memory window (its server has
+/// answered; the page is only queued behind the ones before it).
+struct AttemptClock {
+    left: Option<Duration>,
+}
+
+impl AttemptClock {
+    fn new(budget: Option<Duration>) -> Self {
+        AttemptClock { left: budget }
+    }
+
+    /// Runs `work` on what is left of the budget; `None` if the budget ran out first.
+    async fn run<F: Future>(&mut self, work: F) -> Option<F::Output> {
+        let Some(left) = self.left else {
+            return Some(work.await);
+        };
+        let started = Instant::now();
+        let out = tokio::time::timeout(left, work).await.ok();
+        self.left = Some(left.saturating_sub(started.elapsed()));
+        out
+    }
+}
+
 /// Sends the request and reads the whole body inside the attempt (so the per-attempt
 /// timeout and retries cover a truncated body), then hands progenitor an equivalent
 /// response backed by the buffered body.
@@ -268,24 +297,44 @@ pub(crate) async fn exec(
 /// expand past it). Such a response is handed on with an empty body and
 /// `AttemptRecord::too_large` set; the connection is dropped, not reused.
 async fn send_buffered(
-    http: &reqwest::Client,
+    state: &CallState,
     request: reqwest::Request,
-    limit: u64,
-    body_turn: Option<&BodyTurn>,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
+    let shared = &state.shared;
+    let timed_out = || {
+        state.update_progress(|p| p.timed_out = true);
+        stand_in_error()
+    };
+    let mut clock = AttemptClock::new(shared.timeouts.attempt);
     let requested = request.url().clone();
-    let mut response = http.execute(request).await?;
+    let mut response = clock
+        .run(shared.http.execute(request))
+        .await
+        .ok_or_else(timed_out)??;
+    let request_id = response
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state.update_progress(|p| {
+        p.headers_received = true;
+        p.request_id = request_id;
+    });
     let followed_to = (response.url() != &requested).then(|| response.url().to_string());
-    if let Some(turn) = body_turn {
+    if let Some(turn) = &state.body_turn {
         // A listing's memory bound: the body stays unread (in the socket) until its page
-        // is among the next few the listing yields.
+        // is among the next few the listing yields. The attempt's clock is stopped.
         turn.wait().await;
     }
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
 
-    let (body, too_large) = read_body(&mut response, limit).await?;
+    let limit = shared.max_response_bytes;
+    let (body, too_large) = clock
+        .run(read_body(&mut response, limit, state))
+        .await
+        .ok_or_else(timed_out)??;
     drop(response);
 
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -314,13 +363,16 @@ async fn send_buffered(
 async fn read_body(
     response: &mut reqwest::Response,
     limit: u64,
+    state: &CallState,
 ) -> reqwest::Result<(Bytes, Option<u64>)> {
+    let count = |chunk: &Bytes| state.update_progress(|p| p.body_bytes += chunk.len() as u64);
     let too_large = Ok((Bytes::new(), Some(limit)));
     match response.content_length() {
         Some(declared) if declared > limit => too_large,
         Some(declared) => {
             let mut body = BytesMut::with_capacity(declared as usize);
             while let Some(chunk) = response.chunk().await? {
+                count(&chunk);
                 if (body.len() + chunk.len()) as u64 > limit {
                     return too_large;
                 }
@@ -332,6 +384,7 @@ async fn read_body(
             let mut chunks: Vec<Bytes> = Vec::new();
             let mut len = 0u64;
             while let Some(chunk) = response.chunk().await? {
+                count(&chunk);
                 len += chunk.len() as u64;
                 if len > limit {
                     return too_large;
