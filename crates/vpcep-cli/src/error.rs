@@ -22,8 +22,9 @@ pub const EXIT_API: u8 = 5;
 /// interrupted (connection reset or closed mid-response), or its TLS certificate was
 /// rejected.
 pub const EXIT_UNREACHABLE: u8 = 6;
-/// Exit code: the response could not be read (undecodable, or larger than the limit), or
-/// the listing changed while it was read (total count changed, or a page came back short).
+/// Exit code: the response could not be read (undecodable, or larger than the limit), a
+/// page of a listing contradicted itself (twice), or a listing could not be established
+/// complete (the list kept moving past what its repairs can follow).
 pub const EXIT_BAD_RESPONSE: u8 = 7;
 
 /// Why a command failed.
@@ -55,6 +56,8 @@ impl CliError {
                 E::Decode { .. }
                 | E::TotalCountChanged { .. }
                 | E::ShortPage { .. }
+                | E::InconsistentPage { .. }
+                | E::ListingIncomplete { .. }
                 | E::ResponseTooLarge { .. } => EXIT_BAD_RESPONSE,
                 // Not the user's configuration: whether anything was sent is unknown
                 // (cancelled), or the client disagrees with itself (internal).

@@ -94,3 +94,29 @@ fn a_body_that_does_not_decompress_is_undecodable() {
     assert!(!stderr.contains("could not reach"), "{stderr}");
     assert_eq!(fake.requests().len(), 2, "one retry only");
 }
+
+#[test]
+fn a_page_that_contradicts_itself_is_never_a_silent_partial() {
+    // A first page that says total_count 0 but carries endpoints: before, 1,000 of 5,000
+    // printed and exit 0. `200 {}`: before, an empty listing and exit 0.
+    let zero = {
+        let fake = fake(5000);
+        let page = fake.select(&{
+            let mut q = vpcep_client::ListEndpointsQuery::default();
+            q.set("limit", "1000").unwrap();
+            q
+        });
+        let body = serde_json::json!({ "endpoints": page.1, "total_count": 0 });
+        body.to_string()
+    };
+    for (name, body) in [("total_count 0", zero), ("{}", "{}".to_owned())] {
+        let fake = fake(5000);
+        fake.faults()
+            .script(move |_, _| Some(Fault::json(200, body.clone())));
+        let out = list(&fake.url(), &["--all", "--output", "ids"]);
+        let stderr = stderr_text(&out);
+        assert_eq!(out.status.code(), Some(7), "{name}: {stderr}");
+        assert!(stderr.contains("contradicts itself"), "{name}: {stderr}");
+        assert!(stderr.contains("offset 0"), "{name}: {stderr}");
+    }
+}

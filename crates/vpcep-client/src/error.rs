@@ -93,8 +93,34 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// A listing over several pages saw `total_count` change, so the pages no longer fit
-    /// together; retry the listing.
+    /// A page of a listing contradicted itself twice in a row (read again after the first
+    /// time): no `endpoints` array where its `total_count` says endpoints follow (or
+    /// neither), more endpoints than `limit`, or a `total_count` below its offset plus its
+    /// length (e.g. `total_count: 0` on a page of 1,000). Such a page proves nothing about
+    /// the list, so the listing would be silently partial; it fails instead.
+    #[error(
+        "the page of the listing at offset {offset} contradicts itself (read twice): \
+         {reason}; the listing would be silently partial"
+    )]
+    InconsistentPage {
+        /// Offset of the page.
+        offset: i64,
+        /// What it contradicts.
+        reason: String,
+    },
+
+    /// A listing could not establish that it is complete (the list kept moving past what
+    /// its repairs can follow; see [`ListAll`](crate::ListAll)): rather than return a
+    /// listing that may miss endpoints, it fails. List again.
+    #[error("the listing could not be established complete: {reason}; list again")]
+    ListingIncomplete {
+        /// Why.
+        reason: String,
+    },
+
+    /// No longer returned: since issue 20, `list_all` repairs a `total_count` that changes
+    /// during the walk (the endpoints created and deleted meanwhile) instead of failing.
+    /// Kept so that code matching on it still compiles.
     #[error(
         "the listing changed while it was read: total_count was {expected} on the first page \
          and {found} on the page at offset {offset}; list again"
@@ -108,12 +134,13 @@ pub enum Error {
         offset: i64,
     },
 
-    /// A page of a listing held fewer endpoints than `total_count` promised for its
-    /// offset (a listing changed while it was read, or a server that pages short), so the
-    /// listing would be silently partial; list again.
+    /// A page of a listing held fewer endpoints than its own `total_count` promised for
+    /// its offset, twice in a row (read again after the first time): a server that pages
+    /// short. The listing would be silently partial; list again. (A short page at the end
+    /// of a list that shrank during the walk is not this: it is churn, repaired.)
     #[error(
         "a page of the listing came back short: the page at offset {offset} should have held \
-         {expected} endpoint(s) by total_count, it held {found}; list again"
+         {expected} endpoint(s) by its total_count, it held {found} (read twice); list again"
     )]
     ShortPage {
         /// Offset of the short page.

@@ -158,20 +158,19 @@ impl ListEndpoints {
     }
 
     /// Every matching endpoint, fetching pages concurrently once the first page gives
-    /// `total_count`. See [`ListAll`].
+    /// `total_count`: complete (every endpoint that existed for the whole walk, exactly
+    /// once) or an error, with a receipt. See [`ListAll`].
     pub fn list_all(self) -> ListAll {
         let request = match self.limit_value() {
             Some(_) => self,
             None => self.limit(LIST_ALL_PAGE_SIZE),
         };
-        ListAll::new(request.limit_value(), move || {
+        ListAll::new(request.limit_value(), move |stats: Arc<CallStats>| {
             let query = request.validated()?;
-            let stats = Arc::new(CallStats::default());
-            let (executor, counters) = (request.executor.clone(), stats.clone());
+            let (executor, counters) = (request.executor.clone(), stats);
             Ok(Listing {
                 first_offset: query.offset.map_or(0, i64::from),
                 limit: i64::from(query.limit.map_or(LIST_ALL_PAGE_SIZE, |l| l.get())),
-                stats,
                 fetch: Arc::new(move |offset, turn| {
                     let (executor, counters) = (executor.clone(), counters.clone());
                     let query = query.at_offset(offset);
