@@ -12,7 +12,7 @@ use openapiv3::{AdditionalProperties, OpenAPI, Parameter, ReferenceOr, Schema, S
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use syn::visit_mut::{self, VisitMut};
 
-use crate::{ensure_file_contents, project_root, Mode};
+use crate::workspace::{ensure_file_contents, project_root, Mode};
 
 /// Where the generated module lives, relative to the workspace root.
 pub const GENERATED_RS: &str = "crates/vpcep-client/src/generated.rs";

@@ -1,16 +1,44 @@
-//! The workspace's crates depend on each other one way (issue 12): read from
-//! `cargo metadata`, every kind of dependency (normal, dev, build) between workspace
-//! members, a crate's dev-dependency on itself (to switch on one of its own features in
-//! its tests) aside. The failure names the cycle.
+//! The workspace's crates as a graph, read from `cargo metadata`: every kind of
+//! dependency (normal, dev, build) between workspace members, a crate's dev-dependency on
+//! itself (to switch on one of its own features in its tests) aside. Also each member's
+//! crate roots (library and binaries), whose modules `module_graph.rs` reads.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-/// Workspace member → the workspace members it depends on.
-fn member_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let out = Command::new(env!("CARGO"))
+use crate::graph::Graph;
+
+/// What `cargo metadata` says of the workspace's members.
+pub struct Workspace {
+    /// Member → the members it depends on.
+    pub crates: Graph,
+    /// Every library and binary target of every member: (member, target, root file).
+    pub targets: Vec<Target>,
+}
+
+/// One library or binary target (a crate of its own, with its own modules).
+pub struct Target {
+    /// The package's name, e.g. `vpcep-fake`.
+    pub package: String,
+    /// `lib` or `bin NAME`.
+    pub kind: String,
+    /// The crate root, e.g. `…/crates/vpcep-fake/src/lib.rs`.
+    pub root: PathBuf,
+}
+
+impl Target {
+    /// `vpcep-fake (lib)`, `vpcep-fake (bin vpcep-fake)`.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.package, self.kind)
+    }
+}
+
+/// Reads the workspace at `root` (offline).
+pub fn workspace(root: &Path) -> Result<Workspace> {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
             "metadata",
             "--format-version",
@@ -18,92 +46,54 @@ fn member_graph() -> BTreeMap<String, BTreeSet<String>> {
             "--no-deps",
             "--offline",
         ])
-        .current_dir(crate::project_root())
+        .current_dir(root)
         .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let packages = meta["packages"].as_array().unwrap();
-    let members: BTreeSet<String> = packages
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_owned())
-        .collect();
-    packages
-        .iter()
-        .map(|p| {
-            let name = p["name"].as_str().unwrap().to_owned();
-            let deps = p["dependencies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d["name"].as_str().unwrap().to_owned())
-                .filter(|d| members.contains(d) && *d != name)
-                .collect();
-            (name, deps)
-        })
-        .collect()
-}
-
-/// A cycle of `graph`, if it has one.
-fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
-    fn visit(
-        node: &str,
-        graph: &BTreeMap<String, BTreeSet<String>>,
-        path: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) -> Option<Vec<String>> {
-        if let Some(i) = path.iter().position(|n| n == node) {
-            let mut cycle = path[i..].to_vec();
-            cycle.push(node.to_owned());
-            return Some(cycle);
-        }
-        if done.contains(node) {
-            return None;
-        }
-        path.push(node.to_owned());
-        for next in graph.get(node).into_iter().flatten() {
-            if let Some(cycle) = visit(next, graph, path, done) {
-                return Some(cycle);
-            }
-        }
-        path.pop();
-        done.insert(node.to_owned());
-        None
-    }
-    let mut done = BTreeSet::new();
-    graph
-        .keys()
-        .find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
-}
-
-#[test]
-fn crates_depend_on_each_other_one_way() {
-    let graph = member_graph();
-    assert!(graph.contains_key("vpcep-client"), "{graph:?}");
-    if let Some(cycle) = find_cycle(&graph) {
-        panic!(
-            "crate dependency cycle (normal, dev or build): {}\ngraph: {graph:#?}",
-            cycle.join(" -> ")
+        .context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
-    // The client is the bottom of the stack: it depends on no other member.
-    assert_eq!(graph["vpcep-client"], BTreeSet::new());
-}
-
-#[test]
-fn the_checker_finds_a_cycle() {
-    let graph: BTreeMap<String, BTreeSet<String>> = [
-        ("a", vec!["b"]),
-        ("b", vec!["c"]),
-        ("c", vec!["a"]),
-        ("d", vec![]),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
-    .collect();
-    assert_eq!(find_cycle(&graph).unwrap(), ["a", "b", "c", "a"]);
+    let meta: Value = serde_json::from_slice(&out.stdout)?;
+    let packages = meta["packages"].as_array().context("packages")?;
+    let members: Vec<String> = packages
+        .iter()
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    let mut crates = Graph::new();
+    let mut targets = Vec::new();
+    for p in packages {
+        let name = p["name"].as_str().context("package name")?.to_owned();
+        let deps = p["dependencies"]
+            .as_array()
+            .context("dependencies")?
+            .iter()
+            .filter_map(|d| d["name"].as_str())
+            .filter(|d| members.iter().any(|m| m == d) && *d != name)
+            .map(str::to_owned)
+            .collect();
+        crates.insert(name.clone(), deps);
+        for t in p["targets"].as_array().context("targets")? {
+            let kinds: Vec<&str> = t["kind"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let kind = if kinds.contains(&"lib") {
+                "lib".to_owned()
+            } else if kinds.contains(&"bin") {
+                format!("bin {}", t["name"].as_str().unwrap_or("?"))
+            } else {
+                continue; // tests, benches, examples, build scripts
+            };
+            targets.push(Target {
+                package: name.clone(),
+                kind,
+                root: PathBuf::from(t["src_path"].as_str().context("src_path")?),
+            });
+        }
+    }
+    Ok(Workspace { crates, targets })
 }

@@ -4,35 +4,24 @@
 //! - `cargo xtask codegen [--check]`: regenerate the client from `openapi/vpcep.yaml`.
 //! - `cargo xtask spec …`: validate, lint, bundle, document, bless and compat-check the
 //!   spec.
+//! - `cargo xtask deps [--print]`: crates, and the modules of every crate, depend on each
+//!   other one way.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod codegen;
-#[cfg(test)]
 mod crate_graph;
+mod dependency_check;
+mod graph;
+mod module_graph;
 mod semver;
 mod spec;
+mod workspace;
 
-/// Write generated files, or only compare them with what is committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Write,
-    Check,
-}
-
-impl Mode {
-    fn check_if(check: bool) -> Mode {
-        if check {
-            Mode::Check
-        } else {
-            Mode::Write
-        }
-    }
-}
+use workspace::{project_root, Mode};
 
 /// Workspace jobs of vpcep.
 #[derive(Debug, Parser)]
@@ -62,6 +51,13 @@ enum Job {
         #[arg(long)]
         self_test: bool,
     },
+    /// Check that the workspace's crates, and the modules of each crate, depend on each
+    /// other one way (no cycle); the failure names the cycle.
+    Deps {
+        /// Also print every graph.
+        #[arg(long)]
+        print: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,53 +77,7 @@ fn run(job: Job) -> Result<()> {
         Job::Spec { job } => spec::run(job),
         Job::Semver { self_test: false } => semver::run(&project_root()),
         Job::Semver { self_test: true } => semver::self_test(&project_root()),
-    }
-}
-
-/// The workspace root (the parent of `xtask/`).
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace root")
-        .to_path_buf()
-}
-
-/// Writes `contents` to `path` (Write mode) or fails with a unified diff when the file on
-/// disk differs (Check mode). Newlines are normalised so a checkout with CRLF line
-/// endings is not reported as stale.
-pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode, command: &str) -> Result<()> {
-    let display = path
-        .strip_prefix(project_root())
-        .unwrap_or(path)
-        .display()
-        .to_string();
-    let current = std::fs::read_to_string(path)
-        .map(|s| s.replace("\r\n", "\n"))
-        .ok();
-    if current.as_deref() == Some(contents) {
-        return Ok(());
-    }
-    match mode {
-        Mode::Write => {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(path, contents)?;
-            eprintln!("updated {display}");
-            Ok(())
-        }
-        Mode::Check => {
-            let old = current.unwrap_or_default();
-            let diff = similar::TextDiff::from_lines(old.as_str(), contents)
-                .unified_diff()
-                .context_radius(3)
-                .header(
-                    &format!("{display} (committed)"),
-                    &format!("{display} (expected)"),
-                )
-                .to_string();
-            bail!("{display} is stale: run `{command}` and commit the result.\n\n{diff}")
-        }
+        Job::Deps { print } => dependency_check::run(&project_root(), print),
     }
 }
 

@@ -4,7 +4,7 @@
 //! for progenitor's inner type ([`CallState`]), the decoding routine ([`from_response`])
 //! and the lenient types that replace spec schemas. Nothing else of the crate is named
 //! there, so the generated code depends on this module only and hand-written modules may
-//! depend on the generated one without a cycle (`tests/module_deps.rs` checks both).
+//! depend on the generated one without a cycle (`cargo xtask deps` checks both).
 
 pub(crate) use crate::decode::from_response;
 // Every type `REPLACEMENTS` (xtask/src/codegen.rs) names, whether the spec uses it yet or not.

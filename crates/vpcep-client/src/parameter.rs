@@ -1,7 +1,7 @@
 //! What the spec says of one parameter: the types of the contract table that the generated
 //! module fills in (`generated::contract`) and [`crate::contract`] re-exports. A module of
 //! its own so that the generated code and the contract each depend on it, not on each
-//! other (`tests/module_deps.rs`).
+//! other (`cargo xtask deps`).
 
 use crate::error::ValidationError;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::server::RecordedRequest;
+use crate::request_log::RecordedRequest;
 
 /// What the fake does with one request instead of (or before) answering it normally.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -357,17 +357,4 @@ pub fn gateway_html_page(status: u16) -> String {
          <center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
          </body>\r\n</html>\r\n"
     )
-}
-
-/// The response of a [`Fault::GatewayHtml`].
-pub(crate) fn gateway_html_response(status: u16) -> axum::response::Response {
-    let code = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
-    let mut resp =
-        axum::response::Response::new(axum::body::Body::from(gateway_html_page(code.as_u16())));
-    *resp.status_mut() = code;
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/html"),
-    );
-    resp
 }

@@ -119,13 +119,15 @@ pub fn format_time(secs: i64) -> String {
     String::from_utf8(out.to_vec()).expect("ASCII")
 }
 
-struct Pools<'a> {
+/// What every endpoint of one `(seed, project_id)` draws from (VPCs, subnets, service
+/// ids, pools); [`Pools::endpoint`] makes endpoint `i`, the same for the same arguments.
+pub(crate) struct Pools {
     vpcs: Vec<String>,
     subnets: Vec<Vec<String>>,
     gateway_ids: Vec<String>,
     interface_ids: Vec<String>,
     pools: Vec<String>,
-    project_id: &'a str,
+    project_id: String,
     seed: u64,
 }
 
@@ -140,28 +142,13 @@ fn mix(mut z: u64) -> u64 {
 /// `n` synthetic endpoints of project `project_id`, the same for the same arguments
 /// (whatever the number of threads: each endpoint has its own random generator).
 pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let p = Pools {
-        vpcs: (0..7).map(|_| uuid(&mut rng)).collect(),
-        subnets: (0..7)
-            .map(|_| (0..3).map(|_| uuid(&mut rng)).collect())
-            .collect(),
-        gateway_ids: (0..GATEWAY_SERVICES.len())
-            .map(|_| uuid(&mut rng))
-            .collect(),
-        interface_ids: (0..INTERFACE_SERVICES.len())
-            .map(|_| uuid(&mut rng))
-            .collect(),
-        pools: (0..3).map(|_| uuid(&mut rng)).collect(),
-        project_id,
-        seed,
-    };
+    let p = Pools::new(seed, project_id);
     let threads = std::thread::available_parallelism()
         .map(|t| t.get())
         .unwrap_or(1)
         .clamp(1, 8);
     if n < 4096 || threads == 1 {
-        return (0..n).map(|i| endpoint(i, &p)).collect();
+        return (0..n).map(|i| p.endpoint(i)).collect();
     }
     let chunk = n.div_ceil(threads);
     std::thread::scope(|scope| {
@@ -171,7 +158,7 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
                 let p = &p;
                 scope.spawn(move || {
                     (start..(start + chunk).min(n))
-                        .map(|i| endpoint(i, p))
+                        .map(|i| p.endpoint(i))
                         .collect::<Vec<_>>()
                 })
             })
@@ -184,7 +171,33 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
     })
 }
 
-fn endpoint(i: usize, p: &Pools<'_>) -> EndpointResp {
+impl Pools {
+    pub(crate) fn new(seed: u64, project_id: &str) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        Pools {
+            vpcs: (0..7).map(|_| uuid(&mut rng)).collect(),
+            subnets: (0..7)
+                .map(|_| (0..3).map(|_| uuid(&mut rng)).collect())
+                .collect(),
+            gateway_ids: (0..GATEWAY_SERVICES.len())
+                .map(|_| uuid(&mut rng))
+                .collect(),
+            interface_ids: (0..INTERFACE_SERVICES.len())
+                .map(|_| uuid(&mut rng))
+                .collect(),
+            pools: (0..3).map(|_| uuid(&mut rng)).collect(),
+            project_id: project_id.to_owned(),
+            seed,
+        }
+    }
+
+    /// Endpoint `i` of [`generate`]`(n, seed, project_id)` for any `n > i`.
+    pub(crate) fn endpoint(&self, i: usize) -> EndpointResp {
+        endpoint(i, self)
+    }
+}
+
+fn endpoint(i: usize, p: &Pools) -> EndpointResp {
     const BASE: i64 = 1_514_764_800; // 2018-01-01T00:00:00Z
     const YEAR: u64 = 365 * 86_400;
     let mut rng = fastrand::Rng::with_seed(mix(p.seed ^ mix(i as u64)));
@@ -194,7 +207,7 @@ fn endpoint(i: usize, p: &Pools<'_>) -> EndpointResp {
         &p.gateway_ids,
         &p.interface_ids,
         &p.pools,
-        p.project_id,
+        p.project_id.as_str(),
     );
     {
         let id = uuid(&mut rng);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use vpcep_fake::{FakeConfig, FakeHandle, RandomFaults, DEFAULT_PROJECT_ID};
+use vpcep_fake::{Churn, FakeConfig, FakeHandle, RandomFaults, DEFAULT_PROJECT_ID};
 
 /// A local fake of Huawei Cloud VPCEP `GET /v1/{project_id}/vpc-endpoints`.
 ///
@@ -29,9 +29,15 @@ struct Cli {
     #[arg(long, value_name = "N")]
     generate: Option<usize>,
 
-    /// Seed of --generate and of the random faults.
+    /// Seed of --generate, of the random faults and of --churn-per-request.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+
+    /// After every page answered, delete N endpoints drawn at random and create N new
+    /// ones (of --project-id), deterministically for --seed: offset paging shifts in
+    /// every sort order. Default 0: the data never changes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    churn_per_request: usize,
 
     /// project_id of the generated endpoints (list them under /v1/P/vpc-endpoints with
     /// --project-scoped).
@@ -221,6 +227,7 @@ fn main() -> ExitCode {
         .project_scoped(cli.project_scoped)
         .compression(!cli.no_compression)
         .bandwidth_mbps(cli.bandwidth_mbps)
+        .churn(Churn::new(cli.churn_per_request, cli.seed).project_id(&cli.project_id))
         // Nobody reads the log of a standalone fake: keep none, so load tests stay flat.
         .request_log_capacity(0)
         .max_skew(Duration::from_secs(cli.max_skew_secs))

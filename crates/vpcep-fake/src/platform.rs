@@ -21,9 +21,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, put};
 use axum::Router;
-use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::watch;
 
-use crate::server::State;
+use crate::auth::Authenticator;
+use crate::temporary_credentials::TemporaryCredentials;
 
 /// How the fake's metadata service behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -73,28 +74,16 @@ impl Default for PlatformConfig {
     }
 }
 
-struct Issued {
-    sk: SecretString,
-    token: SecretString,
-    expires_at: SystemTime,
-}
-
-#[derive(Default)]
-struct Keys {
-    current: Option<String>,
-    issued: HashMap<String, Issued>,
-    sessions: HashMap<String, Instant>,
-}
-
 /// The platform's state: change modes and read counters while the fake runs (see
 /// [`crate::FakeHandle::platform`]).
 pub struct Platform {
     mode: Mutex<MetadataMode>,
     lifetime: Mutex<Duration>,
     projects: Mutex<Vec<(String, String)>>,
-    keys: Mutex<Keys>,
+    /// Metadata session tokens and when each expires.
+    sessions: Mutex<HashMap<String, Instant>>,
+    temporary: Arc<TemporaryCredentials>,
     token_failures: AtomicU64,
-    counter: AtomicU64,
     token_calls: AtomicU64,
     securitykey_calls: AtomicU64,
     iam_calls: AtomicU64,
@@ -113,14 +102,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Platform {
-    pub(crate) fn new(config: &PlatformConfig) -> Self {
+    pub(crate) fn new(config: &PlatformConfig, temporary: Arc<TemporaryCredentials>) -> Self {
         Self {
             mode: Mutex::new(config.metadata),
             lifetime: Mutex::new(config.credential_lifetime),
             projects: Mutex::new(config.projects.clone()),
-            keys: Mutex::default(),
+            sessions: Mutex::default(),
+            temporary,
             token_failures: AtomicU64::new(0),
-            counter: AtomicU64::new(0),
             token_calls: AtomicU64::new(0),
             securitykey_calls: AtomicU64::new(0),
             iam_calls: AtomicU64::new(0),
@@ -145,12 +134,12 @@ impl Platform {
 
     /// The next fetch hands out new keys (the old ones stay valid until they expire).
     pub fn rotate(&self) {
-        lock(&self.keys).current = None;
+        self.temporary.rotate();
     }
 
     /// Forgets every metadata session token (the next `securitykey` with one gets 401).
     pub fn revoke_session_tokens(&self) {
-        lock(&self.keys).sessions.clear();
+        lock(&self.sessions).clear();
     }
 
     /// The next `n` session token requests answer 503.
@@ -180,82 +169,25 @@ impl Platform {
 
     /// The access key handed out last, if any.
     pub fn current_access_key(&self) -> Option<String> {
-        lock(&self.keys).current.clone()
+        self.temporary.current_access_key()
     }
 
     /// Every secret handed out so far (secret keys, security tokens, session tokens), for
     /// tests that check that none leaks into logs or errors.
     pub fn issued_secrets(&self) -> Vec<String> {
-        let keys = lock(&self.keys);
-        let mut out: Vec<String> = keys
-            .issued
-            .values()
-            .flat_map(|i| {
-                [
-                    i.sk.expose_secret().to_owned(),
-                    i.token.expose_secret().to_owned(),
-                ]
-            })
-            .collect();
-        out.extend(keys.sessions.keys().cloned());
+        let mut out = self.temporary.secrets();
+        out.extend(lock(&self.sessions).keys().cloned());
         out
-    }
-
-    /// The SK of an issued temporary access key (expired or not), for signature checks.
-    pub(crate) fn secret_of(&self, ak: &str) -> Option<SecretString> {
-        lock(&self.keys).issued.get(ak).map(|i| i.sk.clone())
-    }
-
-    /// For a request verified as signed by `ak`: if `ak` is temporary, its security token
-    /// must be sent and it must not have expired.
-    pub(crate) fn check_temporary(&self, ak: &str, headers: &HeaderMap) -> Result<(), String> {
-        let keys = lock(&self.keys);
-        let Some(issued) = keys.issued.get(ak) else {
-            return Ok(());
-        };
-        let sent = headers
-            .get("x-security-token")
-            .and_then(|v| v.to_str().ok());
-        if sent != Some(issued.token.expose_secret()) {
-            return Err("temporary credentials need their X-Security-Token".into());
-        }
-        if issued.expires_at <= SystemTime::now() {
-            return Err("the security token has expired".into());
-        }
-        Ok(())
     }
 
     fn credential_json(&self) -> String {
         let lifetime = *lock(&self.lifetime);
-        let now = SystemTime::now();
-        let mut keys = lock(&self.keys);
-        let keep = keys
-            .current
-            .as_ref()
-            .and_then(|ak| keys.issued.get(ak))
-            .is_some_and(|i| {
-                i.expires_at
-                    .duration_since(now)
-                    .is_ok_and(|left| left > lifetime / 2)
-            });
-        if !keep {
-            let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
-            let ak = format!("TMPAK{n:015}");
-            let issued = Issued {
-                sk: SecretString::from(format!("tmp-sk-{n}-{:016x}", fastrand::u64(..))),
-                token: SecretString::from(format!("tmp-token-{n}-{:032x}", fastrand::u128(..))),
-                expires_at: now + lifetime,
-            };
-            keys.issued.insert(ak.clone(), issued);
-            keys.current = Some(ak);
-        }
-        let ak = keys.current.clone().expect("set above");
-        let issued = &keys.issued[&ak];
+        let credential = self.temporary.current_or_new(lifetime);
         serde_json::json!({"credential": {
-            "access": ak,
-            "secret": issued.sk.expose_secret(),
-            "securitytoken": issued.token.expose_secret(),
-            "expires_at": expires_text(issued.expires_at),
+            "access": credential.access,
+            "secret": credential.secret,
+            "securitytoken": credential.security_token,
+            "expires_at": expires_text(credential.expires_at),
         }})
         .to_string()
     }
@@ -293,11 +225,20 @@ fn json(status: StatusCode, body: String) -> Response {
     r
 }
 
-async fn hang_or_404(state: &State) -> Option<Response> {
+/// What the platform's routes share: the platform, authentication (for IAM), and the
+/// fake's stop signal (a metadata service that never answers lets go when the fake stops).
+#[derive(Clone)]
+pub(crate) struct PlatformRoutes {
+    pub(crate) platform: Arc<Platform>,
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) stopping: watch::Receiver<bool>,
+}
+
+async fn hang_or_404(state: &PlatformRoutes) -> Option<Response> {
     match state.platform.metadata_mode() {
         MetadataMode::Off => Some(text(StatusCode::NOT_FOUND, "not found")),
         MetadataMode::Unreachable => {
-            let mut stopping = state.stopping.subscribe();
+            let mut stopping = state.stopping.clone();
             let _ = stopping.wait_for(|s| *s).await;
             Some(text(StatusCode::SERVICE_UNAVAILABLE, ""))
         }
@@ -305,7 +246,7 @@ async fn hang_or_404(state: &State) -> Option<Response> {
     }
 }
 
-async fn token(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
+async fn token(AxState(state): AxState<PlatformRoutes>, headers: HeaderMap) -> Response {
     if let Some(r) = hang_or_404(&state).await {
         return r;
     }
@@ -329,13 +270,11 @@ async fn token(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Respo
         );
     };
     let token = format!("mdtoken-{:032x}", fastrand::u128(..));
-    lock(&p.keys)
-        .sessions
-        .insert(token.clone(), Instant::now() + Duration::from_secs(ttl));
+    lock(&p.sessions).insert(token.clone(), Instant::now() + Duration::from_secs(ttl));
     text(StatusCode::OK, token)
 }
 
-async fn securitykey(AxState(state): AxState<Arc<State>>, headers: HeaderMap) -> Response {
+async fn securitykey(AxState(state): AxState<PlatformRoutes>, headers: HeaderMap) -> Response {
     if let Some(r) = hang_or_404(&state).await {
         return r;
     }
@@ -345,8 +284,7 @@ async fn securitykey(AxState(state): AxState<Arc<State>>, headers: HeaderMap) ->
         .get("x-metadata-token")
         .and_then(|v| v.to_str().ok());
     let valid = sent.is_some_and(|t| {
-        lock(&p.keys)
-            .sessions
+        lock(&p.sessions)
             .get(t)
             .is_some_and(|exp| *exp > Instant::now())
     });
@@ -363,7 +301,7 @@ async fn securitykey(AxState(state): AxState<Arc<State>>, headers: HeaderMap) ->
     json(StatusCode::OK, p.credential_json())
 }
 
-async fn projects(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
+async fn projects(AxState(state): AxState<PlatformRoutes>, req: Request) -> Response {
     let query: HashMap<String, String> =
         form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .into_owned()
@@ -375,7 +313,7 @@ async fn projects(AxState(state): AxState<Arc<State>>, req: Request) -> Response
     let body = axum::body::to_bytes(body, 1 << 20)
         .await
         .unwrap_or_default();
-    let mut resp = if let Err(reason) = crate::server::authenticate(&state.auth, p, &parts, &body) {
+    let mut resp = if let Err(reason) = state.auth.check(&parts, &body) {
         json(
             StatusCode::UNAUTHORIZED,
             serde_json::json!({"error": {"code": 401, "title": "Unauthorized", "message": reason}})
@@ -403,9 +341,10 @@ async fn projects(AxState(state): AxState<Arc<State>>, req: Request) -> Response
 }
 
 /// The platform's routes (not subject to the VPCEP fault plan or request log).
-pub(crate) fn routes() -> Router<Arc<State>> {
+pub(crate) fn routes(state: PlatformRoutes) -> Router {
     Router::new()
         .route("/meta-data/latest/api/token", put(token))
         .route("/openstack/latest/securitykey", get(securitykey))
         .route("/v3/projects", get(projects))
+        .with_state(state)
 }

@@ -1,5 +1,5 @@
 //! The `vpcep-fake` binary itself: HTTPS with `--tls-cert/--tls-key`; the warning about
-//! `--no-auth` beyond loopback.
+//! `--no-auth` beyond loopback; `--churn-per-request`.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -138,4 +138,39 @@ fn the_binary_is_quiet_with_no_auth_on_loopback() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("warning"), "{err}");
+}
+
+#[tokio::test]
+async fn churn_per_request_changes_the_data_after_each_page() {
+    let (_fake, url) = start(&[
+        "--no-auth",
+        "--generate",
+        "40",
+        "--seed",
+        "3",
+        "--churn-per-request",
+        "2",
+    ]);
+    let client = reqwest::Client::new();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let body: serde_json::Value = client
+            .get(format!("{url}/v1/p/vpc-endpoints?limit=1000"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["total_count"], 40);
+        let ids: std::collections::BTreeSet<String> = body["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect();
+        seen.push(ids);
+    }
+    assert_eq!(seen[0].difference(&seen[1]).count(), 2, "2 deleted");
+    assert_eq!(seen[1].difference(&seen[0]).count(), 2, "2 created");
 }

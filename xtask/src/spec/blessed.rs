@@ -379,7 +379,7 @@ mod tests {
     //! then runs the check as CI would on a clean checkout of main.
 
     use super::*;
-    use crate::project_root;
+    use crate::workspace::project_root;
 
     struct Repo {
         root: PathBuf,

@@ -478,7 +478,7 @@ mod tests {
     use super::*;
 
     fn current() -> Value {
-        super::super::load_json(&crate::project_root()).unwrap()
+        super::super::load_json(&crate::workspace::project_root()).unwrap()
     }
 
     fn set_version(spec: &mut Value, v: &str) {

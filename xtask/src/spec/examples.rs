@@ -318,7 +318,7 @@ mod tests {
     /// The real spec's examples all match (this is also run by `cargo xtask spec check`).
     #[test]
     fn spec_examples_are_valid() {
-        let spec = super::super::load_json(&crate::project_root()).unwrap();
+        let spec = super::super::load_json(&crate::workspace::project_root()).unwrap();
         let n = check(&spec).unwrap();
         assert!(n >= 5, "only {n} examples found");
     }

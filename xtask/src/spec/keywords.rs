@@ -265,7 +265,7 @@ mod tests {
     use serde_json::json;
 
     fn current() -> Value {
-        super::super::load_json(&crate::project_root()).unwrap()
+        super::super::load_json(&crate::workspace::project_root()).unwrap()
     }
 
     fn changes(edit: impl Fn(&mut Value)) -> Vec<KeywordChange> {

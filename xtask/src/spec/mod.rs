@@ -25,7 +25,8 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use serde_json::Value;
 
-use crate::{codegen, ensure_file_contents, project_root, Mode};
+use crate::codegen;
+use crate::workspace::{ensure_file_contents, project_root, Mode};
 
 pub mod blessed;
 pub mod compat;

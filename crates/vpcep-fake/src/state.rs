@@ -1,0 +1,200 @@
+//! What a running fake holds: its data, authentication, faults, request log, the platform
+//! around VPCEP and the link; shared by its routes and its accept loop.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::watch;
+use vpcep_client::types::EndpointResp;
+use vpcep_client::ListEndpointsQuery;
+
+use crate::auth::Authenticator;
+use crate::churn::ChurnLog;
+use crate::config::FakeConfig;
+use crate::faults::{Dice, Fault, FaultPlan, RandomFaults};
+use crate::link::Link;
+use crate::platform::Platform;
+use crate::request_log::{RecordedRequest, RequestIds, RequestLog};
+use crate::store::Store;
+use crate::temporary_credentials::TemporaryCredentials;
+use crate::tls::TlsConfig;
+
+pub(crate) struct FakeState {
+    store: RwLock<Arc<Store>>,
+    /// Endpoints created and deleted after each page, and who existed when (churn.rs).
+    churn: Option<Mutex<ChurnLog>>,
+    pub(crate) quirks: AtomicBool,
+    /// List only the endpoints of the project in the path.
+    project_scoped: bool,
+    pub(crate) auth: Arc<Authenticator>,
+    dice: Mutex<Dice>,
+    pub(crate) latency_ms: AtomicU64,
+    pub(crate) plan: FaultPlan,
+    pub(crate) log: RequestLog,
+    pub(crate) request_ids: RequestIds,
+    /// Becomes true when the server stops; hanging requests then close their connection.
+    pub(crate) stopping: watch::Sender<bool>,
+    /// Serve HTTPS with this certificate.
+    pub(crate) tls: Option<TlsConfig>,
+    /// Metadata service, IAM projects (platform.rs).
+    pub(crate) platform: Arc<Platform>,
+    /// Compression, bandwidth limit and bytes sent (link.rs).
+    pub(crate) compression: bool,
+    pub(crate) link: Arc<Link>,
+}
+
+impl FakeState {
+    pub(crate) fn new(mut config: FakeConfig) -> Self {
+        let temporary = Arc::new(TemporaryCredentials::default());
+        let endpoints = std::mem::take(&mut config.endpoints);
+        let json = config.recorded_json.take();
+        let churn = config
+            .churn
+            .take()
+            .map(|churn| Mutex::new(ChurnLog::new(churn, &endpoints, json.as_deref())));
+        Self {
+            store: RwLock::new(new_store(endpoints, json, true)),
+            churn,
+            quirks: AtomicBool::new(config.quirks),
+            project_scoped: config.project_scoped,
+            tls: config.tls.take(),
+            auth: Arc::new(Authenticator::new(&config.auth, temporary.clone())),
+            latency_ms: AtomicU64::new(config.faults.latency.as_millis() as u64),
+            dice: Mutex::new(Dice::new(config.faults.clone())),
+            plan: FaultPlan::default(),
+            log: RequestLog::new(config.request_log_capacity),
+            request_ids: RequestIds::new(),
+            stopping: watch::channel(false).0,
+            platform: Arc::new(Platform::new(&config.platform, temporary)),
+            compression: config.compression,
+            link: Arc::new(Link::new(config.bandwidth_mbps)),
+        }
+    }
+
+    pub(crate) fn store(&self) -> Arc<Store> {
+        self.store.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn swap_store(&self, store: Arc<Store>) {
+        *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+    }
+
+    pub(crate) fn set_endpoints(
+        &self,
+        endpoints: Vec<EndpointResp>,
+        json: Option<Vec<serde_json::Value>>,
+    ) {
+        match &self.churn {
+            Some(churn) => {
+                let mut log = lock(churn);
+                log.replace(&endpoints, json.as_deref());
+                self.swap_store(new_store(endpoints, json, true));
+            }
+            None => self.swap_store(new_store(endpoints, json, true)),
+        }
+    }
+
+    /// The data to answer a page from; with churn, the next generation is made right
+    /// after (under one lock, so each page gets a generation of its own).
+    pub(crate) fn store_for_page(&self) -> Arc<Store> {
+        let Some(churn) = &self.churn else {
+            return self.store();
+        };
+        let mut log = lock(churn);
+        let answered = self.store();
+        let (endpoints, json) = log.step();
+        // Not warmed: the next page makes the JSON text it needs.
+        self.swap_store(new_store(endpoints, json, false));
+        answered
+    }
+
+    /// The churn log, when churn is on.
+    pub(crate) fn churn(&self) -> Option<std::sync::MutexGuard<'_, ChurnLog>> {
+        self.churn.as_ref().map(lock)
+    }
+
+    pub(crate) fn set_random_faults(&self, faults: RandomFaults) {
+        self.latency_ms
+            .store(faults.latency.as_millis() as u64, Ordering::Relaxed);
+        *self.dice.lock().unwrap_or_else(|e| e.into_inner()) = Dice::new(faults);
+    }
+
+    pub(crate) fn random_faults(&self) -> RandomFaults {
+        self.dice
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .config()
+            .clone()
+    }
+
+    /// Logs the request, and asks the script (if any) what to do with it.
+    pub(crate) fn record(&self, entry: impl FnOnce() -> RecordedRequest) -> Option<Fault> {
+        let scripted = self.plan.is_scripted();
+        if !self.log.is_on() && !scripted {
+            return None;
+        }
+        let entry = entry();
+        let fault = if scripted {
+            self.plan.scripted(&entry)
+        } else {
+            None
+        };
+        self.log.push(entry);
+        fault
+    }
+
+    /// The page the server answers to `query`: [`Store::select`] with the project of the
+    /// path as scope when project scoping is on. Scoped pages take the filtered path (and
+    /// are copied): unscoped ones are not affected at all.
+    pub(crate) fn select(&self, store: &Store, query: &ListEndpointsQuery) -> (usize, Vec<usize>) {
+        let scope = match &query.project_id {
+            Some(project) if self.project_scoped => Some(project.as_str()),
+            _ => None,
+        };
+        store.select(query, scope)
+    }
+
+    /// The fault of a request the script left alone: the queue's next, else the dice's.
+    pub(crate) fn draw_fault(&self) -> Option<Fault> {
+        if let Some(f) = self.plan.next() {
+            return Some(f);
+        }
+        self.dice.lock().unwrap_or_else(|e| e.into_inner()).draw()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Indexes the endpoints, and with `warm` makes their JSON text (on a background thread
+/// for more than 1,000; pages made before it gets there make their own). `json`:
+/// replayed data, served as is.
+fn new_store(
+    endpoints: Vec<EndpointResp>,
+    json: Option<Vec<serde_json::Value>>,
+    warm: bool,
+) -> Arc<Store> {
+    let raw = json.map(|json| {
+        json.iter()
+            .map(|v| {
+                serde_json::to_vec(v)
+                    .expect("serializing JSON never fails")
+                    .into_boxed_slice()
+            })
+            .collect()
+    });
+    let store = Arc::new(Store::with_raw(endpoints, raw));
+    if !warm {
+        return store;
+    }
+    if store.len() > 1000 {
+        let warming = store.clone();
+        let _ = std::thread::Builder::new()
+            .name("vpcep-fake-warm".into())
+            .spawn(move || warming.warm());
+    } else {
+        store.warm();
+    }
+    store
+}
