@@ -27,9 +27,21 @@ pub const EXIT_UNREACHABLE: u8 = 6;
 /// complete (the list kept moving past what its repairs can follow).
 pub const EXIT_BAD_RESPONSE: u8 = 7;
 
+/// Exit code: interrupted by SIGINT (128 + 2, as a shell reports it).
+pub const EXIT_SIGINT: u8 = 130;
+/// Exit code: interrupted by SIGTERM (128 + 15).
+pub const EXIT_SIGTERM: u8 = 143;
+
 /// Why a command failed.
 #[derive(Debug)]
 pub enum CliError {
+    /// A signal stopped the command; the message says what was written.
+    Interrupted {
+        /// The signal.
+        signal: crate::interrupt::Interrupt,
+        /// What became of the output.
+        output: String,
+    },
     /// Something the user must set or fix before anything is sent.
     Config(String),
     /// The client failed.
@@ -43,6 +55,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         use vpcep_client::Error as E;
         match self {
+            CliError::Interrupted { signal, .. } => signal.exit_code(),
             CliError::Config(_) => EXIT_CONFIG,
             CliError::Io(_) => EXIT_OTHER,
             CliError::Client(e) => match e {
@@ -77,6 +90,9 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CliError::Interrupted { signal, output } => {
+                write!(f, "interrupted by {}: {output}", signal.name())
+            }
             CliError::Config(message) => f.write_str(message),
             CliError::Client(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "could not write the output: {e}"),
@@ -136,10 +152,14 @@ mod tests {
             EXIT_API,
             EXIT_UNREACHABLE,
             EXIT_BAD_RESPONSE,
+            EXIT_SIGINT,
+            EXIT_SIGTERM,
         ];
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), 8);
+        assert_eq!(codes.len(), 10);
+        assert_eq!(crate::interrupt::Interrupt::Int.exit_code(), EXIT_SIGINT);
+        assert_eq!(crate::interrupt::Interrupt::Term.exit_code(), EXIT_SIGTERM);
     }
 
     #[test]
