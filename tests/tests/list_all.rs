@@ -304,6 +304,56 @@ async fn list_all_retries_endpoint_0022_and_completes() {
     }
 }
 
+#[tokio::test]
+async fn waiting_for_the_memory_window_is_not_timing_out() {
+    // Pages of 1000 with a memory budget of one page (6 MiB): one page reads its body at a
+    // time while 8 requests are out, the others waiting for their turn with their answer
+    // in the socket. The consumer takes a page every 400 ms, so the last pages wait ~3 s
+    // for their turn; the attempt timeout is 1 s. Before, the attempt clock ran while a
+    // page waited: those pages were declared timed out and downloaded again.
+    let server = scripted(paging(8000));
+    let client = Client::builder()
+        .base_url(server.url())
+        .project_id("p")
+        .token("t")
+        .attempt_timeout(Duration::from_secs(1))
+        .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    let mut pages = client
+        .list_endpoints()
+        .list_all()
+        .concurrency(8)
+        .memory_budget(6 << 20)
+        .pages();
+    let mut listed = Vec::new();
+    while let Some(page) = pages.next().await {
+        listed.extend(
+            page.unwrap()
+                .endpoints
+                .unwrap()
+                .into_iter()
+                .map(|e| e.id.unwrap()),
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(listed, ids(8000));
+    let offsets: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.query("offset").unwrap_or("0").to_owned())
+        .collect();
+    let distinct: HashSet<&String> = offsets.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        offsets.len(),
+        "a page was asked for twice: {offsets:?}"
+    );
+    let receipt = pages.receipt();
+    assert_eq!(receipt.retries.attempt_timeout, 0, "{receipt:?}");
+    assert!(receipt.is_clean(), "{receipt:?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 
