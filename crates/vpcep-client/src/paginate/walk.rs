@@ -768,14 +768,21 @@ mod tests {
         );
     }
 
-    /// Pages in flight (fetches started, not yet yielded) each time a page is yielded.
+    /// Pages in flight (fetches started, not yet yielded) each time a page is yielded;
+    /// the page at `congested_at` meets throttling (`EndPoint.0022`).
     async fn in_flight_at_each_yield(congested_at: Option<i64>) -> Vec<usize> {
+        in_flight_when(congested_at, FailureKind::EndpointThrottled).await
+    }
+
+    /// Pages in flight each time a page is yielded, the page at `congested_at` meeting a
+    /// failure of `kind`.
+    async fn in_flight_when(congested_at: Option<i64>, kind: FailureKind) -> Vec<usize> {
         let started = Arc::new(AtomicUsize::new(0));
         let counter = started.clone();
         let all = list_all_over(10, &Seen::default(), fixed(200), move |offset, stats| {
             counter.fetch_add(1, Ordering::SeqCst);
             if Some(offset) == congested_at {
-                stats.failed(FailureKind::EndpointThrottled);
+                stats.failed(kind);
             }
         })
         .concurrency(8);
@@ -801,6 +808,19 @@ mod tests {
         // new fetch until fewer than 4 are in flight.
         let throttled = in_flight_at_each_yield(Some(9)).await;
         assert_eq!(throttled[..8], [0, 7, 6, 5, 4, 3, 3, 3], "{throttled:?}");
+    }
+
+    #[tokio::test]
+    async fn an_attempt_timeout_lowers_the_concurrency_as_throttling_does() {
+        let timed_out = in_flight_when(Some(9), FailureKind::AttemptTimeout).await;
+        assert_eq!(timed_out[..8], [0, 7, 6, 5, 4, 3, 3, 3], "{timed_out:?}");
+        // A 5xx is not congestion: the concurrency stays.
+        let unavailable = in_flight_when(Some(9), FailureKind::Unavailable).await;
+        assert_eq!(
+            unavailable[..8],
+            [0, 7, 7, 7, 7, 7, 7, 7],
+            "{unavailable:?}"
+        );
     }
 
     /// The highest page index (in plan) that had read its body, each time a page is
