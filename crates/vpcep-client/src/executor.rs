@@ -70,7 +70,9 @@ impl Executor {
         } else {
             query
         };
-        let state = CallState::new(self.shared.clone()).with_body_turn(body_turn);
+        let state = CallState::new(self.shared.clone())
+            .with_body_turn(body_turn)
+            .with_project_id(query.project_id.as_deref().map(|p| p.to_string()));
         let deadline = self
             .shared
             .timeouts
@@ -117,7 +119,8 @@ impl Executor {
             }
             _ => {
                 return Err(Error::Config(format!(
-                    "no project ID: set it on the client or the request, or in {}",
+                    "no project ID: set it on the client or the request (CLI --project-id), \
+                     or in {}",
                     crate::auth::ENV_PROJECT_ID
                 )))
             }
@@ -127,8 +130,9 @@ impl Executor {
             None => {
                 let region = shared.region.as_deref().ok_or_else(|| {
                     Error::Config(format!(
-                        "no project ID: set it on the client or the request, or in {}, or set \
-                         a region to look it up in IAM",
+                        "no project ID: set it on the client or the request (CLI \
+                         --project-id), in {} or project_id in the credentials file, or set a \
+                         region to look it up in IAM (CLI --region)",
                         crate::auth::ENV_PROJECT_ID
                     ))
                 })?;
@@ -143,13 +147,17 @@ impl Executor {
                     })
                     .unwrap_or_else(|| crate::credentials::iam::iam_endpoint_for(region));
                 let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
+                // Its own HTTP client: IAM's proxy rule may differ from VPCEP's.
+                let destination = reqwest::Url::parse(&iam)
+                    .map_err(|e| Error::Config(format!("invalid IAM endpoint {iam:?}: {e}")))?;
                 crate::credentials::iam::project_id(
-                    &shared.http,
+                    &shared.http_for(&destination)?,
                     &iam,
                     region,
                     &keys,
                     &shared.user_agent,
                     timeout,
+                    shared.max_response_bytes,
                 )
                 .await
                 .map_err(Error::Config)?
@@ -172,7 +180,8 @@ impl Executor {
             state.clone(),
         );
         let (generated, url) = (&generated, self.url_for(query));
-        let attempt_timeout = self.shared.timeouts.attempt;
+        let (attempt_timeout, connect_timeout) =
+            (self.shared.timeouts.attempt, self.shared.timeouts.connect);
         let retried = |failure: &retry::Failure, wait| {
             if let Some(stats) = stats {
                 stats.retried(failure.kind, wait);
@@ -183,8 +192,8 @@ impl Executor {
             let url = url.as_str();
             async move {
                 let outcome = query.apply(generated.list_endpoints()).send().await;
-                if let Some(e) = state.take_credentials_error() {
-                    return Verdict::Fail(Error::Credentials(e));
+                if let Some(e) = state.take_not_sent() {
+                    return Verdict::Fail(e);
                 }
                 let progress = state.progress();
                 if let Some(stats) = stats {
@@ -195,6 +204,7 @@ impl Executor {
                     attempts: attempt,
                     attempt_timeout,
                     progress,
+                    connect_timeout,
                 };
                 let verdict = match retry::classify(outcome, state.last_record(), &attempt) {
                     Verdict::Done(page) => check_page(page, state),

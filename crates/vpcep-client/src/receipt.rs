@@ -56,7 +56,8 @@ pub struct Receipt {
     /// Time spent waiting before retries of throttled attempts (backoff or
     /// `Retry-After`), in milliseconds, summed over the pages.
     pub throttle_wait_ms: u64,
-    /// Response body bytes read (after decompression), every attempt included.
+    /// Response body bytes read whole (after decompression), every attempt included (a
+    /// body cut short is not counted).
     pub bytes_received: u64,
     /// Wall-clock time of the listing, in milliseconds.
     pub duration_ms: u64,
@@ -220,7 +221,7 @@ impl CallStats {
         }
     }
 
-    /// Body bytes read by an attempt (after decompression).
+    /// Body bytes an attempt read whole (after decompression).
     pub(crate) fn received(&self, bytes: u64) {
         self.bytes_received.fetch_add(bytes, Ordering::Relaxed);
     }

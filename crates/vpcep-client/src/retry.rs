@@ -178,7 +178,7 @@ pub(crate) struct AttemptProgress {
     /// The attempt's own timeout fired (the transport's clock, which does not run while a
     /// listing's page waits for its turn to read).
     pub timed_out: bool,
-    /// Body bytes read (after decompression).
+    /// Body bytes read, once the whole body is in (after decompression).
     pub body_bytes: u64,
 }
 
@@ -260,6 +260,8 @@ pub(crate) struct Attempt<'a> {
     pub attempt_timeout: Option<Duration>,
     /// How far the attempt got (headers, timeout).
     pub progress: AttemptProgress,
+    /// The connect timeout, when known (not with a caller-supplied HTTP client).
+    pub connect_timeout: Option<Duration>,
 }
 
 /// The generated client's outcome of one attempt: a decoded `T`, or why not.
@@ -390,13 +392,25 @@ fn communication_failure(e: reqwest::Error, attempt: &Attempt<'_>) -> Failure {
     let url = attempt.url.to_owned();
     let progress = &attempt.progress;
     let (kind, error) = if progress.timed_out || e.is_timeout() {
+        // The connector (TCP and TLS) times out as a connect error (no connection: not a
+        // sign of congestion); the attempt's own timeout does not.
+        let (kind, timeout, after) = match attempt.connect_timeout {
+            Some(connect) if !progress.timed_out && e.is_connect() => {
+                (FailureKind::Unreachable, TimeoutKind::Connect, connect)
+            }
+            _ => (
+                FailureKind::AttemptTimeout,
+                TimeoutKind::Attempt,
+                attempt.attempt_timeout.unwrap_or_default(),
+            ),
+        };
         let error = Error::Timeout {
-            kind: TimeoutKind::Attempt,
-            after: attempt.attempt_timeout.unwrap_or_default(),
+            kind: timeout,
+            after,
             attempts: attempt.attempts,
             url,
         };
-        (FailureKind::AttemptTimeout, error)
+        (kind, error)
     } else if let Some(message) = certificate_error(&e) {
         let error = Error::Tls {
             url,
@@ -598,6 +612,7 @@ mod tests {
             attempts: 2,
             attempt_timeout: None,
             progress: AttemptProgress::default(),
+            connect_timeout: None,
         }
     }
 
