@@ -148,6 +148,81 @@ async fn truncated_body_is_retried_then_reported() {
     assert_eq!(always.requests().len(), 3);
 }
 
+#[tokio::test]
+async fn a_slow_body_that_keeps_coming_is_read_to_its_end() {
+    // 300 endpoints (~240 KB) over a 0.5 Mbit/s link: ~4 s of body with a 1 s attempt
+    // timeout. The attempt waits on the server for its headers and then for each chunk,
+    // never a full second: the body is read, not cut off and downloaded again.
+    let fake = FakeServer::start(
+        vpcep_fake::FakeConfig::new()
+            .generate(300, 1)
+            .token("t")
+            .compression(false)
+            .bandwidth_mbps(Some(0.5)),
+    )
+    .unwrap();
+    let page = Client::builder()
+        .base_url(fake.url())
+        .project_id(vpcep_fake::DEFAULT_PROJECT_ID)
+        .token("t")
+        .attempt_timeout(Duration::from_secs(1))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .limit(300)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.endpoints.unwrap().len(), 300);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_body_that_stops_coming_times_out_per_attempt() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Headers and a third of the body, then silence (the connection stays open).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let body = page_body(0, 50, 50);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = socket.write_all(head.as_bytes()).await;
+        let _ = socket.write_all(&body.as_bytes()[..body.len() / 3]).await;
+        // Bounded: the test's client gives up long before.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let err = Client::builder()
+        .base_url(&url)
+        .project_id(PROJECT)
+        .token("t")
+        .attempt_timeout(Duration::from_millis(300))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    server.abort();
+}
+
 /// A server on 127.0.0.1 that answers every request with the headers of a 200 and part of
 /// its body, then resets the connection (RST: `SO_LINGER` 0). Returns its base URL and
 /// the number of connections it accepted.

@@ -131,7 +131,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 pub struct TimeoutConfig {
     /// Establishing a connection (TCP + TLS).
     pub connect: Option<Duration>,
-    /// One attempt: connect, send, and read the whole body.
+    /// One attempt: the wait for the response headers, then the wait for each chunk of
+    /// the body (a body that keeps coming, however slowly, is read to its end: the
+    /// operation timeout bounds the call). A page of a list-all waiting for its turn to
+    /// read its body is not waiting on the server: that time does not count.
     pub attempt: Option<Duration>,
     /// The whole operation, retries and backoff included.
     pub operation: Option<Duration>,

@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use crate::auth::Credentials;
 use crate::credentials::{Identity, GIVEN_TO_THE_CLIENT};
-use crate::http_policy::HttpSettings;
+use crate::http_policy::{BodyError, HttpSettings};
 use crate::retry::{parse_retry_after, AttemptProgress, AttemptRecord, RetryConfig, TimeoutConfig};
 use crate::window::BodyTurn;
 
@@ -92,7 +92,7 @@ pub struct CallState {
     /// Why an attempt of this call was not sent (no usable credentials, or the request
     /// could not be signed): taken by the retry loop, which returns it as the call's error.
     not_sent: Arc<Mutex<Option<crate::Error>>>,
-    /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
+    /// For a page of a listing: wait for its turn before reading the body (`paginate/walk.rs`); the attempt timeout does not run meanwhile.
     body_turn: Option<BodyTurn>,
     /// The project of the request (the one in its path), for `X-Project-Id`.
     project_id: Option<String>,
@@ -181,7 +181,7 @@ impl CallState {
     /// Puts the final headers on a request and authenticates it (signing last, over the
     /// final URL and headers). A request that cannot carry its credentials is an error,
     /// never sent without them. The per-attempt timeout is not reqwest's (which would run
-    /// while a listing's page waits for its turn to read): see [`AttemptClock`].
+    /// while a listing's page waits for its turn to read): see [`send_buffered`].
     fn prepare(
         &self,
         request: &mut reqwest::Request,
@@ -312,28 +312,11 @@ fn stand_in_error() -> reqwest::Error {
         .expect_err("401 is an error status")
 }
 
-/// The per-attempt timeout, as a budget that runs only while the attempt works: from
-/// sending the request to the response headers, and while reading the body; not while a
-/// listing's page waits for its turn to read in the memory window (its server has
-/// answered; the page is only queued behind the ones before it).
-struct AttemptClock {
-    left: Option<Duration>,
-}
-
-impl AttemptClock {
-    fn new(budget: Option<Duration>) -> Self {
-        AttemptClock { left: budget }
-    }
-
-    /// Runs `work` on what is left of the budget; `None` if the budget ran out first.
-    async fn run<F: Future>(&mut self, work: F) -> Option<F::Output> {
-        let Some(left) = self.left else {
-            return Some(work.await);
-        };
-        let started = Instant::now();
-        let out = tokio::time::timeout(left, work).await.ok();
-        self.left = Some(left.saturating_sub(started.elapsed()));
-        out
+/// Runs `work` within the per-attempt timeout, if any; `None` if it ran out first.
+async fn within<F: Future>(timeout: Option<Duration>, work: F) -> Option<F::Output> {
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, work).await.ok(),
+        None => Some(work.await),
     }
 }
 
@@ -357,10 +340,14 @@ async fn send_buffered(
         state.update_progress(|p| p.timed_out = true);
         stand_in_error()
     };
-    let mut clock = AttemptClock::new(shared.timeouts.attempt);
+    // The per-attempt timeout is the time the attempt waits on the server: for the
+    // response headers, then for each chunk of the body (a body that keeps coming, however
+    // slowly because the link is shared, is read to its end; the operation timeout bounds
+    // the whole call). Not the time a listing's page waits for its turn in the memory
+    // window: its server has answered, the page is only queued behind the ones before.
+    let attempt_timeout = shared.timeouts.attempt;
     let requested = request.url().clone();
-    let mut response = clock
-        .run(shared.http.execute(request))
+    let mut response = within(attempt_timeout, shared.http.execute(request))
         .await
         .ok_or_else(timed_out)??;
     let request_id = response
@@ -375,7 +362,7 @@ async fn send_buffered(
     let followed_to = (response.url() != &requested).then(|| response.url().to_string());
     if let Some(turn) = &state.body_turn {
         // A listing's memory bound: the body stays unread (in the socket) until its page
-        // is among the next few the listing yields. The attempt's clock is stopped.
+        // is among the next few the listing yields.
         turn.wait().await;
     }
     let status = response.status();
@@ -383,10 +370,17 @@ async fn send_buffered(
     let headers = response.headers().clone();
 
     let limit = shared.max_response_bytes;
-    let (body, too_large) = clock
-        .run(crate::http_policy::read_body(&mut response, limit))
-        .await
-        .ok_or_else(timed_out)??;
+    let (body, too_large) = match crate::http_policy::read_body_unless_idle(
+        &mut response,
+        limit,
+        attempt_timeout,
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(BodyError::Http(e)) => return Err(e),
+        Err(BodyError::Idle) => return Err(timed_out()),
+    };
     drop(response);
     state.update_progress(|p| p.body_bytes = body.len() as u64);
 

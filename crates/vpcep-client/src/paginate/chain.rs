@@ -8,25 +8,61 @@ use std::hash::{BuildHasher, RandomState};
 use crate::error::Error;
 use crate::types::{EndpointListResp, EndpointResp};
 
-/// The overlap a listing starts with: consecutive pages share this many positions, so that
-/// each page can be seen to continue the one before it (1% of the page, at least 1).
-pub(super) fn base_overlap(limit: i64) -> i64 {
-    (limit / 100).max(1)
+/// How many positions consecutive pages share: 1% of the page (at least 1) on a quiet
+/// list, more while the list moves, so that each page still shares an endpoint with the
+/// one before it (no gap, no repair). It follows the drift of the last
+/// [`Overlap::MEMORY`] pages: twice the largest drift towards the list's start they
+/// showed (endpoints deleted before a page between its request and the one before), at
+/// most half a page; it comes back down when the list calms.
+#[derive(Clone, Debug)]
+pub(super) struct Overlap {
+    base: i64,
+    cap: i64,
+    recent: std::collections::VecDeque<i64>,
+    current: i64,
 }
 
-/// The overlap after a page that linked with `duplicates` endpoints already seen where
-/// `overlap` were planned: fewer means the list moved towards its start between the two
-/// requests (deletions before them); the overlap grows by twice that drift, so the next
-/// pages absorb it without a gap. Never above half a page.
-pub(super) fn overlap_after_link(overlap: i64, duplicates: i64, limit: i64) -> i64 {
-    let drift = (overlap - duplicates).max(0);
-    (overlap + 2 * drift).min((limit / 2).max(1))
-}
+impl Overlap {
+    /// Pages whose drift the overlap remembers.
+    pub const MEMORY: usize = 8;
 
-/// The overlap after a gap (a page that shared nothing with the chain): doubled, at most
-/// half a page.
-pub(super) fn overlap_after_gap(overlap: i64, limit: i64) -> i64 {
-    (overlap * 2).min((limit / 2).max(1))
+    /// The overlap of a quiet listing in pages of `limit` (at least 2).
+    pub fn new(limit: i64) -> Self {
+        let base = (limit / 100).max(1);
+        Overlap {
+            base,
+            cap: (limit / 2).max(1),
+            recent: std::collections::VecDeque::with_capacity(Self::MEMORY),
+            current: base,
+        }
+    }
+
+    /// Positions the next page planned shares with the one before it.
+    pub fn current(&self) -> i64 {
+        self.current
+    }
+
+    /// A page planned to share `planned` positions with the one before it linked with
+    /// `duplicates` endpoints already seen: fewer means the list moved towards its start
+    /// by the difference.
+    pub fn linked(&mut self, planned: i64, duplicates: i64) {
+        self.remember((planned - duplicates).max(0));
+    }
+
+    /// A page shared nothing with the chain: the list moved by at least the overlap it
+    /// was planned with.
+    pub fn gap(&mut self, planned: i64) {
+        self.remember(planned.max(self.current));
+    }
+
+    fn remember(&mut self, drift: i64) {
+        if self.recent.len() == Self::MEMORY {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(drift);
+        let largest = self.recent.iter().copied().max().unwrap_or(0);
+        self.current = (self.base + 2 * largest).clamp(self.base, self.cap);
+    }
 }
 
 /// Why `page`, served for `offset` with `limit`, cannot be used as it is: it contradicts
@@ -405,18 +441,32 @@ mod tests {
     }
 
     #[test]
-    fn the_overlap_grows_with_the_drift_and_stays_below_half_a_page() {
-        assert_eq!(base_overlap(1000), 10);
-        assert_eq!(base_overlap(10), 1);
-        assert_eq!(overlap_after_link(10, 10, 1000), 10);
+    fn the_overlap_follows_the_drift_and_stays_below_half_a_page() {
+        let mut overlap = Overlap::new(1000);
+        assert_eq!(overlap.current(), 10);
+        assert_eq!(Overlap::new(10).current(), 1);
+        overlap.linked(10, 10);
+        assert_eq!(overlap.current(), 10, "no drift");
+        overlap.linked(10, 25);
         assert_eq!(
-            overlap_after_link(10, 25, 1000),
+            overlap.current(),
             10,
-            "moved away: no gap risk"
+            "moved away from the start: no gap risk"
         );
-        assert_eq!(overlap_after_link(10, 4, 1000), 22);
-        assert_eq!(overlap_after_gap(10, 1000), 20);
-        assert_eq!(overlap_after_gap(400, 1000), 500);
-        assert_eq!(overlap_after_gap(1, 1), 1);
+        overlap.linked(10, 4);
+        assert_eq!(overlap.current(), 22, "6 positions: twice that on top");
+        overlap.gap(22);
+        assert_eq!(overlap.current(), 54);
+        overlap.gap(400);
+        assert_eq!(overlap.current(), 500, "at most half a page");
+        // Quiet again: after MEMORY pages without drift it is back to 1%.
+        for _ in 0..Overlap::MEMORY {
+            overlap.linked(500, 500);
+        }
+        assert_eq!(overlap.current(), 10);
+        assert_eq!(Overlap::new(2).current(), 1);
+        let mut two = Overlap::new(2);
+        two.gap(1);
+        assert_eq!(two.current(), 1, "a page of 2 overlaps by 1 at most");
     }
 }

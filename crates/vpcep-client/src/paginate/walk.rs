@@ -10,22 +10,25 @@ use std::sync::{Arc, Mutex};
 
 use futures::stream::{FuturesOrdered, StreamExt};
 
-use super::chain::{self, Chain, Link};
+use super::chain::{self, Chain, Link, Overlap};
 use super::{AbortOnDrop, FetchPage, StartListing};
 use crate::error::{Error, Result};
 use crate::receipt::{CallStats, Progress};
 use crate::types::EndpointListResp;
 use crate::window::BodyWindow;
 
-/// A page fetch of a listing in progress, with its offset.
-type OffsetPage =
-    std::pin::Pin<Box<dyn std::future::Future<Output = (i64, Result<EndpointListResp>)> + Send>>;
+/// A page fetch of a listing in progress, with its offset and the overlap it was planned
+/// with.
+type OffsetPage = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (i64, i64, Result<EndpointListResp>)> + Send>,
+>;
 
 /// Where a page to consider comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
-    /// Asked for ahead, in plan (or the first page).
-    Planned,
+    /// Asked for ahead, in plan (or the first page), sharing this many positions with the
+    /// page planned before it.
+    Planned(i64),
     /// A page that did not link, tried again after a repair page linked.
     Held,
     /// A page read again to close a gap.
@@ -82,7 +85,7 @@ pub(super) struct Walk {
     first_offset: i64,
     limit: i64,
     /// Positions consecutive planned pages share.
-    overlap: i64,
+    overlap: Overlap,
     /// Offset of the next page to plan.
     next_offset: i64,
     /// Pages planned so far (each page's turn in the memory window).
@@ -128,7 +131,7 @@ impl Walk {
             congestion_seen: 0,
             first_offset: 0,
             limit: 1,
-            overlap: 1,
+            overlap: Overlap::new(2),
             next_offset: 0,
             planned: 0,
             pages_needed: None,
@@ -198,7 +201,7 @@ impl Walk {
         }
         self.first_offset = listing.first_offset;
         self.limit = listing.limit;
-        self.overlap = chain::base_overlap(self.limit);
+        self.overlap = Overlap::new(self.limit);
         self.chain = Chain::new(self.first_offset, self.limit);
         self.fetch = Some(listing.fetch);
         let offset = self.first_offset;
@@ -207,19 +210,19 @@ impl Walk {
         self.window.advance();
         self.planned = 1;
         self.ahead = first.total_count.is_some();
-        self.next_offset = offset + self.limit - self.overlap;
+        self.next_offset = offset + self.limit - self.overlap.current();
         self.pages_needed = first.total_count.map(|total| {
             let rest = (total - offset - self.limit).max(0);
-            let stride = self.limit - self.overlap;
+            let stride = self.limit - self.overlap.current();
             1 + ((rest + stride - 1) / stride) as u64
         });
-        let (limit, overlap, total) = (self.limit, self.overlap, first.total_count);
+        let (limit, overlap, total) = (self.limit, self.overlap.current(), first.total_count);
         self.record(|p| {
             p.page_size = limit;
             p.overlap = overlap;
             p.total_count_start = total;
         });
-        match self.accept(offset, first, Source::Planned) {
+        match self.accept(offset, first, Source::Planned(0)) {
             Some(page) => Ok(page),
             None => unreachable!("the first page starts the chain"),
         }
@@ -236,7 +239,7 @@ impl Walk {
     fn launch(&mut self) -> Result<()> {
         if self.in_flight.is_empty() && !self.more_to_plan() {
             let head = self.chain.head().expect("begun");
-            self.next_offset = head.end() - self.overlap;
+            self.next_offset = head.end() - self.overlap.current();
             self.plan_one()?;
         }
         while self.in_flight.len() < self.concurrency.current() && self.more_to_plan() {
@@ -260,13 +263,13 @@ impl Walk {
                 });
             }
         }
-        let offset = self.next_offset;
+        let (offset, overlap) = (self.next_offset, self.overlap.current());
         let turn = self.window.turn(self.planned);
         self.planned += 1;
-        self.next_offset += self.limit - self.overlap;
+        self.next_offset += self.limit - overlap;
         let task = self.spawn(offset, Some(turn));
         self.in_flight
-            .push_back(Box::pin(async move { (offset, task.await) }));
+            .push_back(Box::pin(async move { (offset, overlap, task.await) }));
         Ok(())
     }
 
@@ -337,13 +340,13 @@ impl Walk {
             self.retry_held = false;
         }
         self.launch()?;
-        let (offset, page) = self.in_flight.next().await.expect("launched a page");
+        let (offset, overlap, page) = self.in_flight.next().await.expect("launched a page");
         // This page is out of the window: the next one may read its body.
         self.window.advance();
         self.adapt();
         self.record(|p| p.pages_fetched += 1);
         let page = self.checked(offset, page?).await?;
-        Ok((offset, page, Source::Planned))
+        Ok((offset, page, Source::Planned(overlap)))
     }
 
     /// A page that contradicts itself is read once more; if it still does, the listing
@@ -369,7 +372,7 @@ impl Walk {
         let offset = chain::repair_offset(
             head,
             self.latest_total,
-            self.overlap,
+            self.overlap.current(),
             self.repair_attempt,
             self.first_offset,
         );
@@ -405,10 +408,7 @@ impl Walk {
                 at_end,
             } => {
                 match source {
-                    Source::Planned if !first => {
-                        self.overlap =
-                            chain::overlap_after_link(self.overlap, duplicates, self.limit);
-                    }
+                    Source::Planned(planned) if !first => self.overlap.linked(planned, duplicates),
                     Source::Repair => {
                         self.repair_attempt = 0;
                         self.last_failed_repair = None;
@@ -422,7 +422,7 @@ impl Walk {
                     self.in_flight = FuturesOrdered::new();
                 }
                 let fresh = page.endpoints.as_ref().map_or(0, Vec::len) as u64;
-                let (latest, overlap) = (self.latest_total, self.overlap);
+                let (latest, overlap) = (self.latest_total, self.overlap.current());
                 self.record(|p| {
                     p.endpoints += fresh;
                     p.duplicates_dropped += duplicates as u64;
@@ -433,13 +433,13 @@ impl Walk {
             }
             Link::Gap(page) => {
                 match source {
-                    Source::Planned => {
+                    Source::Planned(planned) => {
                         tracing::info!(offset, "gap before this page: reading the range again");
-                        self.overlap = chain::overlap_after_gap(self.overlap, self.limit);
+                        self.overlap.gap(planned);
                         self.held = Some((offset, page));
                         self.repair_attempt = 0;
                         self.last_failed_repair = None;
-                        let overlap = self.overlap;
+                        let overlap = self.overlap.current();
                         self.record(|p| {
                             p.repairs += 1;
                             p.overlap = overlap;
