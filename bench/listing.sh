@@ -66,19 +66,24 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "## 1. list-all, 100,000 endpoints, no churn, loopback, pages of 1000 (median of $RUNS)"
 start_fake "$FAKE" --generate 100000 --no-compression
+# one run of a list_all binary: "WALL CPU" seconds (CPU: user + system of the process)
+one_run() {
+  /usr/bin/time -f '%U %S' -o "$OUT/time" "$1" --url "$URL" --concurrency "$2" --limit 1000 \
+    >"$OUT/run"
+  echo "$(seconds <"$OUT/run") $(awk '{print $1 + $2}' "$OUT/time")"
+}
 for c in 4 8; do
-  after=(); before=()
+  : >"$OUT/after"; : >"$OUT/before"
   for _ in $(seq 1 "$RUNS"); do
-    if [[ -n ${BEFORE:-} ]]; then
-      before+=("$("$BEFORE/list_all" --url "$URL" --concurrency "$c" --limit 1000 | seconds)")
-    fi
-    after+=("$("$LIST" --url "$URL" --concurrency "$c" --limit 1000 | seconds)")
+    if [[ -n ${BEFORE:-} ]]; then one_run "$BEFORE/list_all" "$c" >>"$OUT/before"; fi
+    one_run "$LIST" "$c" >>"$OUT/after"
   done
-  line="concurrency $c: this build $(printf '%s\n' "${after[@]}" | median) s (runs: ${after[*]})"
-  if [[ -n ${BEFORE:-} ]]; then
-    line+="; before $(printf '%s\n' "${before[@]}" | median) s (runs: ${before[*]})"
-  fi
-  echo "$line"
+  for build in after before; do
+    [[ -s $OUT/$build ]] || continue
+    printf 'concurrency %s, %-6s: wall median %s s (min %s), CPU median %s s; walls: %s\n' "$c" "$build" \
+      "$(cut -d' ' -f1 "$OUT/$build" | median)" "$(cut -d' ' -f1 "$OUT/$build" | sort -g | head -1)" \
+      "$(cut -d' ' -f2 "$OUT/$build" | median)" "$(cut -d' ' -f1 "$OUT/$build" | tr '\n' ' ')"
+  done
 done
 "$LIST" --url "$URL" --concurrency 8 --limit 1000 --receipt >"$OUT/clean.txt"
 echo "receipt: $(sed -n 2p "$OUT/clean.txt")"

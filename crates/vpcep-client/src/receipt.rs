@@ -17,6 +17,9 @@ use crate::retry::FailureKind;
 /// The version of the [`Receipt`]'s JSON shape.
 pub const RECEIPT_VERSION: u32 = 1;
 
+/// The reason of a receipt taken before its listing ended.
+const NOT_ENDED: &str = "the listing has not ended";
+
 /// What one list-all did: whether it is complete, and what it took.
 ///
 /// `complete` is true only when the listing ended under its guarantee: every endpoint
@@ -110,9 +113,12 @@ impl Receipt {
             && self.pages_fetched_again == 0
     }
 
-    /// Marks the listing incomplete, for `reason` (e.g. an interruption the caller saw).
+    /// Marks the listing incomplete, for `reason` (e.g. an interruption the caller saw);
+    /// it replaces the reason of a listing stopped before its end ("the listing has not
+    /// ended").
     pub fn mark_incomplete(&mut self, reason: impl Into<String>) {
         self.complete = false;
+        self.reasons.retain(|r| r != NOT_ENDED);
         self.reasons.push(reason.into());
     }
 
@@ -303,7 +309,7 @@ impl Progress {
     pub(crate) fn receipt(&self, stats: &CallStats) -> Receipt {
         let mut reasons = self.reasons.clone();
         if self.ended.is_none() {
-            reasons.push("the listing has not ended".to_owned());
+            reasons.push(NOT_ENDED.to_owned());
         }
         let ended = self.ended.unwrap_or_else(Instant::now);
         Receipt {
@@ -345,9 +351,11 @@ mod tests {
         stats.received(1234);
         assert_eq!(stats.congestion(), 1);
         let mut progress = Progress::default();
-        let unfinished = progress.receipt(&stats);
+        let mut unfinished = progress.receipt(&stats);
         assert!(!unfinished.complete);
         assert_eq!(unfinished.reasons, ["the listing has not ended"]);
+        unfinished.mark_incomplete("interrupted by SIGTERM");
+        assert_eq!(unfinished.reasons, ["interrupted by SIGTERM"]);
         progress.end(Ok(()));
         let receipt = progress.receipt(&stats);
         assert!(receipt.complete && receipt.reasons.is_empty());
