@@ -3,8 +3,9 @@
 //! method: [`Walk::begin`] (the first page), [`Walk::launch`] (pages ahead, within the
 //! concurrency), [`Walk::next_candidate`] (the next page to consider: planned, held back
 //! or a repair), [`Walk::checked`] (a page that contradicts itself is read once more),
-//! [`Walk::accept`] (link it to the chain, or hold it back), [`Walk::next_repair_offset`]
-//! (where to read again after a gap).
+//! [`Walk::accept`] (link it to the chain — [`Walk::on_linked`] — or hold it back —
+//! [`Walk::on_gap`]), [`Walk::next_repair_offset`] (where to read again after a gap),
+//! [`Walk::adapt`] (the concurrency).
 
 use std::sync::{Arc, Mutex};
 
@@ -407,20 +408,7 @@ impl Walk {
                 duplicates,
                 at_end,
             } => {
-                match source {
-                    Source::Planned(planned) if !first => self.overlap.linked(planned, duplicates),
-                    Source::Repair => {
-                        self.repair_attempt = 0;
-                        self.last_failed_repair = None;
-                        self.retry_held = self.held.is_some();
-                    }
-                    _ => {}
-                }
-                if at_end {
-                    self.complete = true;
-                    self.held = None;
-                    self.in_flight = FuturesOrdered::new();
-                }
+                self.on_linked(source, first, duplicates, at_end);
                 let fresh = page.endpoints.as_ref().map_or(0, Vec::len) as u64;
                 let (latest, overlap) = (self.latest_total, self.overlap.current());
                 self.record(|p| {
@@ -432,31 +420,57 @@ impl Walk {
                 Some(page)
             }
             Link::Gap(page) => {
-                match source {
-                    Source::Planned(planned) => {
-                        tracing::info!(offset, "gap before this page: reading the range again");
-                        self.overlap.gap(planned);
-                        self.held = Some((offset, page));
-                        self.repair_attempt = 0;
-                        self.last_failed_repair = None;
-                        let overlap = self.overlap.current();
-                        self.record(|p| {
-                            p.repairs += 1;
-                            p.overlap = overlap;
-                        });
-                    }
-                    Source::Held => {
-                        // Still a gap, from the new head.
-                        self.held = Some((offset, page));
-                        self.repair_attempt = 0;
-                        self.last_failed_repair = None;
-                    }
-                    Source::Repair => {
-                        self.repair_attempt += 1;
-                        self.last_failed_repair = Some(offset);
-                    }
-                }
+                self.on_gap(offset, page, source);
                 None
+            }
+        }
+    }
+
+    /// A page linked: the overlap learns the drift it showed (a page in plan), a repair
+    /// page closes the repair (the held page is tried again), a page at the end completes
+    /// the listing (the pages still in flight are dropped).
+    fn on_linked(&mut self, source: Source, first: bool, duplicates: i64, at_end: bool) {
+        match source {
+            Source::Planned(planned) if !first => self.overlap.linked(planned, duplicates),
+            Source::Repair => {
+                self.repair_attempt = 0;
+                self.last_failed_repair = None;
+                self.retry_held = self.held.is_some();
+            }
+            _ => {}
+        }
+        if at_end {
+            self.complete = true;
+            self.held = None;
+            self.in_flight = FuturesOrdered::new();
+        }
+    }
+
+    /// A page shared nothing with the chain: a page in plan is held back (a new gap: the
+    /// overlap grows), a held page stays held (a gap from the new head), a repair page is
+    /// dropped (the next one looks further back).
+    fn on_gap(&mut self, offset: i64, page: EndpointListResp, source: Source) {
+        match source {
+            Source::Planned(planned) => {
+                tracing::info!(offset, "gap before this page: reading the range again");
+                self.overlap.gap(planned);
+                self.held = Some((offset, page));
+                self.repair_attempt = 0;
+                self.last_failed_repair = None;
+                let overlap = self.overlap.current();
+                self.record(|p| {
+                    p.repairs += 1;
+                    p.overlap = overlap;
+                });
+            }
+            Source::Held => {
+                self.held = Some((offset, page));
+                self.repair_attempt = 0;
+                self.last_failed_repair = None;
+            }
+            Source::Repair => {
+                self.repair_attempt += 1;
+                self.last_failed_repair = Some(offset);
             }
         }
     }
