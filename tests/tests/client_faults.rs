@@ -6,17 +6,9 @@ use std::time::{Duration, Instant};
 use vpcep_client::auth::CredentialsError;
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
 use vpcep_fake::{FakeServer, Fault};
-use vpcep_tests::{client_builder as client, page_body, scripted, PROJECT_ID as PROJECT};
-
-/// One ListEndpoints call with the default test client.
-async fn send(server: &FakeServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
-    client(server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-}
+use vpcep_tests::{
+    client_builder as client, client_builder_at, page_body, scripted, send, PROJECT_ID as PROJECT,
+};
 
 fn ok_page() -> Option<Fault> {
     Some(Fault::json(200, page_body(0, 2, 2)))
@@ -180,28 +172,8 @@ async fn a_slow_body_that_keeps_coming_is_read_to_its_end() {
 
 #[tokio::test]
 async fn a_body_that_stops_coming_times_out_per_attempt() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    // Headers and a third of the body, then silence (the connection stays open).
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = [0u8; 4096];
-        let _ = socket.read(&mut request).await;
-        let body = page_body(0, 50, 50);
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        let _ = socket.write_all(head.as_bytes()).await;
-        let _ = socket.write_all(&body.as_bytes()[..body.len() / 3]).await;
-        // Bounded: the test's client gives up long before.
-        tokio::time::sleep(Duration::from_secs(30)).await;
-    });
-    let err = Client::builder()
-        .base_url(&url)
-        .project_id(PROJECT)
-        .token("t")
+    let (url, _) = partial_body_server(AfterPart::Stall).await;
+    let err = client_builder_at(&url)
         .attempt_timeout(Duration::from_millis(300))
         .retry(RetryConfig::disabled())
         .build()
@@ -220,20 +192,29 @@ async fn a_body_that_stops_coming_times_out_per_attempt() {
         ),
         "{err:?}"
     );
-    server.abort();
 }
 
-/// A server on 127.0.0.1 that answers every request with the headers of a 200 and part of
-/// its body, then resets the connection (RST: `SO_LINGER` 0). Returns its base URL and
-/// the number of connections it accepted.
-async fn resetting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+/// What a [`partial_body_server`] does after a response's headers and a third of its body.
+#[derive(Clone, Copy)]
+enum AfterPart {
+    /// Resets the connection (RST: `SO_LINGER` 0).
+    Reset,
+    /// Sends nothing more; the connection stays open (for 30 s at most).
+    Stall,
+}
+
+/// A server on 127.0.0.1 that answers every request with the headers of a 200 and a third
+/// of its body, then does `then`. Returns its base URL and the number of connections it
+/// accepted (8 at most: a test makes a few attempts).
+async fn partial_body_server(
+    then: AfterPart,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = accepted.clone();
     tokio::spawn(async move {
-        // Bounded: a test makes at most a few attempts.
         for _ in 0..8 {
             let Ok((mut socket, _)) = listener.accept().await else {
                 return;
@@ -249,8 +230,18 @@ async fn resetting_server() -> (String, std::sync::Arc<std::sync::atomic::Atomic
             let _ = socket.write_all(head.as_bytes()).await;
             let _ = socket.write_all(&body.as_bytes()[..body.len() / 3]).await;
             let _ = socket.flush().await;
-            let _ = socket.set_zero_linger();
-            drop(socket);
+            match then {
+                AfterPart::Reset => {
+                    let _ = socket.set_zero_linger();
+                    drop(socket);
+                }
+                AfterPart::Stall => {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        drop(socket);
+                    });
+                }
+            }
         }
     });
     (url, accepted)
@@ -258,12 +249,8 @@ async fn resetting_server() -> (String, std::sync::Arc<std::sync::atomic::Atomic
 
 #[tokio::test]
 async fn a_connection_reset_mid_body_is_an_interrupted_transfer() {
-    let (url, accepted) = resetting_server().await;
-    let err = Client::builder()
-        .base_url(&url)
-        .project_id(PROJECT)
-        .token("t")
-        .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+    let (url, accepted) = partial_body_server(AfterPart::Reset).await;
+    let err = client_builder_at(&url)
         .build()
         .unwrap()
         .list_endpoints()

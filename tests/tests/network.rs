@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use vpcep_client::{Client, Error};
 use vpcep_fake::{Fault, RecordedRequest};
-use vpcep_tests::{client_builder as client, page_body, scripted, PROJECT_ID as PROJECT};
+use vpcep_tests::{client_builder as client, page_body, scripted, send, PROJECT_ID as PROJECT};
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -173,25 +173,13 @@ async fn a_corrupt_gzip_body_is_a_decode_error_after_one_retry() {
             gzip_json(r, 200, &page_body(0, 200, 200))
         })
     });
-    let page = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = send(&server).await.unwrap();
     assert_eq!(page.endpoints.unwrap().len(), 200);
     assert_eq!(server.requests().len(), 2);
 
     // Always corrupt: undecodable, after one retry (not three attempts, not "unreachable").
     let always = scripted(|_, r| Some(corrupt_gzip(r)));
-    let err = client(&always)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = send(&always).await.unwrap_err();
     match &err {
         Error::Decode { path, message, .. } => {
             assert_eq!(path, "(body)");

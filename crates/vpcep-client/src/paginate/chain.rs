@@ -275,21 +275,8 @@ pub(super) fn repair_offset(
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_pages::page;
     use super::*;
-
-    fn page(ids: impl IntoIterator<Item = i64>, total: Option<i64>) -> EndpointListResp {
-        EndpointListResp {
-            endpoints: Some(
-                ids.into_iter()
-                    .map(|i| EndpointResp {
-                        id: Some(format!("ep-{i}")),
-                        ..Default::default()
-                    })
-                    .collect(),
-            ),
-            total_count: total,
-        }
-    }
 
     fn ids(page: &EndpointListResp) -> Vec<String> {
         page.endpoints

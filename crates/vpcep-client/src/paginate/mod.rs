@@ -96,6 +96,8 @@
 //! guarantee covers what sorts from its first page's first endpoint on.
 
 mod chain;
+#[cfg(test)]
+mod test_pages;
 mod walk;
 
 use std::fmt;
@@ -382,26 +384,8 @@ impl<T> Drop for AbortOnDrop<T> {
 
 #[cfg(test)]
 mod tests {
+    use super::test_pages::{ids, page};
     use super::*;
-
-    fn page(ids: impl IntoIterator<Item = i64>, total: Option<i64>) -> EndpointListResp {
-        EndpointListResp {
-            endpoints: Some(
-                ids.into_iter()
-                    .map(|i| EndpointResp {
-                        id: Some(format!("ep-{i}")),
-                        ..Default::default()
-                    })
-                    .collect(),
-            ),
-            total_count: total,
-        }
-    }
-
-    /// `n` consecutive ids from `offset`.
-    fn ids(offset: i64, n: i64) -> std::ops::Range<i64> {
-        offset..offset + n
-    }
 
     #[tokio::test]
     async fn sequential_pages_stop_at_the_total_a_short_page_or_an_empty_one() {

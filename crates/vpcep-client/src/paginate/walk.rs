@@ -499,31 +499,12 @@ mod tests {
 
     use futures::StreamExt;
 
+    use super::super::test_pages::{ids, page};
     use super::super::{ListAll, Listing, DEFAULT_MEMORY_BUDGET, LIST_ALL_PAGE_SIZE};
     use super::*;
     use crate::receipt::Receipt;
     use crate::retry::FailureKind;
-    use crate::types::EndpointResp;
     use crate::window::BodyTurn;
-
-    fn page(ids: impl IntoIterator<Item = i64>, total: Option<i64>) -> EndpointListResp {
-        EndpointListResp {
-            endpoints: Some(
-                ids.into_iter()
-                    .map(|i| EndpointResp {
-                        id: Some(format!("ep-{i}")),
-                        ..Default::default()
-                    })
-                    .collect(),
-            ),
-            total_count: total,
-        }
-    }
-
-    /// `n` consecutive ids from `offset`.
-    fn ids(offset: i64, n: i64) -> std::ops::Range<i64> {
-        offset..offset + n
-    }
 
     /// Everything one in-memory listing saw: the offsets asked for, in order.
     #[derive(Clone, Default)]
@@ -1060,6 +1041,20 @@ mod tests {
         }
     }
 
+    /// [`list_churning`] on a runtime of its own, for a property test's case.
+    fn churn_case(
+        list: Churning,
+        limit: i64,
+        concurrency: usize,
+    ) -> (Result<Vec<String>>, HashSet<String>, Receipt) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (listed, throughout, _, receipt) =
+            runtime.block_on(list_churning(list, limit, concurrency));
+        (listed, throughout, receipt)
+    }
+
     #[test]
     fn moderate_random_churn_completes_with_every_endpoint_that_existed_throughout() {
         use proptest::prelude::*;
@@ -1076,13 +1071,11 @@ mod tests {
             concurrency in 1usize..10,
             seed: u64,
         )| {
-            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
             // Up to 5% of a page created and as many deleted after every request.
             let creates = limit as usize * creates_per_mille / 1000;
             let deletes = limit as usize * deletes_per_mille / 1000;
             let list = Churning::new(n, creates, deletes, newest_first, seed);
-            let (listed, throughout, _, receipt) =
-                runtime.block_on(list_churning(list, limit, concurrency));
+            let (listed, throughout, receipt) = churn_case(list, limit, concurrency);
             let listed = listed.map_err(|e| TestCaseError::fail(e.to_string()))?;
             assert_listed_once(&listed, &throughout);
             prop_assert!(receipt.complete);
@@ -1105,10 +1098,8 @@ mod tests {
             concurrency in 1usize..10,
             seed: u64,
         )| {
-            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
             let list = Churning::new(n, creates, deletes, newest_first, seed);
-            let (listed, throughout, _, receipt) =
-                runtime.block_on(list_churning(list, limit, concurrency));
+            let (listed, throughout, receipt) = churn_case(list, limit, concurrency);
             match listed {
                 Ok(listed) => {
                     assert_listed_once(&listed, &throughout);
