@@ -26,8 +26,10 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
-    /// The connection failed or broke (DNS, refused, reset, truncated body), after the
-    /// given number of attempts.
+    /// No connection could be made (DNS, refused, connect failure), or the exchange failed
+    /// in a way that is not an interrupted answer, after the given number of attempts. (A
+    /// connection reset or closed before the response was complete is
+    /// [`Error::Interrupted`].)
     #[error(
         "could not reach VPCEP at {url} after {attempts} attempt(s): {}",
         printable(message)
@@ -48,8 +50,9 @@ pub enum Error {
     /// before the response was complete (before its headers, or after them, mid-body).
     /// Retried like a connection failure.
     #[error(
-        "the response from VPCEP at {url} was interrupted {} ({attempts} attempt(s)): {message}",
-        if *after_headers { "after its headers, mid-body" } else { "before its headers" }
+        "the response from VPCEP at {url} was interrupted {} ({attempts} attempt(s)): {}",
+        if *after_headers { "after its headers, mid-body" } else { "before its headers" },
+        printable(message)
     )]
     Interrupted {
         /// The URL requested.
