@@ -121,8 +121,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 
-    /// Retries after a throttled (429), unavailable (502/503/504) or failed attempt;
-    /// 0 disables them. Default 2.
+    /// Retries after a throttled (429, or 400 EndPoint.0022), unavailable (502/503/504),
+    /// timed-out or interrupted attempt; 0 disables them. Default 2.
     #[arg(long, global = true, help_heading = "Global options", value_name = "N")]
     pub retries: Option<u32>,
 
@@ -166,8 +166,10 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
-/// The commands.
+/// The commands. (Parsed once per run: the size of the `list` variant's flags does not
+/// matter, so it is not boxed.)
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// VPC endpoints.
     #[command(subcommand, after_help = ENDPOINTS_EXAMPLES)]
@@ -223,6 +225,17 @@ pub struct ListArgs {
     /// Every page, not just one: fetched concurrently once the first page gives the total.
     #[arg(long, help_heading = "Paging and order")]
     pub all: bool,
+
+    /// With --all: write the listing's receipt to FILE (JSON: complete or not and why,
+    /// pages, gaps repaired, retries by cause, bytes, time), also when it fails or is
+    /// interrupted.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "all",
+        help_heading = "Paging and order"
+    )]
+    pub receipt: Option<std::path::PathBuf>,
 
     /// Pages fetched at once with --all (default 8; lowered automatically when throttled).
     #[arg(long, value_name = "N", requires = "all", value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Paging and order")]

@@ -18,16 +18,30 @@ pub const EXIT_CONFIG: u8 = 4;
 /// Exit code: VPCEP (or its gateway) answered with an error status, or a redirect
 /// (redirects are not followed).
 pub const EXIT_API: u8 = 5;
-/// Exit code: VPCEP could not be reached, did not answer in time, or its TLS certificate
-/// was rejected.
+/// Exit code: VPCEP could not be reached, did not answer in time, its answer was
+/// interrupted (connection reset or closed mid-response), or its TLS certificate was
+/// rejected.
 pub const EXIT_UNREACHABLE: u8 = 6;
-/// Exit code: the response could not be read (undecodable, or larger than the limit), or
-/// the listing changed while it was read (total count changed, or a page came back short).
+/// Exit code: the response could not be read (undecodable, or larger than the limit), a
+/// page of a listing contradicted itself (twice), or a listing could not be established
+/// complete (the list kept moving past what its repairs can follow).
 pub const EXIT_BAD_RESPONSE: u8 = 7;
+
+/// Exit code: interrupted by SIGINT (128 + 2, as a shell reports it).
+pub const EXIT_SIGINT: u8 = 130;
+/// Exit code: interrupted by SIGTERM (128 + 15).
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// Why a command failed.
 #[derive(Debug)]
 pub enum CliError {
+    /// A signal stopped the command; the message says what was written.
+    Interrupted {
+        /// The signal.
+        signal: crate::interrupt::Interrupt,
+        /// What became of the output.
+        output: String,
+    },
     /// Something the user must set or fix before anything is sent.
     Config(String),
     /// The client failed.
@@ -41,6 +55,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         use vpcep_client::Error as E;
         match self {
+            CliError::Interrupted { signal, .. } => signal.exit_code(),
             CliError::Config(_) => EXIT_CONFIG,
             CliError::Io(_) => EXIT_OTHER,
             CliError::Client(e) => match e {
@@ -48,10 +63,14 @@ impl CliError {
                 E::Config(_) | E::Credentials(_) => EXIT_CONFIG,
                 // A redirect is an answer with a status we do not accept.
                 E::Api(_) | E::Redirect { .. } => EXIT_API,
-                E::Transport { .. } | E::Timeout { .. } | E::Tls { .. } => EXIT_UNREACHABLE,
+                E::Transport { .. } | E::Interrupted { .. } | E::Timeout { .. } | E::Tls { .. } => {
+                    EXIT_UNREACHABLE
+                }
                 E::Decode { .. }
                 | E::TotalCountChanged { .. }
                 | E::ShortPage { .. }
+                | E::InconsistentPage { .. }
+                | E::ListingIncomplete { .. }
                 | E::ResponseTooLarge { .. } => EXIT_BAD_RESPONSE,
                 // Not the user's configuration: whether anything was sent is unknown
                 // (cancelled), or the client disagrees with itself (internal).
@@ -71,6 +90,9 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CliError::Interrupted { signal, output } => {
+                write!(f, "interrupted by {}: {output}", signal.name())
+            }
             CliError::Config(message) => f.write_str(message),
             CliError::Client(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "could not write the output: {e}"),
@@ -135,10 +157,14 @@ mod tests {
             EXIT_API,
             EXIT_UNREACHABLE,
             EXIT_BAD_RESPONSE,
+            EXIT_SIGINT,
+            EXIT_SIGTERM,
         ];
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), 8);
+        assert_eq!(codes.len(), 10);
+        assert_eq!(crate::interrupt::Interrupt::Int.exit_code(), EXIT_SIGINT);
+        assert_eq!(crate::interrupt::Interrupt::Term.exit_code(), EXIT_SIGTERM);
     }
 
     #[test]

@@ -69,6 +69,11 @@ impl<W: Write> Printer<W> {
         self.count
     }
 
+    /// The format written.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
     /// Writes one page. `total_count` is the page's `total_count` (the number of matching
     /// endpoints on the server); the first one given is kept.
     pub fn page(&mut self, total_count: Option<i64>, endpoints: &[EndpointResp]) -> io::Result<()> {

@@ -1,6 +1,7 @@
 //! Runs a parsed command: builds the client, lists, prints.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use crate::args::{
     ENV_ENDPOINT_URL, ENV_REGION,
 };
 use crate::error::{one_line, CliError, EXIT_OK};
+use crate::interrupt::{self, Interrupt, Interrupts};
 use crate::output::Printer;
 
 /// Longest time one attempt may take; `--timeout` may only lower it.
@@ -218,50 +220,154 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
 
     let stdout = io::stdout();
     let format = output_format(args.output, stdout.is_terminal());
-    let mut printer = Printer::new(format, BufWriter::with_capacity(64 * 1024, stdout.lock()));
-
+    let printer = Printer::new(format, BufWriter::with_capacity(64 * 1024, stdout.lock()));
+    let mut interrupts = Interrupts::install().ok();
     if args.all {
-        let show_progress = !args.no_progress
-            && global.verbose == 0
-            && !crate::logging::rust_log_set()
-            && io::stderr().is_terminal();
-        let progress = progress_bar(show_progress);
-        let mut list_all = request.list_all();
-        if let Some(n) = args.concurrency {
-            list_all = list_all.concurrency(usize::from(n));
-        }
-        let mut pages = std::pin::pin!(list_all.pages());
-        let mut first = true;
-        while let Some(page) = pages.next().await {
-            let page = match page {
-                Ok(page) => page,
-                Err(e) => {
-                    progress.abandon();
-                    return Err(e.into());
-                }
-            };
-            let endpoints = page.endpoints.as_deref().unwrap_or_default();
-            if first {
-                first = false;
-                if let Some(total) = page.total_count {
-                    progress.set_length(u64::try_from(total).unwrap_or(0));
-                }
-            }
-            progress.inc(endpoints.len() as u64);
-            tracing::debug!(endpoints = endpoints.len(), "page received");
-            printer.page(page.total_count, endpoints)?;
-        }
-        progress.finish_and_clear();
-        tracing::info!(endpoints = printer.count(), "listing complete");
-    } else {
-        let page = request.send().await?;
-        printer.page(
-            page.total_count,
-            page.endpoints.as_deref().unwrap_or_default(),
-        )?;
+        return list_all(global, args, request.list_all(), printer, &mut interrupts).await;
     }
+    let mut printer = printer;
+    let page = tokio::select! {
+        biased;
+        signal = interrupt::next(&mut interrupts) => {
+            return Err(CliError::Interrupted {
+                signal,
+                output: "nothing was written".to_owned(),
+            });
+        }
+        page = request.send() => page?,
+    };
+    printer.page(
+        page.total_count,
+        page.endpoints.as_deref().unwrap_or_default(),
+    )?;
     printer.finish()?;
     Ok(())
+}
+
+/// How the pages of a listing stopped coming.
+enum Stop {
+    /// The listing ended.
+    Done(Result<(), vpcep_client::Error>),
+    /// A signal came.
+    Interrupted(Interrupt),
+    /// stdout could not be written.
+    Output(io::Error),
+}
+
+/// `vpcep endpoints list --all`: prints pages as they come; on SIGINT/SIGTERM stops
+/// fetching between two pages and closes the output where it can. Whatever happens, the
+/// receipt is written (`--receipt`) and summed up on stderr (at `-v`, or when the listing
+/// was not clean).
+async fn list_all<W: Write>(
+    global: &GlobalArgs,
+    args: &ListArgs,
+    mut listing: vpcep_client::ListAll,
+    mut printer: Printer<W>,
+    interrupts: &mut Option<Interrupts>,
+) -> Result<(), CliError> {
+    let show_progress = !args.no_progress
+        && global.verbose == 0
+        && !crate::logging::rust_log_set()
+        && io::stderr().is_terminal();
+    let progress = progress_bar(show_progress);
+    if let Some(n) = args.concurrency {
+        listing = listing.concurrency(usize::from(n));
+    }
+    let mut pages = listing.pages();
+    let mut first = true;
+    let stop = loop {
+        let page = tokio::select! {
+            biased;
+            signal = interrupt::next(interrupts) => break Stop::Interrupted(signal),
+            page = pages.next() => page,
+        };
+        let page = match page {
+            None => break Stop::Done(Ok(())),
+            Some(Err(e)) => break Stop::Done(Err(e)),
+            Some(Ok(page)) => page,
+        };
+        let endpoints = page.endpoints.as_deref().unwrap_or_default();
+        if first {
+            first = false;
+            if let Some(total) = page.total_count {
+                progress.set_length(u64::try_from(total).unwrap_or(0));
+            }
+        }
+        progress.inc(endpoints.len() as u64);
+        tracing::debug!(endpoints = endpoints.len(), "page received");
+        if let Err(e) = printer.page(page.total_count, endpoints) {
+            break Stop::Output(e);
+        }
+    };
+    let mut receipt = pages.receipt();
+    // Stops fetching: the page requests still in flight are aborted.
+    drop(pages);
+    match &stop {
+        Stop::Done(Ok(())) => progress.finish_and_clear(),
+        _ => progress.abandon(),
+    }
+    match &stop {
+        Stop::Interrupted(signal) => {
+            receipt.mark_incomplete(format!("interrupted by {}", signal.name()))
+        }
+        Stop::Output(e) => receipt.mark_incomplete(format!("the output could not be written: {e}")),
+        Stop::Done(_) => {}
+    }
+    let receipt_written = match &args.receipt {
+        Some(path) => write_receipt(path, &receipt),
+        None => Ok(()),
+    };
+    if global.verbose > 0 || !receipt.is_clean() {
+        eprintln!("{}", receipt.summary());
+    }
+    let written = printer.count();
+    match stop {
+        Stop::Done(Ok(())) => {
+            tracing::info!(endpoints = written, "listing complete");
+            printer.finish()?;
+            receipt_written
+        }
+        Stop::Done(Err(e)) => {
+            if written > 0 {
+                eprintln!("the output is partial: {written} endpoints written before the error");
+            }
+            Err(e.into())
+        }
+        Stop::Output(e) => Err(CliError::Io(e)),
+        Stop::Interrupted(signal) => {
+            let format = printer.format();
+            let output = match printer.finish() {
+                Ok(_) => match format {
+                    OutputFormat::Json => format!(
+                        "the output is partial: {written} endpoints written, the JSON document \
+                         closed (valid, but not the whole listing)"
+                    ),
+                    OutputFormat::Table => {
+                        format!("the output is partial: the table shows {written} endpoints")
+                    }
+                    OutputFormat::Jsonl | OutputFormat::Ids => format!(
+                        "the output is partial: {written} endpoints written, every line whole"
+                    ),
+                },
+                Err(e) => format!(
+                    "the output is partial ({written} endpoints written) and could not be \
+                     closed: {e}"
+                ),
+            };
+            Err(CliError::Interrupted { signal, output })
+        }
+    }
+}
+
+/// Writes `receipt` as JSON to `path`.
+fn write_receipt(path: &Path, receipt: &vpcep_client::Receipt) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(receipt).expect("a receipt serialises");
+    std::fs::write(path, text + "\n").map_err(|e| {
+        CliError::Config(format!(
+            "could not write the receipt to {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn progress_bar(visible: bool) -> ProgressBar {

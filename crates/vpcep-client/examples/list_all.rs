@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! cargo run --release -p vpcep-client --example list_all -- \
-//!     --url http://127.0.0.1:8080 --concurrency 16 --limit 1000 [--project ID] [--token T]
+//!     --url http://127.0.0.1:8080 --concurrency 16 --limit 1000 [--project ID] [--token T] \
+//!     [--receipt]
 //! ```
 //!
-//! Used by `bench/client_compare.sh` against `vpcep-fake --no-auth`. Output (one line):
-//! `rust list_all concurrency=16 limit=1000: 100000 endpoints in 0.123 s = 812345 endpoints/s`.
+//! Used by `bench/client_compare.sh` and `bench/listing.sh` against `vpcep-fake --no-auth`.
+//! Output (one line):
+//! `rust list_all concurrency=16 limit=1000: 100000 endpoints in 0.123 s = 812345 endpoints/s`;
+//! with `--receipt`, the listing's receipt as JSON on a second line.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -24,6 +27,7 @@ struct Args {
     limit: i64,
     project: String,
     token: Option<String>,
+    receipt: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         limit: 1000,
         project: "295dacf46a4842fcbf7844dc2dc2489d".to_owned(),
         token: None,
+        receipt: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,9 +50,10 @@ fn parse_args() -> Result<Args, String> {
             "--limit" => args.limit = value()?.parse().map_err(|e| format!("--limit: {e}"))?,
             "--project" => args.project = value()?,
             "--token" => args.token = Some(value()?),
+            "--receipt" => args.receipt = true,
             "-h" | "--help" => {
                 return Err(
-                    "usage: list_all --url URL [--concurrency N] [--limit N] [--project ID] [--token T]"
+                    "usage: list_all --url URL [--concurrency N] [--limit N] [--project ID] [--token T] [--receipt]"
                         .to_owned(),
                 )
             }
@@ -81,12 +87,12 @@ async fn main() -> ExitCode {
         }
     };
     let start = Instant::now();
-    let result = client
+    let (result, receipt) = client
         .list_endpoints()
         .limit(args.limit)
         .list_all()
         .concurrency(args.concurrency)
-        .send()
+        .send_with_receipt()
         .await;
     let elapsed = start.elapsed().as_secs_f64();
     match result {
@@ -98,6 +104,9 @@ async fn main() -> ExitCode {
                 args.limit,
                 n as f64 / elapsed
             );
+            if args.receipt {
+                println!("{}", serde_json::to_string(&receipt).expect("JSON"));
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

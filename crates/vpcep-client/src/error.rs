@@ -26,8 +26,10 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
-    /// The connection failed or broke (DNS, refused, reset, truncated body), after the
-    /// given number of attempts.
+    /// No connection could be made (DNS, refused, connect failure), or the exchange failed
+    /// in a way that is not an interrupted answer, after the given number of attempts. (A
+    /// connection reset or closed before the response was complete is
+    /// [`Error::Interrupted`].)
     #[error(
         "could not reach VPCEP at {url} after {attempts} attempt(s): {}",
         printable(message)
@@ -37,6 +39,28 @@ pub enum Error {
         url: String,
         /// Attempts made.
         attempts: u32,
+        /// What failed, with its causes.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// VPCEP was reached, but its answer broke off: the connection was reset or closed
+    /// before the response was complete (before its headers, or after them, mid-body).
+    /// Retried like a connection failure.
+    #[error(
+        "the response from VPCEP at {url} was interrupted {} ({attempts} attempt(s)): {}",
+        if *after_headers { "after its headers, mid-body" } else { "before its headers" },
+        printable(message)
+    )]
+    Interrupted {
+        /// The URL requested.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Whether the headers had arrived (the body was cut short) or not.
+        after_headers: bool,
         /// What failed, with its causes.
         message: String,
         /// The underlying error.
@@ -80,8 +104,34 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// A listing over several pages saw `total_count` change, so the pages no longer fit
-    /// together; retry the listing.
+    /// A page of a listing contradicted itself twice in a row (read again after the first
+    /// time): no `endpoints` array where its `total_count` says endpoints follow (or
+    /// neither), more endpoints than `limit`, or a `total_count` below its offset plus its
+    /// length (e.g. `total_count: 0` on a page of 1,000). Such a page proves nothing about
+    /// the list, so the listing would be silently partial; it fails instead.
+    #[error(
+        "the page of the listing at offset {offset} contradicts itself (read twice): \
+         {reason}; the listing would be silently partial"
+    )]
+    InconsistentPage {
+        /// Offset of the page.
+        offset: i64,
+        /// What it contradicts.
+        reason: String,
+    },
+
+    /// A listing could not establish that it is complete (the list kept moving past what
+    /// its repairs can follow; see [`ListAll`](crate::ListAll)): rather than return a
+    /// listing that may miss endpoints, it fails. List again.
+    #[error("the listing could not be established complete: {reason}; list again")]
+    ListingIncomplete {
+        /// Why.
+        reason: String,
+    },
+
+    /// No longer returned: since issue 20, `list_all` repairs a `total_count` that changes
+    /// during the walk (the endpoints created and deleted meanwhile) instead of failing.
+    /// Kept so that code matching on it still compiles.
     #[error(
         "the listing changed while it was read: total_count was {expected} on the first page \
          and {found} on the page at offset {offset}; list again"
@@ -95,12 +145,13 @@ pub enum Error {
         offset: i64,
     },
 
-    /// A page of a listing held fewer endpoints than `total_count` promised for its
-    /// offset (a listing changed while it was read, or a server that pages short), so the
-    /// listing would be silently partial; list again.
+    /// A page of a listing held fewer endpoints than its own `total_count` promised for
+    /// its offset, twice in a row (read again after the first time): a server that pages
+    /// short. The listing would be silently partial; list again. (A short page at the end
+    /// of a list that shrank during the walk is not this: it is churn, repaired.)
     #[error(
         "a page of the listing came back short: the page at offset {offset} should have held \
-         {expected} endpoint(s) by total_count, it held {found}; list again"
+         {expected} endpoint(s) by its total_count, it held {found} (read twice); list again"
     )]
     ShortPage {
         /// Offset of the short page.
@@ -268,6 +319,9 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// Attempts made (retries included).
     pub attempts: u32,
+    /// Set when the call ended without waiting out `retry_after`: what was left of the
+    /// operation timeout, shorter than the wait the server asked for.
+    pub time_left: Option<Duration>,
 }
 
 impl ApiError {
@@ -300,6 +354,7 @@ impl ApiError {
             request_id: request_id.or(body_request_id),
             retry_after: None,
             attempts: 1,
+            time_left: None,
         }
     }
 
@@ -323,6 +378,15 @@ impl fmt::Display for ApiError {
         f.write_str(&fmt_request_id(self.request_id.as_deref()))?;
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        if let (Some(asked), Some(left)) = (self.retry_after, self.time_left) {
+            write!(
+                f,
+                "; it asked to wait {} s (Retry-After), longer than the {:.1} s left of the \
+                 operation timeout, so the call ended without waiting",
+                asked.as_secs(),
+                left.as_secs_f64()
+            )?;
         }
         Ok(())
     }

@@ -5,13 +5,13 @@
 //! only builds the shared configuration and hands it out. Below it: `retry.rs` (the
 //! classifier and the loop) and `transport.rs` (the hooks the generated client runs).
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Credentials;
 use crate::contract::ListEndpointsQuery as Query;
 use crate::error::{Error, Result, TimeoutKind};
+use crate::receipt::CallStats;
 use crate::retry::{self, Attempt, Verdict};
 use crate::transport::{CallState, Shared};
 use crate::types::EndpointListResp;
@@ -52,13 +52,13 @@ impl Executor {
         }
     }
 
-    /// Runs one ListEndpoints call with retries and the operation timeout. `throttled`
-    /// counts the 429 answers of its attempts; `body_turn` (a page of a listing) makes the
+    /// Runs one ListEndpoints call with retries and the operation timeout. `stats` (a
+    /// page of a listing) hears of its failures, retries and bytes; `body_turn` makes the
     /// body wait for its turn.
     pub(crate) async fn execute(
         &self,
         query: &Query,
-        throttled: Option<Arc<AtomicU64>>,
+        stats: Option<&CallStats>,
         body_turn: Option<BodyTurn>,
     ) -> Result<EndpointListResp> {
         let resolved;
@@ -70,10 +70,15 @@ impl Executor {
         } else {
             query
         };
-        let state = CallState::new(self.shared.clone(), throttled)
+        let state = CallState::new(self.shared.clone())
             .with_body_turn(body_turn)
             .with_project_id(query.project_id.as_deref().map(|p| p.to_string()));
-        let work = self.execute_with_retries(query, &state);
+        let deadline = self
+            .shared
+            .timeouts
+            .operation
+            .map(|limit| tokio::time::Instant::now() + limit);
+        let work = self.execute_with_retries(query, &state, deadline, stats);
         match self.shared.timeouts.operation {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
                 Err(Error::Timeout {
@@ -166,6 +171,8 @@ impl Executor {
         &self,
         query: &Query,
         state: &CallState,
+        deadline: Option<tokio::time::Instant>,
+        stats: Option<&CallStats>,
     ) -> Result<EndpointListResp> {
         let generated = crate::generated::Client::new_with_client(
             &self.shared.base_url,
@@ -175,7 +182,12 @@ impl Executor {
         let (generated, url) = (&generated, self.url_for(query));
         let (attempt_timeout, connect_timeout) =
             (self.shared.timeouts.attempt, self.shared.timeouts.connect);
-        retry::run(&self.shared.retry, |attempt| {
+        let retried = |failure: &retry::Failure, wait| {
+            if let Some(stats) = stats {
+                stats.retried(failure.kind, wait);
+            }
+        };
+        retry::run(&self.shared.retry, deadline, retried, |attempt| {
             state.start_attempt(attempt);
             let url = url.as_str();
             async move {
@@ -183,16 +195,25 @@ impl Executor {
                 if let Some(e) = state.take_not_sent() {
                     return Verdict::Fail(e);
                 }
+                let progress = state.progress();
+                if let Some(stats) = stats {
+                    stats.received(progress.body_bytes);
+                }
                 let attempt = Attempt {
                     url,
                     attempts: attempt,
                     attempt_timeout,
+                    progress,
                     connect_timeout,
                 };
-                match retry::classify(outcome, state.last_record(), &attempt) {
+                let verdict = match retry::classify(outcome, state.last_record(), &attempt) {
                     Verdict::Done(page) => check_page(page, state),
                     other => other,
+                };
+                if let (Some(stats), Verdict::Retry(failure)) = (stats, &verdict) {
+                    stats.failed(failure.kind);
                 }
+                verdict
             }
         })
         .await

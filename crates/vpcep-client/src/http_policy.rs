@@ -123,20 +123,54 @@ fn add_root_certificates(
 
 /// Reads `response`'s body, never holding more than `limit` bytes of it: returns the body,
 /// or an empty one and `Some(limit)` when it is (declared or found) larger.
-///
-/// With a `Content-Length` the buffer is reserved once at that size; without one (chunked,
-/// or decoded from gzip) the chunks are kept as they come and joined at the end, so a
-/// body that turns out too large never costs more than the limit (no doubling buffer).
 pub(crate) async fn read_body(
     response: &mut reqwest::Response,
     limit: u64,
 ) -> reqwest::Result<(Bytes, Option<u64>)> {
+    match read_body_unless_idle(response, limit, None).await {
+        Ok(body) => Ok(body),
+        Err(BodyError::Http(e)) => Err(e),
+        Err(BodyError::Idle) => unreachable!("no idle limit"),
+    }
+}
+
+/// Why a body was not read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The HTTP stack failed (connection reset, body cut short, does not decompress).
+    Http(reqwest::Error),
+    /// No byte of it came for the idle limit.
+    Idle,
+}
+
+/// [`read_body`], giving up when no chunk of the body comes for `idle` (a body that
+/// keeps coming, however slowly, is read to its end).
+///
+/// With a `Content-Length` the buffer is reserved once at that size; without one (chunked,
+/// or decoded from gzip) the chunks are kept as they come and joined at the end, so a
+/// body that turns out too large never costs more than the limit (no doubling buffer).
+pub(crate) async fn read_body_unless_idle(
+    response: &mut reqwest::Response,
+    limit: u64,
+    idle: Option<std::time::Duration>,
+) -> Result<(Bytes, Option<u64>), BodyError> {
     let too_large = Ok((Bytes::new(), Some(limit)));
-    match response.content_length() {
+    let declared = response.content_length();
+    let mut next_chunk = async || -> Result<Option<Bytes>, BodyError> {
+        let chunk = response.chunk();
+        match idle {
+            Some(idle) => match tokio::time::timeout(idle, chunk).await {
+                Ok(chunk) => chunk.map_err(BodyError::Http),
+                Err(_) => Err(BodyError::Idle),
+            },
+            None => chunk.await.map_err(BodyError::Http),
+        }
+    };
+    match declared {
         Some(declared) if declared > limit => too_large,
         Some(declared) => {
             let mut body = BytesMut::with_capacity(declared as usize);
-            while let Some(chunk) = response.chunk().await? {
+            while let Some(chunk) = next_chunk().await? {
                 if (body.len() + chunk.len()) as u64 > limit {
                     return too_large;
                 }
@@ -147,7 +181,7 @@ pub(crate) async fn read_body(
         None => {
             let mut chunks: Vec<Bytes> = Vec::new();
             let mut len = 0u64;
-            while let Some(chunk) = response.chunk().await? {
+            while let Some(chunk) = next_chunk().await? {
                 len += chunk.len() as u64;
                 if len > limit {
                     return too_large;

@@ -2,7 +2,6 @@
 //! then `send()` one page, stream `pages()` / `items()`, or `list_all()`.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use futures::stream::{self, Stream, StreamExt};
@@ -12,6 +11,7 @@ use crate::error::{Error, Result, ValidationError};
 use crate::executor::Executor;
 use crate::generated::types::{EndpointListResp, EndpointResp};
 use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
+use crate::receipt::CallStats;
 
 // The setters, one per parameter: written by `cargo xtask codegen` from the spec.
 #[rustfmt::skip]
@@ -149,8 +149,9 @@ impl ListEndpoints {
     }
 
     /// Every matching endpoint, fetching pages concurrently once the first page gives
-    /// `total_count`, in pages of 1000 (the spec's largest `limit`) unless `limit` is set.
-    /// See [`ListAll`].
+    /// `total_count`, in pages of 1000 (the spec's largest `limit`) unless `limit` is set:
+    /// complete (every endpoint that existed for the whole walk, exactly once) or an
+    /// error, with a receipt. See [`ListAll`].
     pub fn list_all(self) -> ListAll {
         let request = if self.limit_set() {
             self
@@ -158,18 +159,16 @@ impl ListEndpoints {
             self.limit(LIST_ALL_PAGE_SIZE)
         };
         let page_size = request.query.limit.map(|l| i64::from(l.get()));
-        ListAll::new(page_size, move || {
+        ListAll::new(page_size, move |stats: Arc<CallStats>| {
             let query = request.validated()?;
-            let throttled = Arc::new(AtomicU64::new(0));
-            let (executor, counter) = (request.executor.clone(), throttled.clone());
+            let (executor, counters) = (request.executor.clone(), stats);
             Ok(Listing {
                 first_offset: query.offset.map_or(0, i64::from),
                 limit: i64::from(query.limit.map_or(LIST_ALL_PAGE_SIZE, |l| l.get())),
-                throttled,
                 fetch: Arc::new(move |offset, turn| {
-                    let (executor, counter) = (executor.clone(), counter.clone());
+                    let (executor, counters) = (executor.clone(), counters.clone());
                     let query = query.at_offset(offset);
-                    Box::pin(async move { executor.execute(&query, Some(counter), turn).await })
+                    Box::pin(async move { executor.execute(&query, Some(&counters), turn).await })
                 }),
             })
         })

@@ -1,13 +1,17 @@
 //! Retries: the settings, the classifier and the loop.
 //!
 //! `ListEndpoints` is an idempotent GET, so retries are on by default: up to 3 attempts,
-//! exponential backoff with full jitter, on 429, 502, 503, 504, connection failures,
-//! truncated bodies and per-attempt timeouts. `Retry-After` is honoured. No other 4xx is
-//! ever retried.
+//! exponential backoff with full jitter, on throttling (429, and 400 with VPCEP's
+//! `EndPoint.0022`), 502, 503, 504, connection failures, interrupted transfers and
+//! per-attempt timeouts; a body that does not decompress gets one more attempt.
+//! `Retry-After` is honoured, unless it is longer than what is left of the operation
+//! timeout: then the call ends at once with the server's error. No other 4xx is ever
+//! retried.
 //!
 //! As in smithy-rs, the classifier (what an attempt's outcome means: done, fail, or worth
-//! another attempt; `classify`) is kept apart from the strategy (when and how often to
-//! try again; `run` with a [`RetryConfig`]).
+//! another attempt; `classify`, itself `describe` — the value, or the error and its kind —
+//! then `decide`, the policy by kind) is kept apart from the strategy (when and how often
+//! to try again; `run` with a [`RetryConfig`]).
 
 use std::future::Future;
 use std::time::Duration;
@@ -93,9 +97,21 @@ impl Default for RetryConfig {
     }
 }
 
-/// Whether a response status is worth another attempt.
+/// Whether a response status is worth another attempt (throttling aside, see
+/// [`is_throttling`]).
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// VPCEP's own throttling code, sent with status 400 ("The number of requests exceeded
+/// the limit. Please try later."), in either error body shape.
+pub const ENDPOINT_THROTTLED: &str = "EndPoint.0022";
+
+/// Whether an error answer is throttling: a 429, or a 400 with [`ENDPOINT_THROTTLED`].
+/// Throttling is retried (after `Retry-After` when given) and lowers a listing's
+/// concurrency.
+pub fn is_throttling(status: u16, code: Option<&str>) -> bool {
+    status == 429 || (status == 400 && code == Some(ENDPOINT_THROTTLED))
 }
 
 /// Parses `Retry-After`: delay-seconds, or an HTTP date (relative to now).
@@ -115,7 +131,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 pub struct TimeoutConfig {
     /// Establishing a connection (TCP + TLS).
     pub connect: Option<Duration>,
-    /// One attempt: connect, send, and read the whole body.
+    /// One attempt: the wait for the response headers, then the wait for each chunk of
+    /// the body (a body that keeps coming, however slowly, is read to its end: the
+    /// operation timeout bounds the call). A page of a list-all waiting for its turn to
+    /// read its body is not waiting on the server: that time does not count.
     pub attempt: Option<Duration>,
     /// The whole operation, retries and backoff included.
     pub operation: Option<Duration>,
@@ -150,6 +169,79 @@ pub(crate) struct AttemptRecord {
     pub too_large: Option<u64>,
 }
 
+/// How far one attempt got, whatever its outcome (recorded by the transport): the
+/// classifier tells an interrupted body from a connection that never answered by it, and
+/// a listing counts the bytes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AttemptProgress {
+    /// The response headers arrived.
+    pub headers_received: bool,
+    /// The `X-Request-Id` of those headers.
+    pub request_id: Option<String>,
+    /// The attempt's own timeout fired (the transport's clock, which does not run while a
+    /// listing's page waits for its turn to read).
+    pub timed_out: bool,
+    /// Body bytes read, once the whole body is in (after decompression).
+    pub body_bytes: u64,
+}
+
+/// What kind of failure an attempt met: what the retry decision ([`decide`]) and a
+/// listing's receipt go by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// 429 Too Many Requests (throttling by a gateway).
+    TooManyRequests,
+    /// 400 with `EndPoint.0022`: VPCEP's own throttling.
+    EndpointThrottled,
+    /// 502, 503 or 504.
+    Unavailable,
+    /// The attempt's own timeout fired.
+    AttemptTimeout,
+    /// The connection broke after the request went out (reset, closed, body cut short).
+    Interrupted,
+    /// No connection (DNS, refused, connect timeout) or a request that could not be sent.
+    Unreachable,
+    /// The body arrived whole but does not decompress.
+    CorruptBody,
+    /// What another attempt would not change: another 4xx, a redirect, a body too large
+    /// or undecodable, a rejected certificate, a bug.
+    Final,
+}
+
+impl FailureKind {
+    /// Throttling: a 429 or `EndPoint.0022`.
+    pub(crate) fn is_throttling(self) -> bool {
+        matches!(
+            self,
+            FailureKind::TooManyRequests | FailureKind::EndpointThrottled
+        )
+    }
+
+    /// A sign of congestion (throttling, or an attempt that ran out of time): a listing
+    /// halves its concurrency on it.
+    pub(crate) fn is_congestion(self) -> bool {
+        self.is_throttling() || self == FailureKind::AttemptTimeout
+    }
+}
+
+/// A failed attempt: the error to report, its kind, and the server's `Retry-After`.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub error: Error,
+    pub kind: FailureKind,
+    pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    fn final_(error: Error) -> Self {
+        Failure {
+            error,
+            kind: FailureKind::Final,
+            retry_after: None,
+        }
+    }
+}
+
 /// What an attempt's outcome means.
 #[derive(Debug)]
 pub(crate) enum Verdict<T> {
@@ -158,10 +250,10 @@ pub(crate) enum Verdict<T> {
     /// Failure that another attempt would not change.
     Fail(Error),
     /// Failure worth another attempt, after the server's `Retry-After` if it gave one.
-    Retry(Error, Option<Duration>),
+    Retry(Failure),
 }
 
-/// The attempt being classified: its number and what the errors name.
+/// The attempt being classified: its number, what the errors name, and how far it got.
 pub(crate) struct Attempt<'a> {
     /// The URL requested.
     pub url: &'a str,
@@ -169,6 +261,8 @@ pub(crate) struct Attempt<'a> {
     pub attempts: u32,
     /// The per-attempt timeout, if any.
     pub attempt_timeout: Option<Duration>,
+    /// How far the attempt got (headers, timeout).
+    pub progress: AttemptProgress,
     /// The connect timeout, when known (not with a caller-supplied HTTP client).
     pub connect_timeout: Option<Duration>,
 }
@@ -177,132 +271,234 @@ pub(crate) struct Attempt<'a> {
 pub(crate) type Outcome<T, E> =
     std::result::Result<progenitor_client::ResponseValue<T>, GenError<E>>;
 
-/// Classifies one attempt's outcome, with what the transport recorded of the response.
-/// Generic over the operation's types (`T` decoded on success, `E` the documented error
-/// body), so that it depends on no generated type.
+/// Classifies one attempt's outcome, with what the transport recorded of the response:
+/// [`describe`] says what happened (the value, or the error and its kind), [`decide`]
+/// whether another attempt is worth it. Generic over the operation's types (`T` decoded
+/// on success, `E` the documented error body), so that it depends on no generated type.
 pub(crate) fn classify<T: DeserializeOwned, E: std::fmt::Debug>(
     outcome: Outcome<T, E>,
     record: Option<AttemptRecord>,
     attempt: &Attempt<'_>,
 ) -> Verdict<T> {
-    let url = || attempt.url.to_owned();
-    let request_id = record.as_ref().and_then(|r| r.request_id.clone());
-    // Redirects are never followed (the HTTP client is built with
-    // `redirect::Policy::none()`): a 3xx is the answer, and an error. A caller-supplied
-    // client may have followed one already: its answer is refused all the same.
-    if let Some(record) = &record {
-        if let Some(limit) = record.too_large {
-            return Verdict::Fail(Error::ResponseTooLarge {
-                limit,
-                url: url(),
-                request_id,
-            });
-        }
-        let followed = record.followed_to.is_some();
-        if followed || (300..400).contains(&record.status) {
-            return Verdict::Fail(Error::Redirect {
-                status: record.status,
-                location: record.followed_to.clone().or(record.location.clone()),
-                url: url(),
-                request_id,
-                followed,
-            });
-        }
+    match describe(outcome, record, attempt) {
+        Ok(value) => Verdict::Done(value),
+        Err(failure) => decide(failure, attempt.attempts),
     }
-    // An error status, as the server said it (its body parsed once).
-    let api_error = |record: &AttemptRecord| -> Verdict<T> {
-        let mut e = ApiError::from_body(record.status, &record.body, record.request_id.clone());
-        e.retry_after = record.retry_after;
-        e.attempts = attempt.attempts;
-        let retry_after = e.retry_after;
-        if is_retryable_status(e.status) {
-            Verdict::Retry(Error::Api(Box::new(e)), retry_after)
-        } else {
-            Verdict::Fail(Error::Api(Box::new(e)))
-        }
-    };
+}
+
+/// The retry policy by kind of failure: throttling, unavailability, timeouts, interrupted
+/// transfers and failed connections are worth another attempt; a body that did not
+/// decompress is worth exactly one more (damaged on the way, it may arrive whole; damaged
+/// twice, it is what the server sends); nothing else is.
+pub(crate) fn decide<T>(failure: Failure, attempts: u32) -> Verdict<T> {
+    match failure.kind {
+        FailureKind::Final => Verdict::Fail(failure.error),
+        FailureKind::CorruptBody if attempts >= 2 => Verdict::Fail(failure.error),
+        _ => Verdict::Retry(failure),
+    }
+}
+
+/// What an attempt's outcome is: the decoded value, or the error to report and its kind.
+fn describe<T: DeserializeOwned, E: std::fmt::Debug>(
+    outcome: Outcome<T, E>,
+    record: Option<AttemptRecord>,
+    attempt: &Attempt<'_>,
+) -> std::result::Result<T, Failure> {
+    if let Some(refused) = record.as_ref().and_then(|r| refused_answer(r, attempt)) {
+        return Err(Failure::final_(refused));
+    }
     let error_status = record.as_ref().filter(|r| !(200..300).contains(&r.status));
     match outcome {
-        Ok(value) => Verdict::Done(value.into_inner()),
+        Ok(value) => Ok(value.into_inner()),
         Err(
             GenError::ErrorResponse(_)
             | GenError::UnexpectedResponse(_)
             | GenError::InvalidResponsePayload(..),
-        ) if error_status.is_some() => api_error(error_status.expect("checked")),
-        Err(GenError::InvalidResponsePayload(bytes, _)) => {
-            Verdict::Fail(decode_error::<T>(&bytes, request_id))
-        }
+        ) if error_status.is_some() => Err(status_failure(error_status.expect("checked"), attempt)),
+        Err(GenError::InvalidResponsePayload(bytes, _)) => Err(Failure::final_(decode_error::<T>(
+            &bytes,
+            record.and_then(|r| r.request_id),
+        ))),
         Err(GenError::CommunicationError(e) | GenError::ResponseBodyError(e)) => {
-            // Our message names the URL once; reqwest's would repeat it.
-            let e = e.without_url();
-            if e.is_timeout() {
-                // The connector (TCP and TLS) times out as a connect error; the attempt's
-                // own timeout does not.
-                let (kind, after) = match attempt.connect_timeout {
-                    Some(connect) if e.is_connect() => (TimeoutKind::Connect, connect),
-                    _ => (
-                        TimeoutKind::Attempt,
-                        attempt.attempt_timeout.unwrap_or_default(),
-                    ),
-                };
-                Verdict::Retry(
-                    Error::Timeout {
-                        kind,
-                        after,
-                        attempts: attempt.attempts,
-                        url: url(),
-                    },
-                    None,
-                )
-            } else if let Some(message) = certificate_error(&e) {
-                Verdict::Fail(Error::Tls {
-                    url: url(),
-                    message,
-                    source: Some(e),
-                })
-            } else {
-                // `is_decode` is how reqwest reports a body cut short (we decode JSON ourselves).
-                let retryable = e.is_connect() || e.is_request() || e.is_body() || e.is_decode();
-                let err = Error::Transport {
-                    url: url(),
-                    attempts: attempt.attempts,
-                    message: error_chain(&e),
-                    source: Some(e),
-                };
-                if retryable {
-                    Verdict::Retry(err, None)
-                } else {
-                    Verdict::Fail(err)
-                }
-            }
+            Err(communication_failure(e, attempt))
         }
         Err(GenError::InvalidUpgrade(e)) => {
             let e = e.without_url();
-            Verdict::Fail(Error::Transport {
-                url: url(),
+            Err(Failure::final_(Error::Transport {
+                url: attempt.url.to_owned(),
                 attempts: attempt.attempts,
                 message: error_chain(&e),
                 source: Some(e),
-            })
+            }))
         }
         // The generated client refused to build the request (a parameter its types reject):
         // our validation let through what the spec forbids. Nothing was sent.
-        Err(GenError::InvalidRequest(message)) => Verdict::Fail(Error::Internal(format!(
+        Err(GenError::InvalidRequest(message)) => Err(Failure::final_(Error::Internal(format!(
             "the request passed this client's validation but the generated client (from \
              the spec) refused it: {message}; nothing was sent (the validation and the spec \
              disagree)"
-        ))),
+        )))),
         // Statuses the spec lists decode as ErrorResponse; everything is handled above, but
         // a 2xx that is not 200 (or a hook's custom error, which ours never raise) lands here.
-        Err(other) => Verdict::Fail(Error::Internal(format!(
+        Err(other) => Err(Failure::final_(Error::Internal(format!(
             "unexpected outcome of the generated client: {other}"
-        ))),
+        )))),
     }
 }
 
+/// An answer refused whatever its status: a body over the size limit, or a redirect.
+/// Redirects are never followed (the HTTP client is built with `redirect::Policy::none()`):
+/// a 3xx is the answer, and an error. A caller-supplied client may have followed one
+/// already: its answer is refused all the same.
+fn refused_answer(record: &AttemptRecord, attempt: &Attempt<'_>) -> Option<Error> {
+    let url = attempt.url.to_owned();
+    let request_id = record.request_id.clone();
+    if let Some(limit) = record.too_large {
+        return Some(Error::ResponseTooLarge {
+            limit,
+            url,
+            request_id,
+        });
+    }
+    let followed = record.followed_to.is_some();
+    (followed || (300..400).contains(&record.status)).then(|| Error::Redirect {
+        status: record.status,
+        location: record.followed_to.clone().or(record.location.clone()),
+        url,
+        request_id,
+        followed,
+    })
+}
+
+/// An error status, as the server said it (its body parsed once), and its kind.
+fn status_failure(record: &AttemptRecord, attempt: &Attempt<'_>) -> Failure {
+    let mut e = ApiError::from_body(record.status, &record.body, record.request_id.clone());
+    e.retry_after = record.retry_after;
+    e.attempts = attempt.attempts;
+    let kind = match e.status {
+        429 => FailureKind::TooManyRequests,
+        status if is_throttling(status, e.code.as_deref()) => FailureKind::EndpointThrottled,
+        status if is_retryable_status(status) => FailureKind::Unavailable,
+        _ => FailureKind::Final,
+    };
+    Failure {
+        retry_after: e.retry_after,
+        error: Error::Api(Box::new(e)),
+        kind,
+    }
+}
+
+/// A failure of the HTTP exchange itself, named by how far the attempt got.
+fn communication_failure(e: reqwest::Error, attempt: &Attempt<'_>) -> Failure {
+    // Our message names the URL once; reqwest's would repeat it.
+    let e = e.without_url();
+    let url = attempt.url.to_owned();
+    let progress = &attempt.progress;
+    let (kind, error) = if progress.timed_out || e.is_timeout() {
+        // The connector (TCP and TLS) times out as a connect error (no connection: not a
+        // sign of congestion); the attempt's own timeout does not.
+        let (kind, timeout, after) = match attempt.connect_timeout {
+            Some(connect) if !progress.timed_out && e.is_connect() => {
+                (FailureKind::Unreachable, TimeoutKind::Connect, connect)
+            }
+            _ => (
+                FailureKind::AttemptTimeout,
+                TimeoutKind::Attempt,
+                attempt.attempt_timeout.unwrap_or_default(),
+            ),
+        };
+        let error = Error::Timeout {
+            kind: timeout,
+            after,
+            attempts: attempt.attempts,
+            url,
+        };
+        (kind, error)
+    } else if let Some(message) = certificate_error(&e) {
+        let error = Error::Tls {
+            url,
+            message,
+            source: Some(e),
+        };
+        (FailureKind::Final, error)
+    } else if !e.is_connect() && broke_off(&e) {
+        let error = Error::Interrupted {
+            url,
+            attempts: attempt.attempts,
+            after_headers: progress.headers_received,
+            message: error_chain(&e),
+            source: Some(e),
+        };
+        (FailureKind::Interrupted, error)
+    } else if progress.headers_received && e.is_decode() {
+        // The whole body arrived (nothing broke off) but reqwest could not decompress it.
+        let error = Error::Decode {
+            path: "(body)".to_owned(),
+            message: format!(
+                "the compressed (gzip) body does not decompress: {}",
+                error_chain(&e)
+            ),
+            request_id: progress.request_id.clone(),
+        };
+        (FailureKind::CorruptBody, error)
+    } else {
+        let kind = if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
+            FailureKind::Unreachable
+        } else {
+            FailureKind::Final
+        };
+        let error = Error::Transport {
+            url,
+            attempts: attempt.attempts,
+            message: error_chain(&e),
+            source: Some(e),
+        };
+        (kind, error)
+    };
+    Failure {
+        error,
+        kind,
+        retry_after: None,
+    }
+}
+
+/// Whether the exchange broke off after the request went out: hyper reports the
+/// connection closed or reset before the response was complete (headers or body), or the
+/// socket says so.
+fn broke_off(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(hyper) = err.downcast_ref::<hyper::Error>() {
+            if !hyper.is_parse() && !hyper.is_user() {
+                return true;
+            }
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            if matches!(
+                io.kind(),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe
+            ) {
+                return true;
+            }
+        }
+        current = err.source();
+    }
+    false
+}
+
 /// The strategy: runs `attempt(n)` for n = 1, 2, … while its verdict is
-/// [`Verdict::Retry`] and attempts remain, waiting [`RetryConfig::backoff`] in between.
-pub(crate) async fn run<T, F, Fut>(config: &RetryConfig, mut attempt: F) -> Result<T>
+/// [`Verdict::Retry`] and attempts remain, waiting [`RetryConfig::backoff`] in between
+/// (`retried` hears of each retry and its wait). With a `deadline` (the operation
+/// timeout), a wait that would not end before it is not started: the last error is
+/// returned at once, and when the server's `Retry-After` asked for that wait, the error
+/// says so ([`ApiError::time_left`]).
+pub(crate) async fn run<T, F, Fut>(
+    config: &RetryConfig,
+    deadline: Option<tokio::time::Instant>,
+    mut retried: impl FnMut(&Failure, Duration),
+    mut attempt: F,
+) -> Result<T>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Verdict<T>>,
@@ -312,16 +508,37 @@ where
         match attempt(n).await {
             Verdict::Done(value) => return Ok(value),
             Verdict::Fail(e) => return Err(e),
-            Verdict::Retry(e, retry_after) => {
+            Verdict::Retry(failure) => {
                 if n >= config.max_attempts {
-                    return Err(e);
+                    return Err(failure.error);
                 }
-                let wait = config.backoff(n, retry_after);
-                tracing::info!(attempt = n, wait_ms = wait.as_millis() as u64, error = %e, "retrying");
+                let wait = config.backoff(n, failure.retry_after);
+                if let Some(deadline) = deadline {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    // The server's own Retry-After, not our cap of it: retrying earlier
+                    // than it asked would most likely be throttled again.
+                    let asked = failure.retry_after.unwrap_or_default().max(wait);
+                    if asked >= left {
+                        return Err(gave_up(failure, left));
+                    }
+                }
+                retried(&failure, wait);
+                tracing::info!(attempt = n, wait_ms = wait.as_millis() as u64, error = %failure.error, "retrying");
                 tokio::time::sleep(wait).await;
                 n += 1;
             }
         }
+    }
+}
+
+/// The error of a call that ends without waiting, `left` before its deadline.
+fn gave_up(failure: Failure, left: Duration) -> Error {
+    match failure.error {
+        Error::Api(mut api) if failure.retry_after.is_some() => {
+            api.time_left = Some(left);
+            Error::Api(api)
+        }
+        other => other,
     }
 }
 
@@ -397,7 +614,17 @@ mod tests {
             url: "http://127.0.0.1:1/v1/p/vpc-endpoints",
             attempts: 2,
             attempt_timeout: None,
+            progress: AttemptProgress::default(),
             connect_timeout: None,
+        }
+    }
+
+    /// A retryable failure carrying `error`.
+    fn retryable(error: Error) -> Failure {
+        Failure {
+            error,
+            kind: FailureKind::Unavailable,
+            retry_after: None,
         }
     }
 
@@ -419,7 +646,11 @@ mod tests {
     fn classifier_keeps_what_the_server_said() {
         let body = r#"{"error":{"code":"VPCEP.0001","message":"slow down"}}"#;
         match classify(error_outcome(429), Some(record(429, body)), &attempt()) {
-            Verdict::Retry(Error::Api(e), None) => {
+            Verdict::Retry(Failure {
+                error: Error::Api(e),
+                retry_after: None,
+                kind: FailureKind::TooManyRequests,
+            }) => {
                 assert_eq!(e.status, 429);
                 assert_eq!(e.code.as_deref(), Some("VPCEP.0001"));
                 assert_eq!(e.request_id.as_deref(), Some("req-1"));
@@ -472,38 +703,135 @@ mod tests {
             .with_max_attempts(3)
             .with_initial_backoff(Duration::ZERO);
         let mut calls = Vec::new();
-        let result: Result<u32> = run(&config, |n| {
-            calls.push(n);
-            async move { Verdict::Retry(Error::Config(format!("attempt {n}")), None) }
-        })
+        let result: Result<u32> = run(
+            &config,
+            None,
+            |_, _| {},
+            |n| {
+                calls.push(n);
+                async move { Verdict::Retry(retryable(Error::Config(format!("attempt {n}")))) }
+            },
+        )
         .await;
         assert_eq!(calls, [1, 2, 3]);
         assert_eq!(result.unwrap_err().to_string(), "attempt 3");
 
         let mut calls = Vec::new();
-        let result: Result<u32> = run(&config, |n| {
-            calls.push(n);
-            async move {
-                if n == 1 {
-                    Verdict::Retry(Error::Config("again".to_owned()), None)
-                } else {
-                    Verdict::Done(n)
+        let result: Result<u32> = run(
+            &config,
+            None,
+            |_, _| {},
+            |n| {
+                calls.push(n);
+                async move {
+                    if n == 1 {
+                        Verdict::Retry(retryable(Error::Config("again".to_owned())))
+                    } else {
+                        Verdict::Done(n)
+                    }
                 }
-            }
-        })
+            },
+        )
         .await;
         assert_eq!((calls, result.unwrap()), (vec![1, 2], 2));
 
         let mut calls = 0;
-        let result: Result<u32> = run(&config, |_| {
-            calls += 1;
-            async { Verdict::Fail(Error::Config("final".to_owned())) }
-        })
+        let result: Result<u32> = run(
+            &config,
+            None,
+            |_, _| {},
+            |_| {
+                calls += 1;
+                async { Verdict::Fail(Error::Config("final".to_owned())) }
+            },
+        )
         .await;
         assert_eq!(
             (calls, result.unwrap_err().to_string()),
             (1, "final".to_owned())
         );
+    }
+
+    #[test]
+    fn endpoint_0022_is_throttling_in_both_body_shapes() {
+        for body in [
+            r#"{"error":{"code":"EndPoint.0022","message":"The number of requests exceeded the limit."}}"#,
+            r#"{"error_code":"EndPoint.0022","error_msg":"The number of requests exceeded the limit."}"#,
+        ] {
+            match classify(error_outcome(400), Some(record(400, body)), &attempt()) {
+                Verdict::Retry(Failure {
+                    error: Error::Api(e),
+                    kind: FailureKind::EndpointThrottled,
+                    ..
+                }) => assert_eq!(e.code.as_deref(), Some(ENDPOINT_THROTTLED)),
+                other => panic!("{body}: expected throttling, got {other:?}"),
+            }
+        }
+        // Another 400 code is final; EndPoint.0022 with another status is not throttling.
+        let other = r#"{"error":{"code":"EndPoint.0006","message":"Invalid limit."}}"#;
+        assert!(matches!(
+            classify(error_outcome(400), Some(record(400, other)), &attempt()),
+            Verdict::Fail(Error::Api(_))
+        ));
+        assert!(is_throttling(429, None));
+        assert!(is_throttling(400, Some("EndPoint.0022")));
+        assert!(!is_throttling(403, Some("EndPoint.0022")));
+        assert!(!is_throttling(400, Some("EndPoint.0006")));
+    }
+
+    #[test]
+    fn a_corrupt_body_is_retried_once_only() {
+        let corrupt = || Failure {
+            error: Error::Decode {
+                path: "(body)".to_owned(),
+                message: "does not decompress".to_owned(),
+                request_id: None,
+            },
+            kind: FailureKind::CorruptBody,
+            retry_after: None,
+        };
+        assert!(matches!(decide::<()>(corrupt(), 1), Verdict::Retry(_)));
+        assert!(matches!(
+            decide::<()>(corrupt(), 2),
+            Verdict::Fail(Error::Decode { .. })
+        ));
+        let timeout = Failure {
+            kind: FailureKind::AttemptTimeout,
+            ..corrupt()
+        };
+        assert!(matches!(decide::<()>(timeout, 2), Verdict::Retry(_)));
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_beyond_the_deadline_ends_the_loop_at_once() {
+        let config = RetryConfig::standard().with_max_attempts(5);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut calls = 0;
+        let mut retries = 0;
+        let result: Result<u32> = run(
+            &config,
+            Some(deadline),
+            |_, _| retries += 1,
+            |_| {
+                calls += 1;
+                async {
+                    let mut api = ApiError::from_body(429, b"", None);
+                    api.retry_after = Some(Duration::from_secs(86400));
+                    Verdict::Retry(Failure {
+                        error: Error::Api(Box::new(api)),
+                        kind: FailureKind::TooManyRequests,
+                        retry_after: Some(Duration::from_secs(86400)),
+                    })
+                }
+            },
+        )
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!((calls, retries), (1, 0));
+        let left = err.as_api().unwrap().time_left.expect("time left is said");
+        assert!(left <= Duration::from_secs(10), "{left:?}");
+        let message = err.to_string();
+        assert!(message.contains("asked to wait 86400 s"), "{message}");
     }
 
     #[test]

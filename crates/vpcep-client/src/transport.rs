@@ -7,9 +7,10 @@
 //! generated builder's `send()` by `executor.rs`.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use progenitor_client::OperationInfo;
@@ -18,8 +19,8 @@ use tracing::Instrument;
 
 use crate::auth::Credentials;
 use crate::credentials::{Identity, GIVEN_TO_THE_CLIENT};
-use crate::http_policy::HttpSettings;
-use crate::retry::{parse_retry_after, AttemptRecord, RetryConfig, TimeoutConfig};
+use crate::http_policy::{BodyError, HttpSettings};
+use crate::retry::{parse_retry_after, AttemptProgress, AttemptRecord, RetryConfig, TimeoutConfig};
 use crate::window::BodyTurn;
 
 pub(crate) const X_REQUEST_ID: &str = "x-request-id";
@@ -80,18 +81,18 @@ impl fmt::Debug for Shared {
 }
 
 /// State the generated client carries for one operation call: the client's
-/// configuration, the attempt number, what the last attempt saw, and an optional
-/// throttling counter that a listing watches to lower its concurrency.
+/// configuration, the attempt number, what the last attempt saw and how far it got.
 #[derive(Clone)]
 pub struct CallState {
     pub(crate) shared: Arc<Shared>,
     attempt: Arc<AtomicU32>,
     last: Arc<Mutex<Option<AttemptRecord>>>,
-    throttled: Option<Arc<AtomicU64>>,
+    /// How far the current attempt got (headers, its own timeout, body bytes).
+    progress: Arc<Mutex<AttemptProgress>>,
     /// Why an attempt of this call was not sent (no usable credentials, or the request
     /// could not be signed): taken by the retry loop, which returns it as the call's error.
     not_sent: Arc<Mutex<Option<crate::Error>>>,
-    /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
+    /// For a page of a listing: wait for its turn before reading the body (`paginate/walk.rs`); the attempt timeout does not run meanwhile.
     body_turn: Option<BodyTurn>,
     /// The project of the request (the one in its path), for `X-Project-Id`.
     project_id: Option<String>,
@@ -107,12 +108,12 @@ impl fmt::Debug for CallState {
 }
 
 impl CallState {
-    pub(crate) fn new(shared: Arc<Shared>, throttled: Option<Arc<AtomicU64>>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
         CallState {
             shared,
             attempt: Arc::new(AtomicU32::new(1)),
             last: Arc::new(Mutex::new(None)),
-            throttled,
+            progress: Arc::new(Mutex::new(AttemptProgress::default())),
             not_sent: Arc::new(Mutex::new(None)),
             body_turn: None,
             project_id: None,
@@ -134,6 +135,16 @@ impl CallState {
     pub(crate) fn start_attempt(&self, n: u32) {
         self.attempt.store(n, Ordering::Relaxed);
         *self.last.lock().expect("attempt record lock") = None;
+        *self.progress.lock().expect("attempt progress lock") = AttemptProgress::default();
+    }
+
+    /// How far the current (or last) attempt got.
+    pub(crate) fn progress(&self) -> AttemptProgress {
+        self.progress.lock().expect("attempt progress lock").clone()
+    }
+
+    fn update_progress(&self, update: impl FnOnce(&mut AttemptProgress)) {
+        update(&mut self.progress.lock().expect("attempt progress lock"));
     }
 
     /// The number of the current (or last) attempt, from 1.
@@ -150,19 +161,13 @@ impl CallState {
     }
 
     /// Keeps why this attempt is not sent, for the retry loop, and returns the error that
-    /// stands in for it in the generated client (reqwest errors cannot be built directly:
-    /// a 401 status error stands in; the retry loop reports the kept reason instead).
+    /// stands in for it in the generated client ([`stand_in_error`]; the retry loop
+    /// reports the kept reason instead).
     fn not_sent(&self, why: crate::Error) -> reqwest::Error {
         // Debug only: the retry loop returns the reason as the call's error.
         tracing::debug!(error = %why, "not sending the request");
         *self.not_sent.lock().expect("not-sent lock") = Some(why);
-        let stand_in = http::Response::builder()
-            .status(401)
-            .body(Bytes::new())
-            .expect("a valid response");
-        reqwest::Response::from(stand_in)
-            .error_for_status()
-            .expect_err("401 is an error status")
+        stand_in_error()
     }
 
     /// Current credentials of a provider (renewed if due, checked), just before signing.
@@ -173,9 +178,10 @@ impl CallState {
         }
     }
 
-    /// Puts the final headers on a request, authenticates it (signing last, over the
-    /// final URL and headers) and sets the per-attempt timeout. A request that cannot
-    /// carry its credentials is an error, never sent without them.
+    /// Puts the final headers on a request and authenticates it (signing last, over the
+    /// final URL and headers). A request that cannot carry its credentials is an error,
+    /// never sent without them. The per-attempt timeout is not reqwest's (which would run
+    /// while a listing's page waits for its turn to read): see [`send_buffered`].
     fn prepare(
         &self,
         request: &mut reqwest::Request,
@@ -189,9 +195,6 @@ impl CallState {
             // Set here, before signing, so that the header the signer sees is the one sent
             // (reqwest would otherwise add its own after this hook, outside SignedHeaders).
             headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        if let Some(t) = shared.timeouts.attempt {
-            *request.timeout_mut() = Some(t);
         }
         let (keys, provider) =
             match (&shared.credentials, provided) {
@@ -272,13 +275,7 @@ pub(crate) async fn exec(
                 .prepare(&mut request, provided.as_ref())
                 .map_err(|e| state.not_sent(e))?;
             let started = Instant::now();
-            let result = send_buffered(
-                &state.shared.http,
-                request,
-                state.shared.max_response_bytes,
-                state.body_turn.as_ref(),
-            )
-            .await;
+            let result = send_buffered(state, request).await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             match result {
@@ -288,11 +285,6 @@ pub(crate) async fn exec(
                         span.record("request_id", id.as_str());
                     }
                     tracing::debug!("attempt finished");
-                    if record.status == 429 {
-                        if let Some(counter) = &state.throttled {
-                            counter.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
                     *state.last.lock().expect("attempt record lock") = Some(record);
                     Ok(response)
                 }
@@ -307,26 +299,68 @@ pub(crate) async fn exec(
     }
 }
 
+/// A reqwest error standing in for a reason the transport keeps itself (the request was
+/// not sent, the attempt's own timeout fired): reqwest errors cannot be built directly,
+/// so a 401 status error is returned, and the retry loop reads the kept reason instead.
+fn stand_in_error() -> reqwest::Error {
+    let stand_in = http::Response::builder()
+        .status(401)
+        .body(Bytes::new())
+        .expect("a valid response");
+    reqwest::Response::from(stand_in)
+        .error_for_status()
+        .expect_err("401 is an error status")
+}
+
+/// Runs `work` within the per-attempt timeout, if any; `None` if it ran out first.
+async fn within<F: Future>(timeout: Option<Duration>, work: F) -> Option<F::Output> {
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, work).await.ok(),
+        None => Some(work.await),
+    }
+}
+
 /// Sends the request and reads the whole body inside the attempt (so the per-attempt
 /// timeout and retries cover a truncated body), then hands progenitor an equivalent
 /// response backed by the buffered body.
 ///
-/// The body is read chunk by chunk and never beyond `limit` bytes: a `Content-Length`
-/// above it stops before reading, and a body that grows past it (chunked, endless) stops
-/// at the chunk that crosses it. The chunks are those reqwest hands out after content
-/// decoding, so the limit bounds the decoded size (a small compressed body cannot
-/// expand past it). Such a response is handed on with an empty body and
-/// `AttemptRecord::too_large` set; the connection is dropped, not reused.
+/// The body is read chunk by chunk and never beyond the client's limit
+/// (`http_policy::read_body`): a `Content-Length` above it stops before reading, and a
+/// body that grows past it (chunked, endless) stops at the chunk that crosses it. The
+/// chunks are those reqwest hands out after content decoding, so the limit bounds the
+/// decoded size (a small compressed body cannot expand past it). Such a response is
+/// handed on with an empty body and `AttemptRecord::too_large` set; the connection is
+/// dropped, not reused.
 async fn send_buffered(
-    http: &reqwest::Client,
+    state: &CallState,
     request: reqwest::Request,
-    limit: u64,
-    body_turn: Option<&BodyTurn>,
 ) -> reqwest::Result<(reqwest::Response, AttemptRecord)> {
+    let shared = &state.shared;
+    let timed_out = || {
+        state.update_progress(|p| p.timed_out = true);
+        stand_in_error()
+    };
+    // The per-attempt timeout is the time the attempt waits on the server: for the
+    // response headers, then for each chunk of the body (a body that keeps coming, however
+    // slowly because the link is shared, is read to its end; the operation timeout bounds
+    // the whole call). Not the time a listing's page waits for its turn in the memory
+    // window: its server has answered, the page is only queued behind the ones before.
+    let attempt_timeout = shared.timeouts.attempt;
     let requested = request.url().clone();
-    let mut response = http.execute(request).await?;
+    let mut response = within(attempt_timeout, shared.http.execute(request))
+        .await
+        .ok_or_else(timed_out)??;
+    let request_id = response
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state.update_progress(|p| {
+        p.headers_received = true;
+        p.request_id = request_id;
+    });
     let followed_to = (response.url() != &requested).then(|| response.url().to_string());
-    if let Some(turn) = body_turn {
+    if let Some(turn) = &state.body_turn {
         // A listing's memory bound: the body stays unread (in the socket) until its page
         // is among the next few the listing yields.
         turn.wait().await;
@@ -335,8 +369,20 @@ async fn send_buffered(
     let version = response.version();
     let headers = response.headers().clone();
 
-    let (body, too_large) = crate::http_policy::read_body(&mut response, limit).await?;
+    let limit = shared.max_response_bytes;
+    let (body, too_large) = match crate::http_policy::read_body_unless_idle(
+        &mut response,
+        limit,
+        attempt_timeout,
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(BodyError::Http(e)) => return Err(e),
+        Err(BodyError::Idle) => return Err(timed_out()),
+    };
     drop(response);
+    state.update_progress(|p| p.body_bytes = body.len() as u64);
 
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let record = AttemptRecord {

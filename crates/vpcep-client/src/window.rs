@@ -1,6 +1,6 @@
 //! The memory window of a listing: which pages may read their bodies now.
 //!
-//! The paginator (`paginate.rs`) opens a [`BodyWindow`] and gives each page fetch a
+//! The list-all walk (`paginate/walk.rs`) opens a [`BodyWindow`] and gives each page fetch a
 //! [`BodyTurn`]; the transport (`transport.rs`) waits on the turn between a response's
 //! headers and its body. A leaf module, so that neither of the two imports the other.
 

@@ -66,8 +66,13 @@ pub const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 
 /// A client for `server`: the test project, token authentication, fast retries.
 pub fn client_builder(server: &FakeServer) -> vpcep_client::ClientBuilder {
+    client_builder_at(&server.url())
+}
+
+/// [`client_builder`] for a server at `url` (a test's own small server).
+pub fn client_builder_at(url: &str) -> vpcep_client::ClientBuilder {
     vpcep_client::Client::builder()
-        .base_url(server.url())
+        .base_url(url)
         .project_id(PROJECT_ID)
         .token("test-token")
         .retry(
@@ -88,6 +93,11 @@ pub async fn list_page(
         .list_endpoints()
         .send()
         .await
+}
+
+/// One ListEndpoints call with the default test client ([`client_builder`]).
+pub async fn send(server: &FakeServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
+    list_page(client_builder(server)).await
 }
 
 /// The error of [`list_page`], which must fail.

@@ -7,14 +7,9 @@ use vpcep_client::auth::CredentialsError;
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
 use vpcep_fake::{FakeServer, Fault};
 use vpcep_integration_tests::{
-    client_builder as client, list_page, list_page_error, page_body, page_error, scripted,
-    PROJECT_ID as PROJECT,
+    client_builder as client, client_builder_at, list_page_error, page_body, page_error,
+    scripted, send, PROJECT_ID as PROJECT,
 };
-
-/// One ListEndpoints call with the default test client.
-async fn send(server: &FakeServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
-    list_page(client(server)).await
-}
 
 fn ok_page() -> Option<Fault> {
     Some(Fault::json(200, page_body(0, 2, 2)))
@@ -122,13 +117,216 @@ async fn truncated_body_is_retried_then_reported() {
     assert_eq!(page.total_count, Some(2));
     assert_eq!(server.requests().len(), 2);
 
+    // Always truncated: an interrupted transfer (the server was reached, its answer was
+    // cut off after the headers), reported as such after the attempts.
     let always = scripted(|_, _| Some(Fault::json(200, page_body(0, 2, 2)).truncated()));
     let err = send(&always).await.unwrap_err();
     match &err {
-        Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
-        other => panic!("expected a transport error, got {other:?}"),
+        Error::Interrupted {
+            attempts,
+            after_headers,
+            ..
+        } => assert_eq!((*attempts, *after_headers), (3, true)),
+        other => panic!("expected an interrupted transfer, got {other:?}"),
     }
+    let message = err.to_string();
+    assert!(!message.contains("could not reach"), "{message}");
+    assert!(message.contains("interrupted"), "{message}");
     assert_eq!(always.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_slow_body_that_keeps_coming_is_read_to_its_end() {
+    // 300 endpoints (~240 KB) over a 0.5 Mbit/s link: ~4 s of body with a 1 s attempt
+    // timeout. The attempt waits on the server for its headers and then for each chunk,
+    // never a full second: the body is read, not cut off and downloaded again.
+    let fake = FakeServer::start(
+        vpcep_fake::FakeConfig::new()
+            .generate(300, 1)
+            .token("t")
+            .compression(false)
+            .bandwidth_mbps(Some(0.5)),
+    )
+    .unwrap();
+    let page = Client::builder()
+        .base_url(fake.url())
+        .project_id(vpcep_fake::DEFAULT_PROJECT_ID)
+        .token("t")
+        .attempt_timeout(Duration::from_secs(1))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .limit(300)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.endpoints.unwrap().len(), 300);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_body_that_stops_coming_times_out_per_attempt() {
+    let (url, _) = partial_body_server(AfterPart::Stall).await;
+    let err = client_builder_at(&url)
+        .attempt_timeout(Duration::from_millis(300))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// What a [`partial_body_server`] does after a response's headers and a third of its body.
+#[derive(Clone, Copy)]
+enum AfterPart {
+    /// Resets the connection (RST: `SO_LINGER` 0).
+    Reset,
+    /// Sends nothing more; the connection stays open (for 30 s at most).
+    Stall,
+}
+
+/// A server on 127.0.0.1 that answers every request with the headers of a 200 and a third
+/// of its body, then does `then`. Returns its base URL and the number of connections it
+/// accepted (8 at most: a test makes a few attempts).
+async fn partial_body_server(
+    then: AfterPart,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        for _ in 0..8 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let body = page_body(0, 50, 50);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body.as_bytes()[..body.len() / 3]).await;
+            let _ = socket.flush().await;
+            match then {
+                AfterPart::Reset => {
+                    let _ = socket.set_zero_linger();
+                    drop(socket);
+                }
+                AfterPart::Stall => {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        drop(socket);
+                    });
+                }
+            }
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_body_is_an_interrupted_transfer() {
+    let (url, accepted) = partial_body_server(AfterPart::Reset).await;
+    let err = client_builder_at(&url)
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Interrupted {
+            attempts,
+            after_headers,
+            ..
+        } => assert_eq!((*attempts, *after_headers), (3, true)),
+        other => panic!("expected an interrupted transfer, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("could not reach"), "{err}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+/// VPCEP's own throttling: `400` with `EndPoint.0022`, in the service's nested error body
+/// or the gateway's flat one.
+fn endpoint_0022(flat: bool) -> Fault {
+    let body = if flat {
+        r#"{"error_code":"EndPoint.0022","error_msg":"The number of requests exceeded the limit. Please try later."}"#
+    } else {
+        r#"{"error":{"code":"EndPoint.0022","message":"The number of requests exceeded the limit. Please try later."}}"#
+    };
+    Fault::json(400, body)
+}
+
+#[tokio::test]
+async fn endpoint_0022_is_throttling_retried_like_a_429() {
+    for flat in [false, true] {
+        let server = scripted(move |n, _| {
+            if n == 0 {
+                Some(endpoint_0022(flat))
+            } else {
+                ok_page()
+            }
+        });
+        let page = send(&server).await.unwrap();
+        assert_eq!(page.total_count, Some(2), "flat body: {flat}");
+        assert_eq!(server.requests().len(), 2, "flat body: {flat}");
+    }
+    // Still throttled after every attempt: the throttling error, after 3 attempts.
+    let server = scripted(|_, _| Some(endpoint_0022(false)));
+    let err = send(&server).await.unwrap_err();
+    let api = err.as_api().expect("an API error");
+    assert_eq!((api.status, api.attempts), (400, 3));
+    assert_eq!(api.code.as_deref(), Some("EndPoint.0022"));
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_operation_timeout_ends_the_call_at_once() {
+    for fault in [
+        Fault::json(
+            429,
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+        ),
+        endpoint_0022(false),
+    ] {
+        let fault = fault.with_header("Retry-After", "86400");
+        let server = scripted(move |_, _| Some(fault.clone()));
+        let err = client(&server)
+            .operation_timeout(Duration::from_secs(3))
+            .build()
+            .unwrap()
+            .list_endpoints()
+            .send()
+            .await
+            .unwrap_err();
+        // The server answered at once: its throttling error, not "did not answer in time".
+        let api = err
+            .as_api()
+            .unwrap_or_else(|| panic!("expected the throttling error, got {err:?}"));
+        assert_eq!(api.retry_after, Some(Duration::from_secs(86400)));
+        let message = err.to_string();
+        assert!(message.contains("86400 s"), "{message}");
+        assert!(message.contains("operation timeout"), "{message}");
+        assert_eq!(server.requests().len(), 1, "no second attempt: {message}");
+    }
 }
 
 #[tokio::test]

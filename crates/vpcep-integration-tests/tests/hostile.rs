@@ -193,9 +193,11 @@ async fn duplicate_keys_are_a_decode_error() {
 }
 
 #[tokio::test]
-async fn a_page_larger_than_limit_is_tolerated_and_deduplicated() {
+async fn a_page_larger_than_limit_is_returned_as_sent_but_fails_a_listing() {
     // Documented tolerance: a page is returned as sent, even with more endpoints than
-    // `limit`; a full listing de-duplicates by id, so overlapping pages add nothing twice.
+    // `limit`. A full listing cannot build on such a page (it contradicts the request, so
+    // it proves nothing about where the next page starts): read twice, then an error,
+    // never a silent partial (issue 20, item 7; a listing used to accept it).
     let server = scripted(|n, request| {
         let offset: u64 = request
             .query("offset")
@@ -211,13 +213,19 @@ async fn a_page_larger_than_limit_is_tolerated_and_deduplicated() {
     let c = client(&server.url());
     let page = c.list_endpoints().limit(2).send().await.unwrap();
     assert_eq!(page.endpoints.unwrap().len(), 5);
-    let all = c.list_endpoints().limit(2).list_all().send().await.unwrap();
-    let ids: Vec<_> = all
-        .endpoints
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id.unwrap())
-        .collect();
-    let expected: Vec<_> = (0..6).map(|i| format!("ep-{i:06}")).collect();
-    assert_eq!(ids, expected);
+    let before = server.requests().len();
+    let err = c
+        .list_endpoints()
+        .limit(2)
+        .list_all()
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InconsistentPage { offset: 0, reason } => {
+            assert!(reason.contains("more than the limit of 2"), "{reason}");
+        }
+        other => panic!("expected an inconsistent page, got {other:?}"),
+    }
+    assert_eq!(server.requests().len() - before, 2, "read twice");
 }

@@ -86,61 +86,72 @@ async fn list_all_collects_in_order() {
 
 #[tokio::test]
 async fn list_all_drops_duplicates_by_id() {
-    // Page 2 repeats the last item of page 1 (an insert shifted the listing) but the
-    // count is unchanged: the duplicate is dropped, nothing else is.
-    let server = scripted(|_, request| {
+    // The page at offset 9 starts one endpoint early (the listing shifted), the count
+    // unchanged: the duplicates (the planned overlap and the shifted one) are dropped,
+    // nothing else is. (The next page, unshifted, shares nothing with it: the gap is
+    // read again.)
+    let serve = paging(20);
+    let server = scripted(move |n, request| {
         let offset: u64 = request.query("offset").unwrap().parse().unwrap();
-        let body = match offset {
-            0 => page_body(0, 10, 20),
-            10 => {
-                let mut v: serde_json::Value = serde_json::from_str(&page_body(9, 11, 20)).unwrap();
-                v["endpoints"].as_array_mut().unwrap().truncate(10);
-                v.to_string()
-            }
-            _ => page_body(offset, 0, 20),
-        };
-        Some(Fault::json(200, body))
-    });
-    let all = client(&server)
-        .list_endpoints()
-        .limit(10)
-        .list_all()
-        .send()
-        .await
-        .unwrap();
-    let got = ids_of(all);
-    assert_eq!(got, ids(19));
-}
-
-#[tokio::test]
-async fn list_all_reports_a_changing_total() {
-    let server = scripted(|_, request| {
-        let offset: u64 = request.query("offset").unwrap().parse().unwrap();
-        let total = if offset == 0 { 30 } else { 31 };
-        Some(Fault::json(200, page_body(offset, 10, total)))
-    });
-    let err = client(&server)
-        .list_endpoints()
-        .limit(10)
-        .list_all()
-        .send()
-        .await
-        .unwrap_err();
-    match err {
-        Error::TotalCountChanged {
-            expected, found, ..
-        } => {
-            assert_eq!((expected, found), (30, 31));
+        if offset == 9 {
+            return Some(Fault::json(200, page_body(8, 10, 20)));
         }
-        other => panic!("expected TotalCountChanged, got {other:?}"),
-    }
+        serve(n, request)
+    });
+    let (all, receipt) = client(&server)
+        .list_endpoints()
+        .limit(10)
+        .list_all()
+        .send_with_receipt()
+        .await;
+    assert_eq!(ids_of(all.unwrap()), ids(20));
+    assert!(receipt.duplicates_dropped >= 2, "{receipt:?}");
+    assert!(receipt.complete, "{receipt:?}");
 }
 
 #[tokio::test]
-async fn list_all_reports_a_short_page() {
+async fn a_changing_total_is_not_fatal_when_the_pages_fit() {
+    // The list grows by one at its end after the first page (the total goes from 30 to
+    // 31): before, the listing failed with TotalCountChanged; the pages still fit
+    // together, so it completes with every endpoint that existed throughout.
+    let grown = Arc::new(AtomicU64::new(0));
+    let g = grown.clone();
+    let server = scripted(move |_, request| {
+        let offset: u64 = request.query("offset").unwrap().parse().unwrap();
+        let total = if g.fetch_add(1, Ordering::SeqCst) == 0 {
+            30
+        } else {
+            31
+        };
+        let n = 10.min(total - offset.min(total));
+        Some(Fault::json(200, page_body(offset, n, total)))
+    });
+    let (all, receipt) = client(&server)
+        .list_endpoints()
+        .limit(10)
+        .list_all()
+        .send_with_receipt()
+        .await;
+    let got = ids_of(all.unwrap());
+    assert_eq!(got[..30], ids(30)[..]);
+    assert!(receipt.complete);
+    assert_eq!(
+        (receipt.total_count_start, receipt.total_count_end),
+        (Some(30), Some(31))
+    );
+}
+
+#[tokio::test]
+async fn list_all_reports_a_page_short_by_its_own_count() {
+    // The page at offset 9 holds 4 endpoints while its own total says 30: a server that
+    // pages short, read twice, then an error (never a silent partial).
     let server = scripted(|_, request| {
         let offset: u64 = request.query("offset").unwrap().parse().unwrap();
-        let n = if offset == 10 { 4 } else { 10 };
+        let n = if offset == 9 {
+            4
+        } else {
+            10.min(30 - offset.min(30))
+        };
         Some(Fault::json(200, page_body(offset, n, 30)))
     });
     let err = client(&server)
@@ -154,13 +165,74 @@ async fn list_all_reports_a_short_page() {
         matches!(
             err,
             Error::ShortPage {
-                offset: 10,
+                offset: 9,
                 expected: 10,
                 found: 4
             }
         ),
         "{err:?}"
     );
+    let at_9 = server
+        .requests()
+        .iter()
+        .filter(|r| r.query("offset") == Some("9"))
+        .count();
+    assert_eq!(at_9, 2);
+}
+
+#[tokio::test]
+async fn pages_that_contradict_themselves_never_end_a_listing_as_a_success() {
+    // The issue's cases: a first page that says total_count 0 but carries 1,000 endpoints
+    // (1,000 of 5,000 printed, exit 0 before), and `200 {}` (an empty success before).
+    type Body = Box<dyn Fn(u64) -> String + Send + Sync>;
+    let cases: Vec<(&str, Body)> = vec![
+        (
+            "total_count 0",
+            Box::new(|offset| page_body(offset, 1000, 0)),
+        ),
+        ("{}", Box::new(|_| "{}".to_owned())),
+        (
+            "no endpoints",
+            Box::new(|_| r#"{"total_count": 5000}"#.to_owned()),
+        ),
+    ];
+    for (name, body) in cases {
+        let server = scripted(move |_, request| {
+            let offset: u64 = request.query("offset").unwrap().parse().unwrap();
+            Some(Fault::json(200, body(offset)))
+        });
+        let (result, receipt) = client(&server)
+            .list_endpoints()
+            .list_all()
+            .send_with_receipt()
+            .await;
+        match result {
+            Err(Error::InconsistentPage { offset: 0, .. }) => {}
+            other => panic!("{name}: expected an inconsistent page, got {other:?}"),
+        }
+        assert!(!receipt.complete, "{name}");
+        assert_eq!(server.requests().len(), 2, "{name}: read twice");
+    }
+}
+
+#[tokio::test]
+async fn a_page_size_of_one_cannot_overlap_and_is_refused_before_any_request() {
+    let server = scripted(paging(10));
+    let err = client(&server)
+        .list_endpoints()
+        .limit(1)
+        .list_all()
+        .send()
+        .await
+        .unwrap_err();
+    match err {
+        Error::Validation(v) => {
+            assert_eq!(v.parameter, "limit");
+            assert!(v.rule.contains("at least 2"), "{v}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    assert!(server.requests().is_empty());
 }
 
 #[tokio::test]
@@ -203,6 +275,85 @@ async fn list_all_completes_in_order_when_throttled() {
     assert!(throttled.load(Ordering::Relaxed) > 0);
 }
 
+#[tokio::test]
+async fn list_all_retries_endpoint_0022_and_completes() {
+    // 5,000 endpoints in pages of 1000; the first request at or beyond offset 2000 is
+    // throttled the way VPCEP does it (400, EndPoint.0022), in each body shape.
+    for body in [
+        r#"{"error":{"code":"EndPoint.0022","message":"The number of requests exceeded the limit. Please try later."}}"#,
+        r#"{"error_code":"EndPoint.0022","error_msg":"The number of requests exceeded the limit. Please try later."}"#,
+    ] {
+        let throttled = Arc::new(AtomicU64::new(0));
+        let t = throttled.clone();
+        let serve = paging(5000);
+        let server = scripted(move |n, request| {
+            let offset: u64 = request.query("offset").unwrap().parse().unwrap();
+            if offset >= 2000 && t.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Some(Fault::json(400, body));
+            }
+            serve(n, request)
+        });
+        let all = client(&server)
+            .list_endpoints()
+            .list_all()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(ids_of(all), ids(5000));
+        assert!(throttled.load(Ordering::SeqCst) > 0);
+    }
+}
+
+#[tokio::test]
+async fn waiting_for_the_memory_window_is_not_timing_out() {
+    // Pages of 1000 with a memory budget of one page (6 MiB): one page reads its body at a
+    // time while 8 requests are out, the others waiting for their turn with their answer
+    // in the socket. The consumer takes a page every 400 ms, so the last pages wait ~3 s
+    // for their turn; the attempt timeout is 1 s. Before, the attempt clock ran while a
+    // page waited: those pages were declared timed out and downloaded again.
+    let server = scripted(paging(8000));
+    let client = Client::builder()
+        .base_url(server.url())
+        .project_id("p")
+        .token("t")
+        .attempt_timeout(Duration::from_secs(1))
+        .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    let mut pages = client
+        .list_endpoints()
+        .list_all()
+        .concurrency(8)
+        .memory_budget(6 << 20)
+        .pages();
+    let mut listed = Vec::new();
+    while let Some(page) = pages.next().await {
+        listed.extend(
+            page.unwrap()
+                .endpoints
+                .unwrap()
+                .into_iter()
+                .map(|e| e.id.unwrap()),
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(listed, ids(8000));
+    let offsets: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.query("offset").unwrap_or("0").to_owned())
+        .collect();
+    let distinct: HashSet<&String> = offsets.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        offsets.len(),
+        "a page was asked for twice: {offsets:?}"
+    );
+    let receipt = pages.receipt();
+    assert_eq!(receipt.retries.attempt_timeout, 0, "{receipt:?}");
+    assert!(receipt.is_clean(), "{receipt:?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 
@@ -211,7 +362,7 @@ proptest! {
     #[test]
     fn list_all_yields_every_item_once_in_order(
         total in 0u64..700,
-        limit in 1u64..120,
+        limit in 2u64..120,
         concurrency in 1usize..12,
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

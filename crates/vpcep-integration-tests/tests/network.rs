@@ -9,7 +9,7 @@ use std::time::Duration;
 use vpcep_client::{Client, Error};
 use vpcep_fake::{Fault, RecordedRequest};
 use vpcep_integration_tests::{
-    client_builder as client, list_page, list_page_error, page_body, scripted,
+    client_builder as client, list_page, list_page_error, page_body, scripted, send,
     PROJECT_ID as PROJECT,
 };
 
@@ -116,9 +116,57 @@ async fn truncated_gzip_body_is_retried() {
     let always = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 200, 200)).truncated()));
     let err = list_page_error(client(&always)).await;
     assert!(
-        matches!(err, Error::Transport { attempts: 3, .. }),
+        matches!(
+            err,
+            Error::Interrupted {
+                attempts: 3,
+                after_headers: true,
+                ..
+            }
+        ),
         "{err:?}"
     );
+}
+
+/// A gzip body whose bytes were damaged after the header: it does not decompress.
+fn corrupt_gzip(request: &RecordedRequest) -> Fault {
+    assert!(request
+        .header("accept-encoding")
+        .is_some_and(|v| v.contains("gzip")));
+    let mut bytes = gzip(&page_body(0, 200, 200));
+    let end = bytes.len() - 20;
+    for b in &mut bytes[20..end] {
+        *b ^= 0x5a;
+    }
+    Fault::json(200, bytes).with_header("Content-Encoding", "gzip")
+}
+
+#[tokio::test]
+async fn a_corrupt_gzip_body_is_a_decode_error_after_one_retry() {
+    // Corrupt once (damaged on the way): the second attempt reads it.
+    let server = scripted(|n, r| {
+        Some(if n == 0 {
+            corrupt_gzip(r)
+        } else {
+            gzip_json(r, 200, &page_body(0, 200, 200))
+        })
+    });
+    let page = send(&server).await.unwrap();
+    assert_eq!(page.endpoints.unwrap().len(), 200);
+    assert_eq!(server.requests().len(), 2);
+
+    // Always corrupt: undecodable, after one retry (not three attempts, not "unreachable").
+    let always = scripted(|_, r| Some(corrupt_gzip(r)));
+    let err = send(&always).await.unwrap_err();
+    match &err {
+        Error::Decode { path, message, .. } => {
+            assert_eq!(path, "(body)");
+            assert!(message.contains("gzip"), "{message}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("could not reach"), "{err}");
+    assert_eq!(always.requests().len(), 2);
 }
 
 #[tokio::test]
@@ -194,5 +242,6 @@ async fn list_all_with_a_one_page_memory_budget_lists_everything_in_order() {
         .collect();
     let expected: Vec<String> = (0..200).map(|i| format!("ep-{i:06}")).collect();
     assert_eq!(ids, expected);
-    assert_eq!(server.requests().len(), 20);
+    // Pages of 10 overlapping by one (list_all's check that they fit): offsets 0, 9, …, 198.
+    assert_eq!(server.requests().len(), 23);
 }
