@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Credentials;
+use crate::body_window::BodyTurn;
 use crate::contract::ListEndpointsQuery as Query;
 use crate::error::{Error, Result, TimeoutKind};
+use crate::generated::types::EndpointListResp;
 use crate::receipt::CallStats;
 use crate::retry::{self, Attempt, Verdict};
 use crate::transport::{CallState, Shared};
-use crate::types::EndpointListResp;
 use crate::validate;
-use crate::window::BodyTurn;
 
 /// Runs calls with one client's configuration. Cheap to clone.
 #[derive(Clone, Debug)]

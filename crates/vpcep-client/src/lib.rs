@@ -10,6 +10,7 @@
 mod generated;
 
 pub mod auth;
+mod body_window;
 mod client;
 mod codegen_support;
 pub mod contract;
@@ -38,7 +39,6 @@ mod signer;
 pub mod terminal;
 mod transport;
 mod validate;
-mod window;
 
 pub use auth::Credentials;
 pub use client::{Client, ClientBuilder};

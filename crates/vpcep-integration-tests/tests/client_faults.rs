@@ -7,8 +7,8 @@ use vpcep_client::auth::CredentialsError;
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
 use vpcep_fake::{FakeServer, Fault};
 use vpcep_integration_tests::{
-    client_builder as client, client_builder_at, list_page_error, page_body, page_error,
-    scripted, send, PROJECT_ID as PROJECT,
+    client_builder as client, client_builder_at, list_page_error, page_body, page_error, scripted,
+    send, PROJECT_ID as PROJECT,
 };
 
 fn ok_page() -> Option<Fault> {
