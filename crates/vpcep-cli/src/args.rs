@@ -212,6 +212,81 @@ pub enum EndpointsCommand {
     /// List endpoints: one page by default, every page with --all.
     #[command(visible_alias = "ls", after_help = LIST_EXAMPLES)]
     List(ListArgs),
+
+    /// What changed between two listings written by vpcep (-o json or -o jsonl): endpoints
+    /// added, removed, and changed with the fields that changed.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+}
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  vpcep endpoints list --all -o jsonl > today.jsonl
+  vpcep endpoints diff yesterday.jsonl today.jsonl
+
+  # In a script: exit 1 when something changed, JSON for the next step
+  vpcep endpoints diff --exit-code -o json yesterday.jsonl today.jsonl > changes.json
+
+  # Compare updated_at too, leave description out
+  vpcep endpoints diff --include updated_at --ignore description old.json new.json
+
+  # Without a second file: a fresh listing against OLD
+  vpcep endpoints list --all --diff yesterday.jsonl";
+
+/// Output formats of `endpoints diff` (and `list --diff`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For people: + added, - removed, ~ changed with `field: old → new`, a summary line.
+    Text,
+    /// One JSON document: {"added", "removed", "changed", "unchanged", "ignored"}.
+    Json,
+}
+
+/// `vpcep endpoints diff` options.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older listing (a file written by `vpcep endpoints list -o json` or `-o jsonl`).
+    #[arg(value_name = "OLD")]
+    pub old: std::path::PathBuf,
+
+    /// The newer listing.
+    #[arg(value_name = "NEW")]
+    pub new: std::path::PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub output: DiffFormat,
+
+    /// What to compare.
+    #[command(flatten)]
+    pub compare: CompareArgs,
+}
+
+/// What a diff compares and how it exits; shared by `diff` and `list --diff`.
+#[derive(Debug, Args, Default)]
+pub struct CompareArgs {
+    /// Also compare these fields, left out by default because they change on every
+    /// listing (updated_at).
+    #[arg(
+        long,
+        value_name = "FIELD",
+        value_delimiter = ',',
+        help_heading = "Diff"
+    )]
+    pub include: Vec<String>,
+
+    /// Leave these fields out of the comparison too.
+    #[arg(
+        long,
+        value_name = "FIELD",
+        value_delimiter = ',',
+        help_heading = "Diff"
+    )]
+    pub ignore: Vec<String>,
+
+    /// Exit 1 when the listings differ, 0 when they do not (as git diff --exit-code).
+    #[arg(long, help_heading = "Diff")]
+    pub exit_code: bool,
 }
 
 /// `vpcep endpoints list` options.
@@ -241,13 +316,40 @@ pub struct ListArgs {
     #[arg(long, value_name = "N", requires = "all", value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Paging and order")]
     pub concurrency: Option<u16>,
 
-    /// Output format. Default: table when stdout is a terminal, json otherwise.
+    /// Output format. Default: table when stdout is a terminal, json otherwise (json with
+    /// --query; with --diff: text, or json).
     #[arg(short, long, value_enum, value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
+
+    /// The fields to print, in this order, for table, csv, json and jsonl: the spec's
+    /// property names, dotted paths into nested objects (tags.key); an unknown name is
+    /// refused with the list of known ones.
+    #[arg(
+        long,
+        value_name = "FIELD,...",
+        conflicts_with = "query",
+        help_heading = "Output"
+    )]
+    pub fields: Option<String>,
+
+    /// A JMESPath expression (as AWS CLI's --query) applied to the JSON document
+    /// {"endpoints": [...], "total_count": N} with -o json, or to each endpoint with
+    /// -o jsonl (a null result is left out); checked before any request.
+    #[arg(long, value_name = "EXPR", help_heading = "Output")]
+    pub query: Option<String>,
 
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// With --all: print what changed since the listing in OLD (a file written by
+    /// -o json or -o jsonl) instead of the listing: as text, or with -o json as JSON.
+    #[arg(long, value_name = "OLD", requires = "all", conflicts_with_all = ["fields", "query"], help_heading = "Diff")]
+    pub diff: Option<std::path::PathBuf>,
+
+    /// With --diff: what to compare, and --exit-code (refused without --diff).
+    #[command(flatten)]
+    pub compare: CompareArgs,
 }
 
 /// The flags that carry the spec's query parameters, one per parameter of the contract
@@ -395,6 +497,9 @@ pub enum OutputFormat {
     Jsonl,
     /// One endpoint ID per line.
     Ids,
+    /// Comma-separated values (RFC 4180), a header row of field names, streamed as pages
+    /// arrive; lists and objects as JSON text in their cell.
+    Csv,
 }
 
 #[cfg(test)]

@@ -27,6 +27,12 @@ pub const EXIT_UNREACHABLE: u8 = 6;
 /// complete (the list kept moving past what its repairs can follow).
 pub const EXIT_BAD_RESPONSE: u8 = 7;
 
+/// Exit code of `diff --exit-code` (and `list --diff --exit-code`) when the listings
+/// differ, as `git diff --exit-code`. The same number as [`EXIT_OTHER`]: the only other
+/// failure of such a command with that code is writing the output (a full disk), which
+/// says so on stderr; every other has its own code.
+pub const EXIT_CHANGED: u8 = 1;
+
 /// Exit code: interrupted by SIGINT (128 + 2, as a shell reports it).
 pub const EXIT_SIGINT: u8 = 130;
 /// Exit code: interrupted by SIGTERM (128 + 15).
@@ -44,6 +50,15 @@ pub enum CliError {
     },
     /// Something the user must set or fix before anything is sent.
     Config(String),
+    /// A command-line value clap could not check (an unknown `--fields` name, a bad
+    /// `--query` expression, flags that do not go together): exit 2, nothing sent.
+    Usage(String),
+    /// A listing file given to `diff` that is not a listing (malformed, an endpoint
+    /// without an id, an endpoint twice): exit 7.
+    Listing(String),
+    /// `--exit-code`: the listings differ (exit 1, as `git diff --exit-code`); nothing to
+    /// print on stderr.
+    Changed,
     /// The client failed.
     Client(vpcep_client::Error),
     /// Writing the output failed.
@@ -57,6 +72,10 @@ impl CliError {
         match self {
             CliError::Interrupted { signal, .. } => signal.exit_code(),
             CliError::Config(_) => EXIT_CONFIG,
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Listing(_) => EXIT_BAD_RESPONSE,
+            CliError::Changed => EXIT_CHANGED,
+            CliError::Io(e) if query_error(e).is_some() => EXIT_USAGE,
             CliError::Io(_) => EXIT_OTHER,
             CliError::Client(e) => match e {
                 E::Validation(_) => EXIT_INVALID_INPUT,
@@ -93,9 +112,15 @@ impl fmt::Display for CliError {
             CliError::Interrupted { signal, output } => {
                 write!(f, "interrupted by {}: {output}", signal.name())
             }
-            CliError::Config(message) => f.write_str(message),
+            CliError::Config(message) | CliError::Usage(message) | CliError::Listing(message) => {
+                f.write_str(message)
+            }
+            CliError::Changed => f.write_str("the listings differ"),
             CliError::Client(e) => write!(f, "{e}"),
-            CliError::Io(e) => write!(f, "could not write the output: {e}"),
+            CliError::Io(e) => match query_error(e) {
+                Some(q) => write!(f, "{q}"),
+                None => write!(f, "could not write the output: {e}"),
+            },
         }
     }
 }
@@ -129,6 +154,11 @@ impl From<io::Error> for CliError {
     fn from(e: io::Error) -> Self {
         CliError::Io(e)
     }
+}
+
+/// The `--query` evaluation error an output error carries, if it is one.
+fn query_error(e: &io::Error) -> Option<&crate::output::QueryError> {
+    e.get_ref()?.downcast_ref::<crate::output::QueryError>()
 }
 
 /// Errors are printed as one line: a message that spans lines (e.g. a server's text) is

@@ -3,7 +3,9 @@
 //! formatting in [`output`] (pure functions over `io::Write`), exit codes in [`error`].
 
 pub mod args;
+pub mod diff;
 pub mod error;
+pub mod fields;
 pub mod interrupt;
 pub mod logging;
 pub mod output;

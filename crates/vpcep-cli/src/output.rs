@@ -1,20 +1,27 @@
 //! Output formats. A [`Printer`] receives pages as they arrive and writes them in one of
 //! the formats; everything here works on any `io::Write`, so it is unit-tested on buffers.
 //!
-//! - `json`, `jsonl` and `ids` stream: each page is written (and flushed) as it arrives,
-//!   so memory stays bounded by a page whatever the number of endpoints. `json` is written
-//!   piece by piece yet byte-for-byte what `serde_json::to_writer_pretty` gives for the
-//!   whole `{"endpoints": [...], "total_count": N}` document.
-//! - `table` keeps only the six displayed strings per endpoint until the end, when the
-//!   column widths are known.
+//! - `json`, `jsonl`, `csv` and `ids` stream: each page is written (and flushed) as it
+//!   arrives, so memory stays bounded by a page whatever the number of endpoints. `json` is
+//!   written piece by piece yet byte-for-byte what `serde_json::to_writer_pretty` gives for
+//!   the whole `{"endpoints": [...], "total_count": N}` document.
+//! - `table` keeps only the displayed strings per endpoint until the end, when the column
+//!   widths are known.
+//! - A [`Shape`] chooses what of each endpoint is written: all of it, some fields
+//!   (`--fields`, [`crate::fields`]), or a JMESPath expression's result (`--query`: per
+//!   endpoint for `jsonl`; on the whole document for `json`, which then keeps every
+//!   endpoint until the end, as JMESPath needs the document).
 
 use std::io::{self, Write};
 
+use serde::ser::SerializeMap;
 use serde::Serialize;
+use serde_json::Value;
 use vpcep_client::terminal::{is_terminal_safe, printable};
 use vpcep_client::types::EndpointResp;
 
 use crate::args::OutputFormat;
+use crate::fields::Field;
 
 /// Shown for a missing value in a table.
 pub const MISSING: &str = "-";
@@ -34,32 +41,91 @@ pub const TABLE_PROPERTIES: [&str; 6] = [
     "created_at",
 ];
 
+/// What of each endpoint a [`Printer`] writes.
+#[derive(Default)]
+pub enum Shape {
+    /// Every field (today's formats; `csv`: every field of the spec).
+    #[default]
+    Whole,
+    /// These fields, in this order (`--fields`).
+    Fields(Vec<Field>),
+    /// A JMESPath expression's result (`--query`): `json` and `jsonl` only.
+    Query(jmespath::Expression<'static>),
+}
+
 /// Writes endpoints in one format as pages arrive.
 pub struct Printer<W: Write> {
     format: OutputFormat,
+    shape: Shape,
     out: W,
     /// `total_count` of the first page that had one.
     total_count: Option<i64>,
     /// Endpoints written (or kept, for the table).
     count: u64,
-    /// `json`: whether the opening `{"endpoints": [` was written.
+    /// `json`: whether the opening `{"endpoints": [` was written; `csv`: whether the header
+    /// row was.
     json_open: bool,
     /// `table`: the rows.
-    rows: Vec<[String; 6]>,
+    rows: Vec<Vec<String>>,
+    /// `json` with a query: the endpoints, for the document the query reads.
+    records: Vec<Value>,
     /// Endpoints without an ID that `ids` skipped.
     skipped_without_id: u64,
+}
+
+/// A `--query` that could not be evaluated (e.g. a function given the wrong type).
+#[derive(Debug)]
+pub struct QueryError(pub String);
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// Compiles a `--query` expression; a bad one is an error saying where.
+pub fn compile_query(text: &str) -> Result<jmespath::Expression<'static>, String> {
+    jmespath::compile(text).map_err(|e| {
+        let before: String = text.chars().take(e.offset).collect();
+        let after: String = text.chars().skip(e.offset).collect();
+        format!(
+            "--query: not a valid JMESPath expression: {} at character {} ({:?} here -> {:?})",
+            printable(&e.reason.to_string()),
+            e.offset + 1,
+            printable(&before),
+            printable(&after),
+        )
+    })
 }
 
 impl<W: Write> Printer<W> {
     /// A printer writing `format` to `out`.
     pub fn new(format: OutputFormat, out: W) -> Self {
+        Self::with_shape(format, Shape::Whole, out)
+    }
+
+    /// A printer writing `shape` of each endpoint in `format` to `out`. The caller has
+    /// checked that the two fit (`--query` is for `json` and `jsonl`, `--fields` not for
+    /// `ids`).
+    pub fn with_shape(format: OutputFormat, shape: Shape, out: W) -> Self {
+        let shape = match (format, shape) {
+            // Every field of the spec, the table's first.
+            (OutputFormat::Csv, Shape::Whole) => {
+                Shape::Fields(crate::fields::Catalog::endpoint().every_field(&TABLE_PROPERTIES))
+            }
+            (_, shape) => shape,
+        };
         Printer {
             format,
+            shape,
             out,
             total_count: None,
             count: 0,
             json_open: false,
             rows: Vec::new(),
+            records: Vec::new(),
             skipped_without_id: 0,
         }
     }
@@ -80,30 +146,88 @@ impl<W: Write> Printer<W> {
         if self.total_count.is_none() {
             self.total_count = total_count;
         }
-        match self.format {
-            OutputFormat::Table => {
-                self.rows.extend(endpoints.iter().map(table_row));
+        match (self.format, &self.shape) {
+            (OutputFormat::Table, Shape::Whole) => {
+                self.rows
+                    .extend(endpoints.iter().map(|e| table_row(e).to_vec()));
             }
-            OutputFormat::Json => {
+            (OutputFormat::Table, Shape::Fields(fields)) => {
                 for endpoint in endpoints {
-                    self.json_element(endpoint)?;
+                    let record = serde_json::to_value(endpoint)?;
+                    self.rows.push(
+                        fields
+                            .iter()
+                            .map(|f| table_cell(f.get(&record).as_ref()))
+                            .collect(),
+                    );
                 }
             }
-            OutputFormat::Jsonl => {
+            (OutputFormat::Json, Shape::Query(_)) => {
                 for endpoint in endpoints {
-                    let formatter = TerminalSafeJson(serde_json::ser::CompactFormatter);
-                    let mut ser = serde_json::Serializer::with_formatter(&mut self.out, formatter);
-                    endpoint.serialize(&mut ser)?;
+                    self.records.push(serde_json::to_value(endpoint)?);
+                }
+            }
+            (OutputFormat::Json, Shape::Whole) => {
+                for endpoint in endpoints {
+                    json_element(&mut self.out, &mut self.json_open, endpoint)?;
+                }
+            }
+            (OutputFormat::Json, Shape::Fields(fields)) => {
+                for endpoint in endpoints {
+                    let record = serde_json::to_value(endpoint)?;
+                    json_element(
+                        &mut self.out,
+                        &mut self.json_open,
+                        &Selected::new(fields, &record),
+                    )?;
+                }
+            }
+            (OutputFormat::Jsonl, shape) => {
+                for endpoint in endpoints {
+                    match shape {
+                        Shape::Whole => write_compact(&mut self.out, endpoint)?,
+                        Shape::Fields(fields) => {
+                            let record = serde_json::to_value(endpoint)?;
+                            write_compact(&mut self.out, &Selected::new(fields, &record))?;
+                        }
+                        Shape::Query(expression) => {
+                            let result = search(expression, endpoint)?;
+                            // A per-endpoint query filters by giving null.
+                            if result.is_null() {
+                                continue;
+                            }
+                            write_compact(&mut self.out, &*result)?;
+                        }
+                    }
                     self.out.write_all(b"\n")?;
                 }
             }
-            OutputFormat::Ids => {
+            (OutputFormat::Csv, Shape::Fields(fields)) => {
+                let mut csv = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(&mut self.out);
+                if !self.json_open {
+                    csv.write_record(fields.iter().map(Field::name))?;
+                    self.json_open = true;
+                }
+                for endpoint in endpoints {
+                    let record = serde_json::to_value(endpoint)?;
+                    csv.write_record(fields.iter().map(|f| csv_cell(f.get(&record).as_ref())))?;
+                }
+                csv.flush()?;
+            }
+            (OutputFormat::Ids, _) => {
                 for endpoint in endpoints {
                     match &endpoint.id {
                         Some(id) => writeln!(self.out, "{}", printable(id))?,
                         None => self.skipped_without_id += 1,
                     }
                 }
+            }
+            (format, _) => {
+                return Err(io::Error::other(format!(
+                    "internal error: this shape is not written as {format:?}"
+                )))
             }
         }
         self.count += endpoints.len() as u64;
@@ -115,9 +239,19 @@ impl<W: Write> Printer<W> {
 
     /// Writes what is left (closing brackets, the table) and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
-        match self.format {
-            OutputFormat::Table => {
-                write_table(&mut self.out, &self.rows)?;
+        match (self.format, &self.shape) {
+            (OutputFormat::Table, shape) => {
+                match shape {
+                    Shape::Fields(fields) => {
+                        let headers: Vec<String> =
+                            fields.iter().map(|f| f.name().to_uppercase()).collect();
+                        write_columns(&mut self.out, &headers, &self.rows)?;
+                    }
+                    _ => {
+                        let headers = TABLE_HEADERS.map(str::to_owned);
+                        write_columns(&mut self.out, &headers, &self.rows)?;
+                    }
+                }
                 let shown = self.rows.len() as i64;
                 if let Some(total) = self.total_count.filter(|&t| t > shown) {
                     writeln!(
@@ -127,7 +261,17 @@ impl<W: Write> Printer<W> {
                     )?;
                 }
             }
-            OutputFormat::Json => {
+            (OutputFormat::Json, Shape::Query(expression)) => {
+                let total = self.total_count.unwrap_or(self.count as i64);
+                let document = serde_json::json!({
+                    "endpoints": std::mem::take(&mut self.records),
+                    "total_count": total,
+                });
+                let result = search(expression, &document)?;
+                write_pretty(&mut self.out, &*result)?;
+                self.out.write_all(b"\n")?;
+            }
+            (OutputFormat::Json, _) => {
                 let total = self.total_count.unwrap_or(self.count as i64);
                 if self.json_open {
                     self.out.write_all(b"\n  ],\n")?;
@@ -136,8 +280,16 @@ impl<W: Write> Printer<W> {
                 }
                 writeln!(self.out, "  \"total_count\": {total}\n}}")?;
             }
-            OutputFormat::Jsonl => {}
-            OutputFormat::Ids => {
+            (OutputFormat::Csv, Shape::Fields(fields)) if !self.json_open => {
+                // No endpoint: still the header row.
+                let mut csv = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(&mut self.out);
+                csv.write_record(fields.iter().map(Field::name))?;
+                csv.flush()?;
+            }
+            (OutputFormat::Csv | OutputFormat::Jsonl, _) => {}
+            (OutputFormat::Ids, _) => {
                 if self.skipped_without_id > 0 {
                     tracing::warn!(
                         count = self.skipped_without_id,
@@ -149,30 +301,144 @@ impl<W: Write> Printer<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
 
-    /// One element of the `endpoints` array, indented as `to_writer_pretty` would.
-    fn json_element(&mut self, endpoint: &EndpointResp) -> io::Result<()> {
-        if self.json_open {
-            self.out.write_all(b",\n")?;
-        } else {
-            self.out.write_all(b"{\n  \"endpoints\": [\n")?;
-            self.json_open = true;
+/// One element of the `endpoints` array, indented as `to_writer_pretty` would; `open`
+/// says whether the document's opening `{"endpoints": [` was written (and is set).
+fn json_element<W: Write, T: Serialize + ?Sized>(
+    out: &mut W,
+    open: &mut bool,
+    endpoint: &T,
+) -> io::Result<()> {
+    if *open {
+        out.write_all(b",\n")?;
+    } else {
+        out.write_all(b"{\n  \"endpoints\": [\n")?;
+        *open = true;
+    }
+    let mut buf = Vec::with_capacity(1024);
+    write_pretty(&mut buf, endpoint)?;
+    // JSON strings never hold a raw newline, so every newline is a line break.
+    for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
         }
-        let mut buf = Vec::with_capacity(1024);
-        let mut ser = serde_json::Serializer::with_formatter(
-            &mut buf,
-            TerminalSafeJson(serde_json::ser::PrettyFormatter::with_indent(b"  ")),
-        );
-        endpoint.serialize(&mut ser)?;
-        // JSON strings never hold a raw newline, so every newline is a line break.
-        for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
-                self.out.write_all(b"\n")?;
+        out.write_all(b"    ")?;
+        out.write_all(line)?;
+    }
+    Ok(())
+}
+
+/// `value` as one line of compact JSON, terminal-safe (no newline written).
+pub fn write_compact<W: Write + ?Sized, T: Serialize + ?Sized>(
+    out: &mut W,
+    value: &T,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        TerminalSafeJson(serde_json::ser::CompactFormatter),
+    );
+    value.serialize(&mut ser)?;
+    Ok(())
+}
+
+/// `value` as pretty-printed (two spaces), terminal-safe JSON (no final newline).
+pub fn write_pretty<W: Write + ?Sized, T: Serialize + ?Sized>(
+    out: &mut W,
+    value: &T,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        TerminalSafeJson(serde_json::ser::PrettyFormatter::with_indent(b"  ")),
+    );
+    value.serialize(&mut ser)?;
+    Ok(())
+}
+
+/// `value` as compact, terminal-safe JSON text.
+pub fn compact_text<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut buf = Vec::new();
+    write_compact(&mut buf, value).expect("writing to a Vec does not fail");
+    String::from_utf8(buf).expect("serde_json writes UTF-8")
+}
+
+/// Evaluates `expression` on `data`; an evaluation error (e.g. a function given the wrong
+/// type) is an `io::Error` wrapping a [`QueryError`].
+fn search<T: Serialize>(
+    expression: &jmespath::Expression<'static>,
+    data: &T,
+) -> io::Result<jmespath::Rcvar> {
+    let variable = jmespath::Variable::from_serializable(data)
+        .map_err(|e| io::Error::other(QueryError(format!("--query: {e}"))))?;
+    expression.search(variable).map_err(|e| {
+        io::Error::other(QueryError(format!(
+            "--query: {}",
+            printable(&e.reason.to_string())
+        )))
+    })
+}
+
+/// Some fields of a record, as a JSON object with the fields in the order asked; a field
+/// the record lacks is `null`.
+struct Selected<'a> {
+    fields: &'a [Field],
+    values: Vec<Option<Value>>,
+}
+
+impl<'a> Selected<'a> {
+    fn new(fields: &'a [Field], record: &Value) -> Self {
+        Selected {
+            fields,
+            values: fields.iter().map(|f| f.get(record)).collect(),
+        }
+    }
+}
+
+impl Serialize for Selected<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (field, value) in self.fields.iter().zip(&self.values) {
+            map.serialize_entry(field.name(), value)?;
+        }
+        map.end()
+    }
+}
+
+/// A table cell: `-` for missing or null, strings [printable], other scalars as JSON
+/// text, lists and objects as compact JSON.
+fn table_cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => MISSING.to_owned(),
+        Some(Value::String(s)) if s.is_empty() => MISSING.to_owned(),
+        Some(Value::String(s)) => printable(s).into_owned(),
+        Some(other) => printable(&compact_text(other)).into_owned(),
+    }
+}
+
+/// A CSV cell: empty for missing or null, strings as they are (tab and line feed kept,
+/// RFC 4180 quoting does the rest) except the characters a terminal would act on, written
+/// as `\u{1b}` as in a table; other scalars as JSON text (`true`, `42`), lists and objects
+/// as compact JSON.
+fn csv_cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => {
+            if s.chars()
+                .all(|c| is_terminal_safe(c) || c == '\n' || c == '\t')
+            {
+                return s.clone();
             }
-            self.out.write_all(b"    ")?;
-            self.out.write_all(line)?;
+            let mut out = String::with_capacity(s.len() + 8);
+            for c in s.chars() {
+                if is_terminal_safe(c) || c == '\n' || c == '\t' {
+                    out.push(c);
+                } else {
+                    out.extend(c.escape_unicode());
+                }
+            }
+            out
         }
-        Ok(())
+        Some(other) => compact_text(other),
     }
 }
 
@@ -246,22 +512,25 @@ pub fn table_row(e: &EndpointResp) -> [String; 6] {
     ]
 }
 
-/// Writes aligned columns (two spaces apart, no trailing spaces), or a line saying there
-/// is nothing to show.
-pub fn write_table<W: Write>(out: &mut W, rows: &[[String; 6]]) -> io::Result<()> {
+/// Writes aligned columns (two spaces apart, no trailing spaces) under `headers`, or a
+/// line saying there is nothing to show.
+pub fn write_columns<W: Write>(
+    out: &mut W,
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "No endpoints found.");
     }
-    let mut widths = TABLE_HEADERS.map(|h| h.chars().count());
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let headers = TABLE_HEADERS.map(str::to_owned);
-    for row in std::iter::once(&headers).chain(rows) {
+    for row in std::iter::once(headers).chain(rows.iter().map(Vec::as_slice)) {
         let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if i > 0 {
                 line.push_str("  ");
             }

@@ -5,19 +5,21 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, Parser, ValueEnum};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vpcep_client::auth::{ENV_AK, ENV_PROJECT_ID, ENV_SK};
 use vpcep_client::{Client, Credentials, RetryConfig};
 
 use crate::args::{
-    AuthCommand, Cli, Command, EndpointsCommand, GlobalArgs, ListArgs, OutputFormat,
-    ENV_ENDPOINT_URL, ENV_REGION,
+    AuthCommand, Cli, Command, CompareArgs, DiffArgs, DiffFormat, EndpointsCommand, GlobalArgs,
+    ListArgs, OutputFormat, ENV_ENDPOINT_URL, ENV_REGION,
 };
+use crate::diff::{Baseline, Comparison, DiffOptions};
 use crate::error::{one_line, CliError, EXIT_OK};
+use crate::fields::Catalog;
 use crate::interrupt::{self, Interrupt, Interrupts};
-use crate::output::Printer;
+use crate::output::{Printer, Shape};
 
 /// Longest time one attempt may take; `--timeout` may only lower it.
 pub const MAX_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,6 +32,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) if e.is_broken_pipe() => ExitCode::from(EXIT_OK),
+        // `--exit-code`: a difference is not an error to explain.
+        Err(CliError::Changed) => ExitCode::from(CliError::Changed.exit_code()),
         Err(e) => {
             eprintln!("error: {}", one_line(&e.to_string()));
             ExitCode::from(e.exit_code())
@@ -57,6 +61,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 .build()?;
             runtime.block_on(whoami(&cli.global, json))
         }
+        Command::Endpoints(EndpointsCommand::Diff(args)) => diff_files(&args),
         Command::Endpoints(EndpointsCommand::List(args)) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -208,8 +213,157 @@ pub fn output_format(asked: Option<OutputFormat>, stdout_is_terminal: bool) -> O
     })
 }
 
+/// What `endpoints list` writes, from its flags and whether stdout is a terminal: the
+/// printer's format and shape, or a diff's format. Checked before anything is sent: a
+/// combination that does not fit, an unknown field or a bad `--query` is a usage error.
+#[derive(Debug)]
+pub enum ListOutput {
+    /// Print the listing.
+    Print(OutputFormat, ShapeSpec),
+    /// Print what changed since `--diff OLD`.
+    Diff(DiffFormat),
+}
+
+/// A [`Shape`] before its expression is compiled (a JMESPath expression is not `Debug`).
+#[derive(Debug)]
+pub enum ShapeSpec {
+    /// Every field.
+    Whole,
+    /// `--fields`.
+    Fields(Vec<crate::fields::Field>),
+    /// `--query`, checked to compile.
+    Query(String),
+}
+
+impl ShapeSpec {
+    /// The printer's shape.
+    pub fn shape(&self) -> Result<Shape, CliError> {
+        Ok(match self {
+            ShapeSpec::Whole => Shape::Whole,
+            ShapeSpec::Fields(fields) => Shape::Fields(fields.clone()),
+            ShapeSpec::Query(q) => {
+                Shape::Query(crate::output::compile_query(q).map_err(CliError::Usage)?)
+            }
+        })
+    }
+}
+
+/// Checks `endpoints list`'s output flags and says what it will write.
+pub fn list_output(
+    args: &ListArgs,
+    stdout_is_terminal: bool,
+    catalog: &Catalog,
+) -> Result<ListOutput, CliError> {
+    let usage = |m: String| Err(CliError::Usage(m));
+    let name = |f: OutputFormat| {
+        f.to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default()
+    };
+    if args.diff.is_none() && compare_flags_given(&args.compare) {
+        return usage("--include, --ignore and --exit-code go with --diff OLD".to_owned());
+    }
+    if args.diff.is_some() {
+        return match args.output {
+            None | Some(OutputFormat::Table) => Ok(ListOutput::Diff(DiffFormat::Text)),
+            Some(OutputFormat::Json) => Ok(ListOutput::Diff(DiffFormat::Json)),
+            Some(other) => usage(format!(
+                "--diff prints the differences as text (the default) or with -o json, not -o {}",
+                name(other)
+            )),
+        };
+    }
+    if let Some(query) = &args.query {
+        let format = args.output.unwrap_or(OutputFormat::Json);
+        if !matches!(format, OutputFormat::Json | OutputFormat::Jsonl) {
+            return usage(format!(
+                "--query works with -o json (on the whole document) and -o jsonl (on each                  endpoint), not -o {}",
+                name(format)
+            ));
+        }
+        crate::output::compile_query(query).map_err(CliError::Usage)?;
+        return Ok(ListOutput::Print(format, ShapeSpec::Query(query.clone())));
+    }
+    let format = output_format(args.output, stdout_is_terminal);
+    match &args.fields {
+        // csv: every field of the catalog (a multi-target listing's own too), the table's
+        // columns first.
+        None if format == OutputFormat::Csv => Ok(ListOutput::Print(
+            format,
+            ShapeSpec::Fields(catalog.every_field(&crate::output::TABLE_PROPERTIES)),
+        )),
+        None => Ok(ListOutput::Print(format, ShapeSpec::Whole)),
+        Some(_) if format == OutputFormat::Ids => {
+            usage("--fields goes with -o table, csv, json or jsonl, not -o ids".to_owned())
+        }
+        Some(text) => {
+            let fields = catalog.parse(text).map_err(CliError::Usage)?;
+            Ok(ListOutput::Print(format, ShapeSpec::Fields(fields)))
+        }
+    }
+}
+
+fn compare_flags_given(c: &CompareArgs) -> bool {
+    c.exit_code || !c.include.is_empty() || !c.ignore.is_empty()
+}
+
+/// `vpcep endpoints diff OLD NEW`.
+fn diff_files(args: &DiffArgs) -> Result<(), CliError> {
+    let options = DiffOptions::new(
+        &Catalog::endpoint().with_fields(&crate::diff::TARGET_FIELDS),
+        &args.compare.include,
+        &args.compare.ignore,
+    )
+    .map_err(CliError::Usage)?;
+    let mut comparison = Baseline::read(&args.old, options)?.compare();
+    crate::diff::read_listing(&args.new, &mut |record| comparison.record(record))?;
+    write_diff(
+        comparison,
+        args.output,
+        args.compare.exit_code,
+        io::stdout().lock(),
+    )
+}
+
+/// Finishes `comparison` (a second read of OLD for what changed), writes it, and says
+/// whether the listings differ when `exit_code` asks.
+fn write_diff<W: Write>(
+    comparison: Comparison,
+    format: DiffFormat,
+    exit_code: bool,
+    out: W,
+) -> Result<(), CliError> {
+    let diff = comparison.finish()?;
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
+    match format {
+        DiffFormat::Text => diff.write_text(&mut out)?,
+        DiffFormat::Json => diff.write_json(&mut out)?,
+    }
+    out.flush()?;
+    if exit_code && diff.has_changes() {
+        return Err(CliError::Changed);
+    }
+    Ok(())
+}
+
 /// `vpcep endpoints list`.
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
+    let stdout = io::stdout();
+    let catalog = Catalog::endpoint();
+    let output = list_output(args, stdout.is_terminal(), &catalog)?;
+    // --diff: OLD is read (and must be a listing) before anything is sent.
+    let sink_diff = match (&output, &args.diff) {
+        (ListOutput::Diff(format), Some(path)) => {
+            let options = DiffOptions::new(
+                &catalog.with_fields(&crate::diff::TARGET_FIELDS),
+                &args.compare.include,
+                &args.compare.ignore,
+            )
+            .map_err(CliError::Usage)?;
+            Some((Baseline::read(path, options)?.compare(), *format))
+        }
+        _ => None,
+    };
     let client = build_client(global)?;
     // The flags of the spec's parameters, by wire name (args::ParameterFlags, built from
     // the contract table); the client validates every value (exit 3).
@@ -218,14 +372,26 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
         request = request.parameter(name, value.as_str());
     }
 
-    let stdout = io::stdout();
-    let format = output_format(args.output, stdout.is_terminal());
-    let printer = Printer::new(format, BufWriter::with_capacity(64 * 1024, stdout.lock()));
+    let out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut interrupts = Interrupts::install().ok();
+    let sink = match (sink_diff, output) {
+        (Some((comparison, format)), _) => Sink::Diff {
+            comparison,
+            format,
+            exit_code: args.compare.exit_code,
+            out,
+        },
+        (None, ListOutput::Print(format, shape)) => {
+            Sink::Print(Printer::with_shape(format, shape.shape()?, out))
+        }
+        (None, ListOutput::Diff(_)) => unreachable!("--diff gives a comparison"),
+    };
     if args.all {
-        return list_all(global, args, request.list_all(), printer, &mut interrupts).await;
+        return list_all(global, args, request.list_all(), sink, &mut interrupts).await;
     }
-    let mut printer = printer;
+    let Sink::Print(mut printer) = sink else {
+        unreachable!("--diff requires --all");
+    };
     let page = tokio::select! {
         biased;
         signal = interrupt::next(&mut interrupts) => {
@@ -244,14 +410,64 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Where the pages of `list --all` go: a printer, or a comparison with `--diff OLD`.
+enum Sink<W: Write> {
+    Print(Printer<W>),
+    Diff {
+        comparison: Comparison,
+        format: DiffFormat,
+        exit_code: bool,
+        out: W,
+    },
+}
+
+impl<W: Write> Sink<W> {
+    fn page(
+        &mut self,
+        total_count: Option<i64>,
+        endpoints: &[vpcep_client::EndpointResp],
+    ) -> Result<(), CliError> {
+        match self {
+            Sink::Print(printer) => Ok(printer.page(total_count, endpoints)?),
+            Sink::Diff { comparison, .. } => comparison
+                .endpoints(endpoints)
+                .map_err(|e| CliError::Listing(format!("the fresh listing: {e}"))),
+        }
+    }
+
+    /// Endpoints written to stdout.
+    fn written(&self) -> u64 {
+        match self {
+            Sink::Print(printer) => printer.count(),
+            Sink::Diff { .. } => 0,
+        }
+    }
+
+    /// After a complete listing: the rest of the output, or the diff.
+    fn finish(self) -> Result<(), CliError> {
+        match self {
+            Sink::Print(printer) => {
+                printer.finish()?;
+                Ok(())
+            }
+            Sink::Diff {
+                comparison,
+                format,
+                exit_code,
+                out,
+            } => write_diff(comparison, format, exit_code, out),
+        }
+    }
+}
+
 /// How the pages of a listing stopped coming.
 enum Stop {
     /// The listing ended.
     Done(Result<(), vpcep_client::Error>),
     /// A signal came.
     Interrupted(Interrupt),
-    /// stdout could not be written.
-    Output(io::Error),
+    /// stdout could not be written (or, with --diff, the listing could not be compared).
+    Output(CliError),
 }
 
 /// `vpcep endpoints list --all`: prints pages as they come; on SIGINT/SIGTERM stops
@@ -262,7 +478,7 @@ async fn list_all<W: Write>(
     global: &GlobalArgs,
     args: &ListArgs,
     mut listing: vpcep_client::ListAll,
-    mut printer: Printer<W>,
+    mut sink: Sink<W>,
     interrupts: &mut Option<Interrupts>,
 ) -> Result<(), CliError> {
     let show_progress = !args.no_progress
@@ -295,7 +511,7 @@ async fn list_all<W: Write>(
         }
         progress.inc(endpoints.len() as u64);
         tracing::debug!(endpoints = endpoints.len(), "page received");
-        if let Err(e) = printer.page(page.total_count, endpoints) {
+        if let Err(e) = sink.page(page.total_count, endpoints) {
             break Stop::Output(e);
         }
     };
@@ -310,7 +526,10 @@ async fn list_all<W: Write>(
         Stop::Interrupted(signal) => {
             receipt.mark_incomplete(format!("interrupted by {}", signal.name()))
         }
-        Stop::Output(e) => receipt.mark_incomplete(format!("the output could not be written: {e}")),
+        Stop::Output(CliError::Io(e)) => {
+            receipt.mark_incomplete(format!("the output could not be written: {e}"))
+        }
+        Stop::Output(e) => receipt.mark_incomplete(e.to_string()),
         Stop::Done(_) => {}
     }
     let receipt_written = match &args.receipt {
@@ -320,12 +539,15 @@ async fn list_all<W: Write>(
     if global.verbose > 0 || !receipt.is_clean() {
         eprintln!("{}", receipt.summary());
     }
-    let written = printer.count();
+    let written = sink.written();
     match stop {
         Stop::Done(Ok(())) => {
             tracing::info!(endpoints = written, "listing complete");
-            printer.finish()?;
-            receipt_written
+            match sink.finish() {
+                // --exit-code: a difference is reported after the receipt's own error.
+                Err(CliError::Changed) => receipt_written.and(Err(CliError::Changed)),
+                finished => finished.and(receipt_written),
+            }
         }
         Stop::Done(Err(e)) => {
             if written > 0 {
@@ -333,8 +555,17 @@ async fn list_all<W: Write>(
             }
             Err(e.into())
         }
-        Stop::Output(e) => Err(CliError::Io(e)),
+        Stop::Output(e) => Err(e),
         Stop::Interrupted(signal) => {
+            let printer = match sink {
+                Sink::Print(printer) => printer,
+                Sink::Diff { .. } => {
+                    return Err(CliError::Interrupted {
+                        signal,
+                        output: "nothing was written: a diff needs the whole listing".to_owned(),
+                    })
+                }
+            };
             let format = printer.format();
             let output = match printer.finish() {
                 Ok(_) => match format {
@@ -345,7 +576,7 @@ async fn list_all<W: Write>(
                     OutputFormat::Table => {
                         format!("the output is partial: the table shows {written} endpoints")
                     }
-                    OutputFormat::Jsonl | OutputFormat::Ids => format!(
+                    OutputFormat::Jsonl | OutputFormat::Ids | OutputFormat::Csv => format!(
                         "the output is partial: {written} endpoints written, every line whole"
                     ),
                 },

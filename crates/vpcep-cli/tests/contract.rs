@@ -7,7 +7,8 @@
 //! - the spec's enumerations are what clap accepts and what `--help` and the shell
 //!   completions list; the help states the spec's defaults and integer bounds;
 //! - every property of `EndpointResp`'s JSON Schema is printed by `--output json` and
-//!   `jsonl`, and every table column shows a real property of that schema.
+//!   `jsonl`, is a column of `--output csv` and a name `--fields` accepts, and every table
+//!   column shows a real property of that schema.
 //!
 //! A parameter or field added to the spec makes these tests fail naming it and the file
 //! of the CLI to change.
@@ -353,6 +354,50 @@ fn json_and_jsonl_print_every_property_of_an_endpoint() {
             );
         }
     }
+}
+
+#[test]
+fn csv_and_fields_know_every_property_of_an_endpoint() {
+    let properties = endpoint_properties();
+    let catalog = vpcep_cli::fields::Catalog::endpoint();
+    let fake = FakeServer::start(FakeConfig::new().generate(3, 7).token(TOKEN)).unwrap();
+    let url = fake.url();
+    let out = vpcep(
+        &[],
+        &[
+            "--endpoint-url",
+            &url,
+            "--project-id",
+            common::PROJECT,
+            "--token",
+            TOKEN,
+            "endpoints",
+            "list",
+            "-o",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_text(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header: BTreeSet<String> = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    for property in &properties {
+        assert!(
+            header.contains(property),
+            "vpcep-cli: `--output csv` has no column `{property}` (a property of EndpointResp \
+             in the spec) (crates/vpcep-cli/src/fields.rs)"
+        );
+        assert!(
+            catalog.parse(property).is_ok(),
+            "vpcep-cli: `--fields {property}` is refused (crates/vpcep-cli/src/fields.rs)"
+        );
+    }
+    assert_eq!(header.len(), properties.len(), "{header:?}");
 }
 
 #[test]
