@@ -5,6 +5,7 @@
 # Loopback only; the fake is always stopped at the end.
 #
 #   bench/fake_load.sh            # DURATION=10s CONNECTIONS=16 THREADS=2 N=100000
+#   BIN=path/to/vpcep-fake bench/fake_load.sh   # another build (e.g. main's), no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,8 +15,10 @@ THREADS=${THREADS:-2}
 N=${N:-100000}
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -p vpcep-fake
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/vpcep-fake"
+if [ -z "${BIN:-}" ]; then
+    cargo build --release -p vpcep-fake
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/vpcep-fake"
+fi
 
 WORK=$(mktemp -d)
 FAKE_PID=""

@@ -123,6 +123,9 @@ impl Parameter {
                 }
             }
             Kind::Integer => {
+                if let Some(rule) = self.overflow_rule(value) {
+                    return Err(ValidationError::new(self.name, rule, value));
+                }
                 let in_range = value.parse::<i64>().is_ok_and(|v| {
                     self.minimum.is_none_or(|min| v >= min)
                         && self.maximum.is_none_or(|max| v <= max)
@@ -156,6 +159,31 @@ impl Parameter {
     }
 }
 
+impl Parameter {
+    /// The rule an integer too large (or small) for 64 bits breaks, e.g. `offset` =
+    /// `99999999999999999999`: the upper bound (`maximum`, else the `format`'s), as for
+    /// any value above it; `None` for text that is not such an integer.
+    fn overflow_rule(&self, value: &str) -> Option<String> {
+        let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+        let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        if !integer || value.parse::<i64>().is_ok() {
+            return None;
+        }
+        let format = self.format.unwrap_or("integer");
+        let (low, high) = match self.format {
+            Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        Some(match (value.starts_with('-'), self.minimum, self.maximum) {
+            (_, Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (false, _, None) => format!("must be at most {high} ({format})"),
+            (false, _, Some(max)) => format!("must be at most {max}"),
+            (true, Some(min), None) => format!("must be at least {min}"),
+            (true, None, _) => format!("must be at least {low} ({format})"),
+        })
+    }
+}
+
 /// Converts the wire text `value` of parameter `p` to its generated type `T`, after the
 /// table's rules (which word the error). The generated type is the truth: a rule the table
 /// does not know still fails here, with the generated type's words. Called by the
@@ -173,6 +201,30 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn integers_beyond_64_bits_break_the_upper_or_lower_bound() {
+        let offset = crate::contract::parameter("offset").unwrap();
+        let message = |p: &super::Parameter, v: &str| p.check(v).unwrap_err().to_string();
+        assert_eq!(
+            message(offset, "99999999999999999999"),
+            r#"invalid offset: must be at most 2147483647 (int32) (got "99999999999999999999")"#
+        );
+        assert_eq!(
+            message(offset, "-99999999999999999999"),
+            r#"invalid offset: must be at least 0 (got "-99999999999999999999")"#
+        );
+        let limit = crate::contract::parameter("limit").unwrap();
+        assert_eq!(
+            message(limit, "99999999999999999999"),
+            r#"invalid limit: must be between 1 and 1000 (got "99999999999999999999")"#
+        );
+        // Not an integer at all: the range rule, as before.
+        assert_eq!(
+            message(offset, "1e3"),
+            r#"invalid offset: must be at least 0 (got "1e3")"#
+        );
+    }
+
     #[test]
     fn examples_are_valid_and_not_the_default() {
         for p in crate::contract::LIST_ENDPOINTS {

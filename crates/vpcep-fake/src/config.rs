@@ -67,6 +67,15 @@ pub struct FakeConfig {
     /// Endpoints created and deleted after every page answered (default none); see
     /// [`FakeConfig::churn`].
     pub churn: Option<Churn>,
+    /// Time a connection has to deliver a complete request head, from when the fake
+    /// starts waiting for it (default 10 s; see the README's "Connections").
+    pub header_read_timeout: Duration,
+    /// A connection with nothing read or written for this long, and no request the fake
+    /// is working on, is closed (default 60 s).
+    pub idle_timeout: Duration,
+    /// Open connections at most (default 512); at the cap, the one that waited longest
+    /// for a request is closed to make room.
+    pub max_connections: usize,
 }
 
 impl Default for FakeConfig {
@@ -94,6 +103,9 @@ impl FakeConfig {
             compression: true,
             bandwidth_mbps: None,
             churn: None,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
         }
     }
 
@@ -216,6 +228,24 @@ impl FakeConfig {
     /// (10⁶ bits; headers and compressed bodies count as sent). `None` (the default): no limit.
     pub fn bandwidth_mbps(mut self, mbps: Option<f64>) -> Self {
         self.bandwidth_mbps = mbps;
+        self
+    }
+
+    /// Time a connection has to deliver a complete request head (default 10 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Closes connections idle this long (default 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Open connections at most (default 512).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
         self
     }
 

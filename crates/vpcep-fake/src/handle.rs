@@ -155,6 +155,12 @@ impl FakeHandle {
         self.state.link.bytes_sent()
     }
 
+    /// Connections open now (each counts from its accept until it is closed, by either
+    /// side or a limit).
+    pub fn connections(&self) -> usize {
+        self.state.connections.len()
+    }
+
     /// The requests received so far (up to the log's capacity), oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.log.entries()

@@ -24,6 +24,7 @@
 mod auth;
 mod churn;
 mod config;
+mod connection_limits;
 mod connections;
 mod data;
 mod fault_layer;

@@ -31,6 +31,8 @@ const MAX_WRITE: usize = 16 * 1024;
 /// an idle spell.
 const CATCH_UP: Duration = Duration::from_millis(20);
 
+const ONE_DAY: Duration = Duration::from_secs(86_400);
+
 /// The response compression layer (a no-op when `enabled` is false).
 pub(crate) fn compression(enabled: bool) -> CompressionLayer {
     CompressionLayer::new()
@@ -71,7 +73,10 @@ impl Link {
         let mut free_at = self.free_at.lock().unwrap_or_else(|e| e.into_inner());
         // An idle link saves up no more than CATCH_UP of credit.
         let start = (*free_at).max(now.checked_sub(CATCH_UP).unwrap_or(now));
-        *free_at = start + Duration::from_secs_f64(n as f64 / rate);
+        // A rate so low that a write would book the link for longer than a Duration holds
+        // books it for a day (the CLI refuses such rates).
+        let busy = Duration::try_from_secs_f64(n as f64 / rate).unwrap_or(ONE_DAY);
+        *free_at = start + busy.min(ONE_DAY);
         (*free_at > now).then_some(*free_at)
     }
 }
@@ -138,6 +143,44 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Throttled<S> {
         Poll::Ready(Ok(n))
     }
 
+    /// Vectored writes (so that hyper sends a page's shared buffers as they are instead of
+    /// copying them into one per connection), paced like [`Throttled::poll_write`].
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.link.rate.is_some() {
+            // Limited: at most MAX_WRITE at a time, from the first non-empty buffer.
+            let first = bufs
+                .iter()
+                .find(|b| !b.is_empty())
+                .map_or(&[][..], |b| &b[..]);
+            return self.poll_write(cx, first);
+        }
+        if let Some(wait) = self.wait.as_mut() {
+            ready!(wait.as_mut().poll(cx));
+            self.wait = None;
+        }
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        self.link.sent.fetch_add(total as u64, Ordering::Relaxed);
+        let n = match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => n,
+            other => {
+                self.link.sent.fetch_sub(total as u64, Ordering::Relaxed);
+                return other;
+            }
+        };
+        self.link
+            .sent
+            .fetch_sub((total - n) as u64, Ordering::Relaxed);
+        Poll::Ready(Ok(n))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
@@ -174,5 +217,12 @@ mod tests {
         let before = Instant::now();
         let third = link.pace(1_000_000).unwrap();
         assert!(third >= before + Duration::from_secs(1) - CATCH_UP);
+    }
+
+    #[test]
+    fn a_rate_too_low_for_a_duration_books_a_day_not_a_panic() {
+        let link = Link::new(Some(1e-300));
+        let until = link.pace(16 * 1024).unwrap();
+        assert!(until <= Instant::now() + ONE_DAY);
     }
 }

@@ -13,13 +13,12 @@ use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use http::header::HeaderValue;
 use http::StatusCode;
 
 use crate::fault_layer::{self, RequestId};
 use crate::platform::{self, PlatformRoutes};
 use crate::query::{bad_request_code, validate};
-use crate::responses::{error_response, page_response};
+use crate::responses::{self, error_response, page_response};
 use crate::state::FakeState;
 
 /// VPCEP's route (axum's syntax is the spec's).
@@ -73,14 +72,7 @@ async fn not_found(req: Request) -> Response {
 
 /// The route with a method other than GET and HEAD.
 async fn method_not_allowed(req: Request) -> Response {
-    let message = format!(
-        "Method {} is not allowed on /v1/{{project_id}}/vpc-endpoints; use GET",
-        req.method()
-    );
-    let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "VPCEP.0405", &message, None);
-    resp.headers_mut()
-        .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    resp
+    responses::method_not_allowed(req.method(), LIST_ENDPOINTS, "GET, HEAD")
 }
 
 /// The project segment of the route's path, as sent (percent-encoded).

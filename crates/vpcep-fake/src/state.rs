@@ -11,6 +11,7 @@ use vpcep_client::ListEndpointsQuery;
 use crate::auth::Authenticator;
 use crate::churn::ChurnLog;
 use crate::config::FakeConfig;
+use crate::connection_limits::{Limits, Registry};
 use crate::faults::{Dice, Fault, FaultPlan, RandomFaults};
 use crate::link::Link;
 use crate::platform::Platform;
@@ -31,7 +32,10 @@ pub(crate) struct FakeState {
     pub(crate) latency_ms: AtomicU64,
     pub(crate) plan: FaultPlan,
     pub(crate) log: RequestLog,
-    pub(crate) request_ids: RequestIds,
+    pub(crate) request_ids: Arc<RequestIds>,
+    /// Open connections and their limits (connection_limits.rs).
+    pub(crate) connections: Arc<Registry>,
+    pub(crate) limits: Limits,
     /// Becomes true when the server stops; hanging requests then close their connection.
     pub(crate) stopping: watch::Sender<bool>,
     /// Serve HTTPS with this certificate.
@@ -63,7 +67,13 @@ impl FakeState {
             dice: Mutex::new(Dice::new(config.faults.clone())),
             plan: FaultPlan::default(),
             log: RequestLog::new(config.request_log_capacity),
-            request_ids: RequestIds::new(),
+            request_ids: Arc::new(RequestIds::new()),
+            connections: Arc::default(),
+            limits: Limits {
+                header_read_timeout: config.header_read_timeout,
+                idle_timeout: config.idle_timeout,
+                max_connections: config.max_connections.max(1),
+            },
             stopping: watch::channel(false).0,
             platform: Arc::new(Platform::new(&config.platform, temporary)),
             compression: config.compression,

@@ -174,3 +174,65 @@ async fn churn_per_request_changes_the_data_after_each_page() {
     assert_eq!(seen[0].difference(&seen[1]).count(), 2, "2 deleted");
     assert_eq!(seen[1].difference(&seen[0]).count(), 2, "2 created");
 }
+
+/// Every flag is checked before the fake starts: exit 2 and a message naming the flag
+/// and its rule, never a panic (the probe: `--generate 18446744073709551615` overflowed,
+/// `--credential-lifetime-secs 18446744073709551615` and `--bandwidth-mbps 1e-300`
+/// started, then panicked in request tasks).
+#[test]
+fn every_flag_is_checked_at_start_with_a_clear_error() {
+    let huge = "18446744073709551615";
+    let cases: &[(&[&str], &str)] = &[
+        (&["--generate", huge], "--generate"),
+        (
+            &["--credential-lifetime-secs", huge],
+            "--credential-lifetime-secs",
+        ),
+        (
+            &["--credential-lifetime-secs", "0"],
+            "--credential-lifetime-secs",
+        ),
+        (&["--bandwidth-mbps", "1e-300"], "--bandwidth-mbps"),
+        (&["--bandwidth-mbps", "NaN"], "--bandwidth-mbps"),
+        (&["--bandwidth-mbps", "1e300"], "--bandwidth-mbps"),
+        (&["--latency-ms", huge], "--latency-ms"),
+        (&["--max-skew-secs", huge], "--max-skew-secs"),
+        (&["--grace-secs", huge], "--grace-secs"),
+        (&["--churn-per-request", huge], "--churn-per-request"),
+        (&["--project-id", ""], "--project-id"),
+        (
+            &["--header-read-timeout-secs", "0"],
+            "--header-read-timeout-secs",
+        ),
+        (&["--idle-timeout-secs", "0"], "--idle-timeout-secs"),
+        (&["--max-connections", "0"], "--max-connections"),
+        (&["--fail-rate", "2"], "--fail-rate"),
+        (&["--fail-status", "99"], "--fail-status"),
+    ];
+    for (args, flag) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
+            .args(["--listen", "127.0.0.1:0", "--no-auth"])
+            .args(*args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{args:?}: the fake started instead of refusing");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
