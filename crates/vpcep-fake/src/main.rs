@@ -192,6 +192,48 @@ fn mbps(s: &str) -> Result<f64, String> {
 /// Most endpoints `--generate` makes (see the README's sizing note).
 const MAX_GENERATE: u64 = 50_000_000;
 
+/// Memory a generated endpoint takes in the fake, its JSON text and indexes included
+/// (about 880 bytes measured; bench/README.md), with some room.
+const BYTES_PER_GENERATED: u64 = 950;
+
+/// Refuses a `--generate N` that cannot fit in the memory this process may use (the
+/// address-space limit, `ulimit -v`, or the memory available), with what it needs,
+/// instead of an allocation failure half-way (Linux; elsewhere nothing is checked).
+fn memory_for_generate(n: u64) -> Result<(), String> {
+    const MIB: u64 = 1 << 20;
+    let needed = n.saturating_mul(BYTES_PER_GENERATED) + 256 * MIB;
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    // /proc/self/limits: "Max address space  <soft>  <hard>  bytes".
+    let address_space = read("/proc/self/limits").lines().find_map(|line| {
+        let rest = line.strip_prefix("Max address space")?;
+        rest.split_whitespace().next()?.parse::<u64>().ok()
+    });
+    // /proc/meminfo: "MemAvailable:  <n> kB".
+    let available = read("/proc/meminfo").lines().find_map(|line| {
+        let rest = line.strip_prefix("MemAvailable:")?;
+        rest.split_whitespace()
+            .next()?
+            .parse::<u64>()
+            .ok()
+            .map(|kib| kib * 1024)
+    });
+    let (limit, what) = match (address_space, available) {
+        (Some(a), Some(m)) if a < m => (a, "the address-space limit (ulimit -v)"),
+        (Some(a), None) => (a, "the address-space limit (ulimit -v)"),
+        (_, Some(m)) => (m, "the memory available"),
+        (None, None) => return Ok(()),
+    };
+    if needed <= limit {
+        return Ok(());
+    }
+    Err(format!(
+        "--generate {n} needs about {} MiB (about {BYTES_PER_GENERATED} bytes per endpoint), \
+         more than {what}: {} MiB; generate fewer endpoints or allow more memory",
+        needed / MIB,
+        limit / MIB
+    ))
+}
+
 /// A project ID as the spec allows it in the path.
 fn project_id(s: &str) -> Result<String, String> {
     let rule = vpcep_client::contract::parameter("project_id")
@@ -239,6 +281,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
+    if let Some(n) = cli.generate {
+        if let Err(e) = memory_for_generate(n) {
+            eprintln!("vpcep-fake: {e}");
+            return ExitCode::from(2);
+        }
+    }
+
     let started = Instant::now();
     let config = FakeConfig::new();
     let config = if let Some(path) = &cli.data {
@@ -250,7 +299,7 @@ fn main() -> ExitCode {
             }
         }
     } else if let Some(n) = cli.generate {
-        config.endpoints(vpcep_fake::generate(n as usize, cli.seed, &cli.project_id))
+        config.generate_for_project(n as usize, cli.seed, &cli.project_id)
     } else {
         config
     };

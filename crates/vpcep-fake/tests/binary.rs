@@ -236,3 +236,19 @@ fn every_flag_is_checked_at_start_with_a_clear_error() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// A `--generate` that cannot fit in the memory the fake may use is refused at start,
+/// saying what it needs (it was an allocation failure and an abort half-way).
+#[test]
+fn a_generate_beyond_the_memory_allowed_is_refused_with_what_it_needs() {
+    let command =
+        "ulimit -v 1048576 && exec \"$0\" --listen 127.0.0.1:0 --no-auth --generate 5000000";
+    let out = Command::new("sh")
+        .args(["-c", command, env!("CARGO_BIN_EXE_vpcep-fake")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--generate 5000000 needs about"), "{err}");
+    assert!(err.contains("ulimit -v"), "{err}");
+}
