@@ -1903,7 +1903,7 @@ Authentication: an IAM token in `X-Auth-Token`, or AK/SK request signing
 (`SDK-HMAC-SHA256`) as done by Huawei's official SDKs.
 
 
-Version: 2.0.0*/
+Version: 2.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1945,7 +1945,7 @@ impl Client {
 }
 impl ClientInfo<crate::codegen_support::CallState> for Client {
     fn api_version() -> &'static str {
-        "2.0.0"
+        "2.1.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -2342,9 +2342,14 @@ pub mod prelude {
 }
 /// The request contract of each operation, from the spec (the hand-written `contract` module re-exports it).
 pub mod contract {
-    use crate::codegen_support::{convert, Kind, Location, Parameter, ValidationError};
+    #[allow(unused_imports)]
+    use crate::codegen_support::{
+        convert, Direction, Kind, Location, Match, Parameter, Role, ValidationError,
+    };
     #[allow(unused_imports)]
     use super::types;
+    /// The path of `ListEndpoints`, as the spec writes it (`{name}` for a path parameter).
+    pub const LIST_ENDPOINTS_PATH: &str = "/v1/{project_id}/vpc-endpoints";
     /// The parameters of `ListEndpoints` (`GET /v1/{project_id}/vpc-endpoints`), in the spec's order.
     pub const LIST_ENDPOINTS: &[Parameter] = &[
         Parameter {
@@ -2360,6 +2365,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Project ID. Length 1..64.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0014",
         },
         Parameter {
             name: "endpoint_service_name",
@@ -2374,6 +2381,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Name of the endpoint service. Case-insensitive substring match (\"fuzzy on both ends\"). Length 1..128.",
+            role: Some(Role::Filter(Match::CaseInsensitiveSubstring)),
+            error_code: "EndPoint.0002",
         },
         Parameter {
             name: "vpc_id",
@@ -2388,6 +2397,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "ID of the VPC that holds the endpoint. Length 1..64.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0020",
         },
         Parameter {
             name: "id",
@@ -2402,6 +2413,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "ID of the endpoint (unique). Length 1..64.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0002",
         },
         Parameter {
             name: "limit",
@@ -2416,6 +2429,8 @@ pub mod contract {
             allowed: &[],
             default: Some("10"),
             description: "Page size, 1..1000, default 10 (usually 10, 20 or 50). The vendor's prose says \"0~1000\" but its constraint row says minimum 1; 1 is what clients must send.",
+            role: Some(Role::PageSize),
+            error_code: "EndPoint.0006",
         },
         Parameter {
             name: "offset",
@@ -2430,6 +2445,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Number of matching endpoints to skip before this page starts. At least 0.",
+            role: Some(Role::PageOffset),
+            error_code: "EndPoint.0010",
         },
         Parameter {
             name: "sort_key",
@@ -2444,6 +2461,12 @@ pub mod contract {
             allowed: &["create_at", "update_at"],
             default: Some("create_at"),
             description: "Field to sort by, `create_at` (creation time, the default) or `update_at`.",
+            role: Some(
+                Role::SortField(
+                    &[("create_at", "created_at"), ("update_at", "updated_at")],
+                ),
+            ),
+            error_code: "EndPoint.0017",
         },
         Parameter {
             name: "sort_dir",
@@ -2458,6 +2481,12 @@ pub mod contract {
             allowed: &["desc", "asc"],
             default: Some("desc"),
             description: "Sort direction, `desc` (the default) or `asc`.",
+            role: Some(
+                Role::SortDirection(
+                    &[("asc", Direction::Ascending), ("desc", Direction::Descending)],
+                ),
+            ),
+            error_code: "EndPoint.0018",
         },
         Parameter {
             name: "public_border_group",
@@ -2472,6 +2501,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Only endpoints whose public border group (edge attribute) equals this value. The vendor documents no length limit; clients send any non-empty value.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0002",
         },
         Parameter {
             name: "Content-Type",
@@ -2486,6 +2517,8 @@ pub mod contract {
             allowed: &[],
             default: Some("application/json"),
             description: "MIME type of the request; `application/json` recommended. The vendor doc marks it required; it is optional here because OpenAPI 3.0 tools ignore a `Content-Type` header parameter and clients send it themselves. Length 1..64.",
+            role: None,
+            error_code: "EndPoint.0002",
         },
     ];
     /// The path and query parameters of one `ListEndpoints` request, each of the type the generated builder takes for it. Set them by wire name and text with [`set`](Self::set), which checks the spec's rules ([`LIST_ENDPOINTS`]).

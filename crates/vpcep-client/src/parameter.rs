@@ -25,6 +25,66 @@ pub enum Kind {
     Integer,
 }
 
+/// What the service does with a parameter, as the spec's `x-vpcep-…` extensions on it
+/// say (openapi/README.md); the fake acts it out, other layers may ignore it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Role {
+    /// `x-vpcep-match`: only endpoints whose field of the parameter's name matches the
+    /// value, this way, are listed (a path parameter: the resources of that project).
+    Filter(Match),
+    /// `x-vpcep-paging: page-size`: how many endpoints a page holds at most.
+    PageSize,
+    /// `x-vpcep-paging: page-offset`: how many matching endpoints come before the page.
+    PageOffset,
+    /// `x-vpcep-sort: field`: the endpoint field the list is sorted by, per value
+    /// (`x-vpcep-sort-fields`, e.g. `create_at` → `created_at`).
+    SortField(&'static [(&'static str, &'static str)]),
+    /// `x-vpcep-sort: direction`: the direction of the sort, per value
+    /// (`x-vpcep-sort-directions`, e.g. `asc` → ascending).
+    SortDirection(&'static [(&'static str, Direction)]),
+}
+
+/// How a filter compares an endpoint's field with the parameter's value
+/// (`x-vpcep-match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Match {
+    /// `exact`: the same text.
+    Exact,
+    /// `case-insensitive-substring`: the value is a part of the field, ignoring case.
+    CaseInsensitiveSubstring,
+}
+
+/// A sort direction (`x-vpcep-sort-directions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// `ascending`: oldest (smallest) first.
+    Ascending,
+    /// `descending`: newest (largest) first.
+    Descending,
+}
+
+impl Role {
+    /// The endpoint field a [`Role::SortField`] parameter's `value` sorts by.
+    pub fn sort_field(&self, value: &str) -> Option<&'static str> {
+        match self {
+            Role::SortField(fields) => fields.iter().find(|(v, _)| *v == value).map(|f| f.1),
+            _ => None,
+        }
+    }
+
+    /// The direction a [`Role::SortDirection`] parameter's `value` sorts in.
+    pub fn sort_direction(&self, value: &str) -> Option<Direction> {
+        match self {
+            Role::SortDirection(directions) => {
+                directions.iter().find(|(v, _)| *v == value).map(|d| d.1)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One parameter of an operation and every rule the spec gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -54,6 +114,12 @@ pub struct Parameter {
     pub default: Option<&'static str>,
     /// The first paragraph of the spec's description.
     pub description: &'static str,
+    /// What the service does with it (`x-vpcep-match`, `x-vpcep-paging`,
+    /// `x-vpcep-sort`), if the spec says.
+    pub role: Option<Role>,
+    /// VPCEP's error code for a bad value (`x-vpcep-error-code` of the parameter, else of
+    /// its operation), e.g. `EndPoint.0006` for `limit`.
+    pub error_code: &'static str,
 }
 
 impl Parameter {

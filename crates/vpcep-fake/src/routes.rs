@@ -17,12 +17,12 @@ use http::StatusCode;
 
 use crate::fault_layer::{self, RequestId};
 use crate::platform::{self, PlatformRoutes};
-use crate::query::{bad_request_code, validate};
+use crate::query::{bad_request_code, path_parameters, validate};
 use crate::responses::{self, error_response, page_response};
 use crate::state::FakeState;
 
-/// VPCEP's route (axum's syntax is the spec's).
-const LIST_ENDPOINTS: &str = "/v1/{project_id}/vpc-endpoints";
+/// VPCEP's route: the spec's path (axum's syntax is the spec's).
+const LIST_ENDPOINTS: &str = vpcep_client::contract::LIST_ENDPOINTS_PATH;
 
 /// The fake's router (routing, auth, validation, faults), usable on its own with any
 /// server; connection-level faults (`Drop`, `Truncate`) are best effort then.
@@ -75,12 +75,6 @@ async fn method_not_allowed(req: Request) -> Response {
     responses::method_not_allowed(req.method(), LIST_ENDPOINTS, "GET, HEAD")
 }
 
-/// The project segment of the route's path, as sent (percent-encoded).
-fn raw_project(path: &str) -> &str {
-    let rest = path.strip_prefix("/v1/").unwrap_or(path);
-    rest.strip_suffix("/vpc-endpoints").unwrap_or(rest)
-}
-
 /// `GET /v1/{project_id}/vpc-endpoints`: authentication, parameters, the page.
 async fn list_endpoints(State(state): State<Arc<FakeState>>, req: Request) -> Response {
     let request_id = request_id(&req);
@@ -97,11 +91,9 @@ async fn list_endpoints(State(state): State<Arc<FakeState>>, req: Request) -> Re
             Some(&request_id),
         );
     }
-    let query = match validate(
-        raw_project(parts.uri.path()),
-        parts.uri.query(),
-        &parts.headers,
-    ) {
+    // The route matched, so the path has the template's shape.
+    let path = path_parameters(LIST_ENDPOINTS, parts.uri.path()).unwrap_or_default();
+    let query = match validate(&path, parts.uri.query(), &parts.headers) {
         Ok(q) => q,
         Err(rejected) => {
             return error_response(

@@ -148,15 +148,11 @@ impl FakeState {
         fault
     }
 
-    /// The page the server answers to `query`: [`Store::select`] with the project of the
-    /// path as scope when project scoping is on. Scoped pages take the filtered path (and
+    /// The page the server answers to `query`: [`Store::select`], its path filtering too
+    /// (the project) when project scoping is on. Scoped pages take the filtered path (and
     /// are copied): unscoped ones are not affected at all.
     pub(crate) fn select(&self, store: &Store, query: &ListEndpointsQuery) -> (usize, Vec<u32>) {
-        let scope = match &query.project_id {
-            Some(project) if self.project_scoped => Some(project.as_str()),
-            _ => None,
-        };
-        store.select(query, scope)
+        store.select(query, self.project_scoped)
     }
 
     /// The fault of a request the script left alone: the queue's next, else the dice's.
