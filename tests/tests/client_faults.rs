@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use vpcep_client::auth::CredentialsError;
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
 use vpcep_fake::{FakeServer, Fault};
 use vpcep_tests::{client_builder as client, page_body, scripted, PROJECT_ID as PROJECT};
@@ -311,6 +312,39 @@ async fn query_parameters_reach_the_server() {
         .starts_with("vpcep-client/"));
 }
 
+/// `X-Project-Id` names the project of the request (the one in its path), not the
+/// client's: a request for another project than the client's carries that project.
+#[tokio::test]
+async fn x_project_id_is_the_request_project() {
+    const OTHER: &str = "fedcba9876543210fedcba9876543210";
+    let server = scripted(|_, _| ok_page());
+    let client = Client::builder()
+        .base_url(server.url())
+        .project_id(PROJECT)
+        .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE"))
+        .build()
+        .unwrap();
+    client
+        .list_endpoints()
+        .project_id(OTHER)
+        .send()
+        .await
+        .unwrap();
+    client.list_endpoints().send().await.unwrap();
+    let requests = server.requests();
+    for (request, project) in requests.iter().zip([OTHER, PROJECT]) {
+        assert!(
+            request
+                .target()
+                .starts_with(&format!("/v1/{project}/vpc-endpoints")),
+            "{}",
+            request.target()
+        );
+        assert_eq!(request.header("x-project-id"), Some(project));
+    }
+    assert_eq!(requests.len(), 2);
+}
+
 #[tokio::test]
 async fn aksk_requests_are_signed_over_the_url_sent() {
     let server = scripted(|_, _| ok_page());
@@ -373,10 +407,18 @@ async fn missing_configuration_is_explained() {
         .token("bad\ntoken")
         .build()
         .unwrap_err();
+    // A credential problem (CLI exit 4), naming the key, not a request parameter.
     assert!(
-        matches!(err, Error::Validation(ref v) if v.parameter == "X-Auth-Token"),
+        matches!(
+            err,
+            Error::Credentials(CredentialsError::Invalid {
+                key: "X-Auth-Token",
+                ..
+            })
+        ),
         "{err:?}"
     );
+    assert!(!err.to_string().contains("bad"), "{err}");
 }
 
 #[tokio::test]

@@ -52,6 +52,29 @@ fn platform_fake() -> FakeServer {
     .unwrap()
 }
 
+/// The environment of CCE pod identity: the agent's URL and the token file.
+fn pod_identity_env(uri: &str, token_file: &std::path::Path) -> Env {
+    Env::from_pairs([
+        ("HOME", "/nonexistent"),
+        ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri),
+        (
+            "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            token_file.to_str().unwrap(),
+        ),
+    ])
+}
+
+/// The environment of OIDC federation through the STS at `sts_url`.
+fn oidc_env(sts_url: &str) -> Env {
+    Env::from_pairs([
+        ("HOME", "/nonexistent"),
+        ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:provider"),
+        ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:agency"),
+        ("HUAWEICLOUD_OIDC_ID_TOKEN", "id-token"),
+        ("HUAWEICLOUD_SDK_STS_ENDPOINT", sts_url),
+    ])
+}
+
 fn chain(env: Env, metadata_url: &str) -> CredentialsProvider {
     ChainBuilder::new()
         .env(env)
@@ -216,17 +239,7 @@ async fn pod_identity_posts_the_token_file_and_reads_the_answer() {
     let token_file = dir.join("token");
     std::fs::write(&token_file, "pod-auth-token\n").unwrap();
     let uri = format!("{}/v1/credentials", agent.url());
-    let p = chain(
-        Env::from_pairs([
-            ("HOME", "/nonexistent"),
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
-            (
-                "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                token_file.to_str().unwrap(),
-            ),
-        ]),
-        &closed_port_url(),
-    );
+    let p = chain(pod_identity_env(&uri, &token_file), &closed_port_url());
     let id = p.identity().await.unwrap();
     assert_eq!(
         (id.provider(), id.keys().access_key()),
@@ -614,8 +627,231 @@ async fn no_project_and_no_region_is_named_before_any_request() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no project ID: set it on the client or the request, or in HUAWEICLOUD_SDK_PROJECT_ID, \
-         or set a region to look it up in IAM"
+        "no project ID: set it on the client or the request (CLI --project-id), in \
+         HUAWEICLOUD_SDK_PROJECT_ID or project_id in the credentials file, or set a region to \
+         look it up in IAM (CLI --region)"
     );
     assert!(vpcep.requests().is_empty());
+}
+
+/// A value no request can carry (a `security_token` continued on a second line of the
+/// credentials file, a line break in the metadata service's answer, an AK with a control
+/// character from pod identity or OIDC) is a credentials error naming the provider and the
+/// key, never the value, and nothing is sent (it used to be sent unsigned).
+#[tokio::test]
+async fn provider_values_that_cannot_be_sent_are_refused_and_nothing_is_sent() {
+    let vpcep = platform_fake();
+    let list = |provider: CredentialsProvider| {
+        let client = Client::builder()
+            .base_url(vpcep.url())
+            .project_id(PROJECT)
+            .credentials(Credentials::Provider(provider))
+            .retry(vpcep_client::RetryConfig::disabled())
+            .build()
+            .unwrap();
+        async move { client.list_endpoints().send().await.unwrap_err() }
+    };
+    let expect = |err: Error, provider: &str, key: &str| {
+        match &err {
+            Error::Credentials(vpcep_client::auth::CredentialsError::Invalid {
+                provider: p,
+                key: k,
+                ..
+            }) => assert_eq!((*p, *k), (provider, key), "{err}"),
+            other => panic!("{provider}: expected an Invalid credentials error, got {other:?}"),
+        }
+        let text = err.to_string();
+        for secret in ["TOKEN-FIRST", "continued", "SKBAD"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    };
+
+    // The profile file: configparser reads an indented line as a continuation.
+    let dir = temp_dir("continuation");
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[basic]\nak = AKPROFILE\nsk = SKBAD\nsecurity_token = TOKEN-FIRST\n  continued\n",
+    )
+    .unwrap();
+    let env = Env::from_pairs([
+        ("HOME", dir.to_str().unwrap()),
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+    ]);
+    expect(
+        list(chain(env, &closed_port_url())).await,
+        "profile",
+        "security_token",
+    );
+
+    // The metadata service (no session token: 404), a line break in the security token.
+    let metadata = scripted(|_, r| {
+        Some(if r.method == "PUT" {
+            Fault::json(404, "")
+        } else {
+            Fault::json(
+                200,
+                r#"{"credential":{"access":"AKMETA","secret":"SKBAD","securitytoken":"TOKEN-FIRST\ncontinued","expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
+            )
+        })
+    });
+    let env = Env::from_pairs([("HOME", "/nonexistent")]);
+    expect(
+        list(chain(env, &metadata.url())).await,
+        "metadata",
+        "security token",
+    );
+
+    // Pod identity, a control character in the access key.
+    let agent = scripted(|_, _| {
+        Some(Fault::json(
+            200,
+            r#"{"credential":{"access":"AK\u0007POD","secret":"SKBAD","securitytoken":"T","expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
+        ))
+    });
+    let token_file = dir.join("pod-token");
+    std::fs::write(&token_file, "pod-auth-token").unwrap();
+    let uri = format!("{}/v1/credentials", agent.url());
+    let env = pod_identity_env(&uri, &token_file);
+    expect(
+        list(chain(env, &closed_port_url())).await,
+        "pod-identity",
+        "access key",
+    );
+
+    // OIDC STS, a secret key with surrounding spaces.
+    let sts = scripted(|_, _| {
+        Some(Fault::json(
+            200,
+            r#"{"credentials":{"access_key_id":"AKOIDC","secret_access_key":" SKBAD ","security_token":"T","expiration":"2099-01-01T00:00:00.000Z"}}"#,
+        ))
+    });
+    let env = oidc_env(&sts.url());
+    expect(
+        list(chain(env, &closed_port_url())).await,
+        "oidc-sts",
+        "secret key",
+    );
+
+    assert!(vpcep.requests().is_empty(), "{:?}", vpcep.requests());
+}
+
+/// A credentials file that exists but cannot be used is the user's mistake: the chain
+/// stops with an error naming the file and the problem instead of going on to the
+/// metadata service and signing as another identity (as the AWS SDKs do with a malformed
+/// profile; the official Huawei SDK moves on for a missing section or key, and fails for a
+/// syntax error).
+#[tokio::test]
+async fn an_unusable_credentials_file_stops_the_chain() {
+    let metadata = platform_fake();
+    let dir = temp_dir("unusable");
+    let file = dir.join("credentials");
+    for (text, problem) in [
+        (
+            "[global]\nak = A\nsk = SKSECRET\n",
+            "credential type 'basic' does not exist",
+        ),
+        ("[basic]\nak = A\n", "sk"),
+        ("[basic]\nsk = SKSECRET\n", "ak"),
+        ("[basic]\nak = A\nak = B\nsk = SKSECRET\n", "line 3"),
+        ("ak = A\n", "line 1"),
+        (
+            "[basic]\nidp_id = idp\nid_token_file = /t\n",
+            "not supported",
+        ),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let env = Env::from_pairs([
+            ("HOME", dir.to_str().unwrap()),
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+        ]);
+        let err = chain(env, &metadata.url()).identity().await.unwrap_err();
+        let text_err = err.to_string();
+        assert!(text_err.starts_with("profile: "), "{text:?}: {text_err}");
+        assert!(
+            text_err.contains(file.to_str().unwrap()),
+            "{text:?}: {text_err}"
+        );
+        assert!(text_err.contains(problem), "{text:?}: {text_err}");
+        assert!(!text_err.contains("SKSECRET"), "{text_err}");
+    }
+    assert!(
+        metadata.requests().is_empty(),
+        "the chain went on to the metadata service: {:?}",
+        metadata.requests()
+    );
+}
+
+/// The providers' own HTTP calls (metadata, pod identity, OIDC STS, the IAM project
+/// lookup) follow the rules of VPCEP calls: a redirect is refused, never followed (the
+/// metadata token, the pod's authorization, the ID token or the signature would go where
+/// `Location` says), and a body stops at the response-size limit (32 MiB by default)
+/// instead of filling memory.
+#[tokio::test]
+async fn providers_refuse_redirects_and_bodies_over_the_limit() {
+    let elsewhere = scripted(|_, _| Some(Fault::json(200, "{}")));
+    let location = format!("{}/stolen", elsewhere.url());
+    let redirect = move |_: usize, _: &vpcep_fake::RecordedRequest| {
+        Some(Fault::json(302, "").with_header("Location", &location))
+    };
+    // Just over the limit: bounded, so that a client without the limit ends too.
+    let huge = |_: usize, _: &vpcep_fake::RecordedRequest| {
+        Some(Fault::endless(" ".repeat(0x4000), 40 << 20))
+    };
+    let dir = temp_dir("hostile");
+    let pod_token = dir.join("pod-token");
+    std::fs::write(&pod_token, "pod-auth-token").unwrap();
+
+    for (name, hostile) in [
+        (
+            "redirect",
+            Box::new(redirect)
+                as Box<dyn Fn(usize, &vpcep_fake::RecordedRequest) -> Option<Fault> + Send + Sync>,
+        ),
+        ("huge", Box::new(huge)),
+    ] {
+        let server = scripted(hostile);
+        let url = server.url();
+        let expect = |what: &str, err: String| match name {
+            "redirect" => assert!(
+                err.contains("302") && err.contains("not followed"),
+                "{what}: {err}"
+            ),
+            _ => assert!(
+                err.contains("larger than the limit of 33554432 bytes"),
+                "{what}: {err}"
+            ),
+        };
+
+        let metadata = CredentialsProvider::new(MetadataProvider::new(&url));
+        expect(
+            "metadata",
+            metadata.identity().await.unwrap_err().to_string(),
+        );
+
+        let uri = format!("{url}/v1/credentials");
+        let pod = chain(pod_identity_env(&uri, &pod_token), &closed_port_url());
+        expect(
+            "pod identity",
+            pod.identity().await.unwrap_err().to_string(),
+        );
+
+        let oidc = chain(oidc_env(&url), &closed_port_url());
+        expect("oidc", oidc.identity().await.unwrap_err().to_string());
+
+        // The IAM project lookup (no project ID, a region): the VPCEP client's limit.
+        let client = Client::builder()
+            .base_url(&url)
+            .region("cn-north-4")
+            .iam_endpoint(&url)
+            .aksk(format!("AKIAM{name}"), "SKIAM")
+            .build()
+            .unwrap();
+        expect("iam", client.project_id().await.unwrap_err().to_string());
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "a redirect was followed: {:?}",
+        elsewhere.requests()
+    );
 }

@@ -2,7 +2,7 @@
 //! Trusted CA works; an unknown CA or a certificate for another name is Error::Tls (clear,
 //! not retried); a bad PEM is a configuration error.
 
-use vpcep_client::{Client, Error, RetryConfig};
+use vpcep_client::{Client, ClientBuilder, Error, RetryConfig};
 use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
 
@@ -13,16 +13,20 @@ fn https_fake(pki: &Pki) -> FakeServer {
     FakeServer::start(FakeConfig::new().token(TOKEN).tls(tls)).unwrap()
 }
 
-fn client(url: &str, root: Option<&str>) -> Result<Client, Error> {
-    let mut builder = Client::builder()
+fn builder(url: &str, root: Option<&str>) -> ClientBuilder {
+    let builder = Client::builder()
         .base_url(url)
         .project_id("p")
         .token(TOKEN)
         .retry(RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(1)));
-    if let Some(pem) = root {
-        builder = builder.add_root_certificate(pem);
+    match root {
+        Some(pem) => builder.add_root_certificate(pem),
+        None => builder,
     }
-    builder.build()
+}
+
+fn client(url: &str, root: Option<&str>) -> Result<Client, Error> {
+    builder(url, root).build()
 }
 
 #[tokio::test]
@@ -106,4 +110,29 @@ fn a_bad_root_certificate_is_a_configuration_error() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("http_client"), "{err}");
+}
+
+/// A server that accepts the connection and never answers the TLS handshake: the connect
+/// timeout (which covers TCP and TLS) fires, and the error names it, not the per-attempt
+/// timeout that did not fire.
+#[tokio::test]
+async fn a_stalled_handshake_names_the_connect_timeout() {
+    // The kernel completes the TCP handshake; nobody ever reads the ClientHello.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let err = builder(&url, None)
+        .retry(RetryConfig::disabled())
+        .connect_timeout(std::time::Duration::from_millis(300))
+        .attempt_timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(text.contains("connect timeout of 300ms"), "{text}");
+    assert!(!text.contains("per-attempt"), "{text}");
+    drop(silent);
 }

@@ -91,8 +91,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options", env = ENV_ENDPOINT_URL, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Project whose endpoints are listed. Optional with AK/SK credentials and --region:
-    /// the credentials file's project_id, else the region's project from IAM.
+    /// Project whose endpoints are listed. Optional with AK/SK credentials: the
+    /// credentials file's project_id, else (with --region) the region's project from IAM.
     #[arg(
         long,
         global = true,
@@ -134,6 +134,11 @@ pub struct GlobalArgs {
     /// private endpoint's CA; the system's roots stay trusted.
     #[arg(long, global = true, help_heading = "Global options", env = ENV_CA_BUNDLE, value_name = "FILE")]
     pub ca_bundle: Option<std::path::PathBuf>,
+    /// Largest response body read, in MiB (1 to 4096; default 32, a page of 1000
+    /// endpoints is about 1 MiB): a larger or endless body stops there, exit 7.
+    #[arg(long, global = true, help_heading = "Global options", value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=MAX_RESPONSE_MIB))]
+    pub max_response_mib: Option<u64>,
+
     /// Do not ask for gzip-compressed responses (by default the CLI sends
     /// Accept-Encoding: gzip; a 1000-endpoint page is ~9x smaller on the wire).
     #[arg(long, global = true, help_heading = "Global options")]
@@ -144,6 +149,9 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, help_heading = "Global options", action = ArgAction::Count)]
     pub verbose: u8,
 }
+
+/// Largest `--max-response-mib`: 4 GiB.
+pub const MAX_RESPONSE_MIB: u64 = 4096;
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
     let v: f64 = s

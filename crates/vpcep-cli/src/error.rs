@@ -110,9 +110,14 @@ impl From<io::Error> for CliError {
 }
 
 /// Errors are printed as one line: a message that spans lines (e.g. a server's text) is
-/// joined, so scripts can rely on `error: ...` being the whole story.
+/// joined, so scripts can rely on `error: ...` being the whole story; and what a terminal
+/// would act on (escape sequences, other control and bidirectional characters) is shown
+/// escaped ([`vpcep_client::text::printable`]).
 pub fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    vpcep_client::text::printable(message)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -161,5 +166,6 @@ mod tests {
     #[test]
     fn one_line_joins() {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
+        assert_eq!(one_line("a\r\u{1b}[2Jb"), "a \\u{1b}[2Jb");
     }
 }

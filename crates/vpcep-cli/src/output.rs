@@ -11,6 +11,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use vpcep_client::text::{is_terminal_safe, printable};
 use vpcep_client::types::EndpointResp;
 
 use crate::args::OutputFormat;
@@ -85,14 +86,16 @@ impl<W: Write> Printer<W> {
             }
             OutputFormat::Jsonl => {
                 for endpoint in endpoints {
-                    serde_json::to_writer(&mut self.out, endpoint)?;
+                    let formatter = TerminalSafeJson(serde_json::ser::CompactFormatter);
+                    let mut ser = serde_json::Serializer::with_formatter(&mut self.out, formatter);
+                    endpoint.serialize(&mut ser)?;
                     self.out.write_all(b"\n")?;
                 }
             }
             OutputFormat::Ids => {
                 for endpoint in endpoints {
                     match &endpoint.id {
-                        Some(id) => writeln!(self.out, "{id}")?,
+                        Some(id) => writeln!(self.out, "{}", printable(id))?,
                         None => self.skipped_without_id += 1,
                     }
                 }
@@ -153,7 +156,7 @@ impl<W: Write> Printer<W> {
         let mut buf = Vec::with_capacity(1024);
         let mut ser = serde_json::Serializer::with_formatter(
             &mut buf,
-            serde_json::ser::PrettyFormatter::with_indent(b"  "),
+            TerminalSafeJson(serde_json::ser::PrettyFormatter::with_indent(b"  ")),
         );
         endpoint.serialize(&mut ser)?;
         // JSON strings never hold a raw newline, so every newline is a line break.
@@ -168,11 +171,64 @@ impl<W: Write> Printer<W> {
     }
 }
 
+/// serde_json's formatter `F`, with the characters of a string that a terminal would act
+/// on and that JSON may carry raw (DEL, C1 controls, bidirectional controls: whatever
+/// [`is_terminal_safe`] refuses; serde already escapes C0 controls) written as `\uXXXX`
+/// escapes: the same string to a JSON reader, inert on a terminal.
+struct TerminalSafeJson<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafeJson<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| !is_terminal_safe(c)) {
+            self.0.write_string_fragment(writer, &rest[..at])?;
+            // Every such character is in the Basic Multilingual Plane: one \uXXXX.
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        self.0.write_string_fragment(writer, rest)
+    }
+
+    // What PrettyFormatter keeps state for (indentation), handed to the inner formatter.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 /// The displayed strings of one endpoint, in [`TABLE_HEADERS`] order (the properties
-/// [`TABLE_PROPERTIES`] names).
+/// [`TABLE_PROPERTIES`] names), [printable](vpcep_client::text::printable): a newline in a
+/// service name or an escape sequence would break the table or act on the terminal.
 pub fn table_row(e: &EndpointResp) -> [String; 6] {
     let text = |v: Option<&str>| match v {
-        Some(s) if !s.is_empty() => s.to_owned(),
+        Some(s) if !s.is_empty() => printable(s).into_owned(),
         _ => MISSING.to_owned(),
     };
     [
@@ -204,7 +260,7 @@ pub fn write_table<W: Write>(out: &mut W, rows: &[[String; 6]]) -> io::Result<()
             if i > 0 {
                 line.push_str("  ");
             }
-            line.push_str(&sanitize(cell));
+            line.push_str(cell);
             if i + 1 < row.len() {
                 let pad = width.saturating_sub(cell.chars().count());
                 line.extend(std::iter::repeat_n(' ', pad));
@@ -213,19 +269,6 @@ pub fn write_table<W: Write>(out: &mut W, rows: &[[String; 6]]) -> io::Result<()
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-/// Control characters (a newline in a service name, an escape sequence) would break the
-/// table or the terminal: they are shown as `?`.
-fn sanitize(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.chars().any(char::is_control) {
-        cell.chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect::<String>()
-            .into()
-    } else {
-        cell.into()
-    }
 }
 
 #[cfg(test)]
@@ -426,7 +469,7 @@ ID                                    STATUS    SERVICE NAME  VPC               
             Some("evil\n\u{1b}[31mname".to_owned());
         let got = render(OutputFormat::Table, &[page]);
         assert_eq!(got.lines().count(), 3);
-        assert!(got.contains("evil??[31mname"), "{got}");
+        assert!(got.contains("evil \\u{1b}[31mname"), "{got}");
         assert!(!got.contains('\u{1b}'));
     }
 

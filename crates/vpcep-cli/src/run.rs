@@ -39,8 +39,13 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Completions { shell } => {
+            // Generated in memory, then written: clap_complete panics when its writer
+            // fails (a full disk, a closed pipe); our write reports it (exit 1, or a quiet
+            // exit 0 for a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vpcep", &mut script);
             let mut out = io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "vpcep", &mut out);
+            out.write_all(&script)?;
             out.flush()?;
             Ok(())
         }
@@ -78,15 +83,17 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
             )))
         }
     };
-    // Without a project ID, AK/SK credentials find it (credentials file, else IAM by
-    // region); a token cannot, and neither can anything without a region.
+    // Without a project ID, AK/SK credentials find it: their own (the credentials file's
+    // project_id), else the region's in IAM (the client says so at the first request if
+    // neither is there). A token cannot.
     match given(&g.project_id) {
         Some(project) => builder = builder.project_id(project),
-        None if given(&g.token).is_none() && given(&g.region).is_some() => {}
+        None if given(&g.token).is_none() => {}
         None => {
             return Err(CliError::Config(format!(
                 "no project ID: pass --project-id or set {ENV_PROJECT_ID} \
-                 (with AK/SK credentials and --region, it is looked up in IAM)"
+                 (with AK/SK credentials: project_id in the credentials file, or --region \
+                 to look it up in IAM)"
             )))
         }
     }
@@ -102,6 +109,9 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
         builder = builder
             .operation_timeout(limit)
             .attempt_timeout(limit.min(MAX_ATTEMPT_TIMEOUT));
+    }
+    if let Some(mib) = g.max_response_mib {
+        builder = builder.max_response_bytes(mib << 20);
     }
     builder = builder.compression(!g.no_compression);
     builder = builder.user_agent(format!("vpcep-cli/{}", env!("CARGO_PKG_VERSION")));
@@ -325,14 +335,17 @@ mod tests {
             retries: None,
             allow_http: false,
             ca_bundle: None,
+            max_response_mib: None,
             no_compression: false,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();
         assert!(e.to_string().contains("--region"), "{e}");
         assert!(e.to_string().contains("--endpoint-url"), "{e}");
+        // A token cannot find a project (AK/SK credentials can: their own, or IAM's).
         let g = GlobalArgs {
             endpoint_url: Some("http://127.0.0.1:1".into()),
+            token: Some("t".into()),
             ..g
         };
         let e = build_client(&g).unwrap_err();

@@ -8,7 +8,7 @@ use std::process::Output;
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::{target, vpcep, PROJECT, TOKEN};
+use common::{credentials_file, list_without_token, target, vpcep, PROJECT, TOKEN};
 
 /// `vpcep` pointed at `url` with a project and the test token.
 fn list(url: &str, args: &[&str]) -> Output {
@@ -330,6 +330,156 @@ fn validation_error_sends_nothing() {
 }
 
 #[test]
+fn bad_characters_in_a_token_or_an_access_key_are_credential_errors() {
+    // Exit 4 (configuration: credentials) as the table says, not 3 (a parameter of the
+    // request); the message names the key, never the value.
+    let fake = doc_fake();
+    let url = fake.url();
+    let bad_token = "Secret-token\nsecond-line";
+    let mut argv = vec!["--endpoint-url", &url, "--project-id", PROJECT];
+    argv.extend_from_slice(&["--token", bad_token, "endpoints", "list"]);
+    let out = vpcep(&[], &argv);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("X-Auth-Token"), "{err}");
+    assert!(!err.contains("Secret-token"), "{err}");
+    for bad_ak in ["AK\u{1}TEST", "AK TEST ", "AKTEST\nMORE"] {
+        let out = vpcep(
+            &[
+                ("HUAWEICLOUD_SDK_AK", bad_ak),
+                ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
+            ],
+            &list_without_token(&url),
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(4), "{bad_ak:?}: {err}");
+        assert!(err.contains("HUAWEICLOUD_SDK_AK"), "{bad_ak:?}: {err}");
+        assert!(!err.contains("SK-Secret"), "{err}");
+    }
+    assert!(fake.requests().is_empty());
+}
+
+/// `vpcep --endpoint-url URL --project-id P endpoints list` with a credentials file (its
+/// directory as `HOME`) and `env`.
+fn list_with_credentials_file(
+    url: &str,
+    (home, file): &(std::path::PathBuf, std::path::PathBuf),
+    env: &[(&str, &str)],
+) -> Output {
+    let mut vars = vec![
+        ("HOME", home.to_str().unwrap()),
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+    ];
+    vars.extend_from_slice(env);
+    vpcep(&vars, &list_without_token(url))
+}
+
+/// A configuration error: exit 4 and one line on stderr, which is returned.
+fn config_error(out: &Output) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+/// A `security_token` continued on a second line of the credentials file (configparser's
+/// continuation) cannot go in a header: a configuration error naming the provider and the
+/// key, nothing sent (it used to be sent unsigned, and fail with the server's 401).
+#[test]
+fn a_credentials_file_value_that_cannot_be_sent_is_a_configuration_error() {
+    let fake = FakeServer::start(FakeConfig::new().aksk("AKPROFILE", "SK-Secret-value-42"))
+        .expect("fake starts");
+    let file = credentials_file(
+        "continuation",
+        "[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nsecurity_token = Token-first-line\n  second-line\n",
+    );
+    let err = config_error(&list_with_credentials_file(&fake.url(), &file, &[]));
+    assert!(
+        err.contains("profile") && err.contains("security_token"),
+        "{err}"
+    );
+    for secret in ["Token-first-line", "second-line", "SK-Secret"] {
+        assert!(!err.contains(secret), "{err}");
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+/// A credentials file that exists but cannot be used (here: no `[basic]` section) is an
+/// error naming the file and the problem (exit 4); the metadata service is not asked, so
+/// the listing never runs as another identity.
+#[test]
+fn an_unusable_credentials_file_is_an_error_not_another_identity() {
+    let fake = FakeServer::start(
+        FakeConfig::new()
+            .require_auth()
+            .iam_project("cn-north-4", PROJECT),
+    )
+    .expect("fake starts");
+    let url = fake.url();
+    let file = credentials_file(
+        "unusable",
+        "[global]\nak = AKGLOBAL\nsk = SK-Secret-value-42\n",
+    );
+    let out = list_with_credentials_file(&url, &file, &[("VPCEP_METADATA_URL", &url)]);
+    let err = config_error(&out);
+    assert!(err.contains(file.1.to_str().unwrap()), "{err}");
+    assert!(err.contains("'basic' does not exist"), "{err}");
+    assert!(!err.contains("SK-Secret"), "{err}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+/// The credentials file's `project_id` is the project, with or without `--region` (as
+/// the official SDKs read it); without a region it used to be "no project ID".
+#[test]
+fn the_credentials_file_project_id_is_used_without_region() {
+    let fake = FakeServer::start(FakeConfig::new().aksk("AKPROFILE", "SK-Secret-value-42"))
+        .expect("fake starts");
+    let url = fake.url();
+    let (dir, file) = credentials_file(
+        "project",
+        &format!("[basic]\nak = AKPROFILE\nsk = SK-Secret-value-42\nproject_id = {PROJECT}\n"),
+    );
+    let env = [
+        ("HOME", dir.to_str().unwrap()),
+        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),
+    ];
+    let out = vpcep(
+        &env,
+        &["--endpoint-url", &url, "endpoints", "list", "-o", "ids"],
+    );
+    assert_eq!(success(&out).lines().count(), 2);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].uri.path(),
+        format!("/v1/{PROJECT}/vpc-endpoints")
+    );
+    assert_eq!(requests[0].header("x-project-id"), Some(PROJECT));
+    // whoami says so too.
+    let out = vpcep(&env, &["--endpoint-url", &url, "auth", "whoami", "--json"]);
+    let who: serde_json::Value = serde_json::from_str(&success(&out)).unwrap();
+    assert_eq!(who["project_id"], PROJECT);
+    assert_eq!(who["provider"], "profile");
+
+    // AK/SK without any project and without a region: said before anything is sent.
+    let out = vpcep(
+        &[
+            ("HUAWEICLOUD_SDK_AK", "AKPROFILE"),
+            ("HUAWEICLOUD_SDK_SK", "SK-Secret-value-42"),
+        ],
+        &["--endpoint-url", &url, "endpoints", "list"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("no project ID") && err.contains("--project-id"),
+        "{err}"
+    );
+    assert!(err.contains("--region"), "{err}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[test]
 fn usage_error_from_clap() {
     let out = vpcep(&[], &["endpoints", "list", "--sort-key", "name"]);
     assert_eq!(out.status.code(), Some(2));
@@ -360,14 +510,7 @@ fn missing_credentials() {
     )
     .expect("fake starts");
     let url = fake.url();
-    let args = [
-        "--endpoint-url",
-        &url,
-        "--project-id",
-        PROJECT,
-        "endpoints",
-        "list",
-    ];
+    let args = list_without_token(&url);
     let out = vpcep(&[("VPCEP_METADATA_URL", &url)], &args);
     assert_eq!(out.status.code(), Some(4));
     insta::assert_snapshot!("error_missing_credentials", failure(&out, None, &url));
@@ -492,6 +635,43 @@ fn completions_for_each_shell() {
     }
 }
 
+/// `vpcep completions bash` with stdout on a full disk (`/dev/full`) or on a pipe whose
+/// reader is gone: a one-line error (exit 1), or a quiet exit 0 for the closed pipe, as
+/// for the listing; never a panic (exit 101).
+#[test]
+fn completions_on_a_full_disk_or_a_closed_pipe() {
+    use std::process::{Command, Stdio};
+    let run = |stdout: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_vpcep"))
+            .env_clear()
+            .args(["completions", "bash"])
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("vpcep runs")
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full (Linux)");
+    let out = run(Stdio::from(full));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: could not write the output"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = run(Stdio::from(writer));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
 /// A fake answering every request with `200` and `body` (a body its data never makes),
 /// under the request id `req-decode`.
 fn raw_server(body: &'static str) -> FakeServer {
@@ -575,14 +755,10 @@ fn metadata_credentials_and_project_from_iam() {
 /// ProfileCredentialProvider reads from it (tests/python cross-checks the two).
 #[test]
 fn whoami_reads_the_profile_file() {
-    let dir = std::env::temp_dir().join(format!("vpcep-cli-profile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("credentials");
-    std::fs::write(
-        &file,
+    let (dir, file) = credentials_file(
+        "profile",
         "[basic]\nak = AKPROFILE123\nsk = sk-profile-SECRET\nproject_id = profileproject\n",
-    )
-    .unwrap();
+    );
     let out = vpcep(
         &[
             ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", file.to_str().unwrap()),

@@ -100,6 +100,26 @@ fn an_endless_body_stops_at_the_limit() {
     );
     // The request id the fake sent.
     assert!(err.contains(&server.requests()[0].request_id), "{err}");
+    // The hint names the CLI's flag, not the library's builder method alone.
+    assert!(err.contains("--max-response-mib"), "{err}");
+}
+
+#[test]
+fn max_response_mib_sets_the_limit_and_is_validated() {
+    let server = serving(Fault::endless(" ".repeat(0x4000), 1 << 30));
+    let out = list(&server.url(), &["--max-response-mib", "1"]);
+    let err = failed(&out, 7);
+    assert!(
+        err.contains("larger than the limit of 1048576 bytes"),
+        "{err}"
+    );
+    for bad in ["0", "-1", "x", "4097"] {
+        let out = list(&server.url(), &[&format!("--max-response-mib={bad}")]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--max-response-mib"), "{bad}: {err}");
+    }
+    assert_eq!(server.requests().len(), 1);
 }
 
 // ---------------------------------------------------------------- hostile bodies
@@ -148,5 +168,177 @@ fn hostile_bodies_exit_with_the_decode_code() {
         );
         assert!(err.contains("req-sec"), "{what}: {err}");
         assert_eq!(server.requests().len(), 1, "{what}: not retried");
+    }
+}
+
+// ---------------------------------------------------------------- base URL shape
+
+#[test]
+fn a_base_url_with_userinfo_a_query_or_a_fragment_is_refused_before_any_io() {
+    const PASSWORD: &str = "Pa55w0rdInTheUrl";
+    let server = serving(respond(200, r#"{"endpoints":[],"total_count":0}"#));
+    let host = server.url().trim_start_matches("http://").to_owned();
+    for (url, what) in [
+        (
+            format!("http://user:{PASSWORD}@{host}"),
+            "user name or password",
+        ),
+        (format!("http://{host}/?x=1"), "query"),
+        // Was sent, then misreported as "the HTTP client followed a redirect".
+        (format!("http://{host}/#frag"), "fragment"),
+    ] {
+        let out = list(&url, &["-vv"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(4), "{url}: {err}");
+        assert!(out.stdout.is_empty(), "{url}");
+        assert!(!err.contains(PASSWORD), "{url}: the password leaked: {err}");
+        assert!(err.contains("invalid base URL"), "{url}: {err}");
+        assert!(err.contains(what), "{url}: {err}");
+        assert!(!err.contains("redirect"), "{url}: {err}");
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+// ---------------------------------------------------------------- proxies
+
+/// A "proxy" on 127.0.0.1 that records the bytes of every connection it gets (at most 8,
+/// each read until the request head ends or 1 s passes) and answers 502.
+struct CaptureProxy {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CaptureProxy {
+    fn start() -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::<std::sync::Mutex<Vec<String>>>::default();
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(8) {
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).into_owned());
+                let _ = conn.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        CaptureProxy { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// `http://` to this machine is allowed without --allow-http because the bytes stay on
+/// it: a proxy from the environment must not carry them (and the token in clear) away.
+#[test]
+fn a_plain_http_loopback_url_never_goes_through_a_proxy() {
+    let fake = FakeServer::start(FakeConfig::new().token(TOKEN)).expect("fake starts");
+    let proxy = CaptureProxy::start();
+    let port = fake.addr().port();
+    let mut runs = 0;
+    for variable in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        // The fake listens on 127.0.0.1 only (so not [::1]).
+        for host in ["localhost", "127.0.0.1"] {
+            let url = format!("http://{host}:{port}");
+            let mut argv = target(&url);
+            argv.extend_from_slice(&["--retries", "0", "endpoints", "list", "-o", "ids"]);
+            let out = vpcep(&[(variable, &proxy.url)], &argv);
+            let err = stderr(&out);
+            assert!(out.status.success(), "{variable} {url}: {err}");
+            assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
+            runs += 1;
+        }
+    }
+    assert_eq!(
+        fake.requests().len(),
+        runs,
+        "every listing reached the fake"
+    );
+    let seen = proxy.seen();
+    assert!(
+        seen.iter().all(|head| !head.contains(TOKEN)),
+        "the token went to the proxy: {seen:?}"
+    );
+    assert!(seen.is_empty(), "the proxy was used: {seen:?}");
+}
+
+// ---------------------------------------------------------------- terminal injection
+
+/// What a hostile server puts in text: ESC sequences (clear the screen, set the window
+/// title), CR (overwrite the line), NUL, BEL, DEL, a C1 CSI (U+009B), a bidirectional
+/// override (U+202E) and isolate (U+2066).
+const HOSTILE: &str = "A\u{1b}[2J\u{1b}]0;pwned\u{7}B\rC\u{0}D\u{7f}E\u{9b}2JF\u{202e}G\u{2066}H";
+
+/// The characters a terminal would act on; none may reach stdout or stderr raw.
+fn assert_inert(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in {text:?}");
+}
+
+#[test]
+fn server_text_never_reaches_the_terminal_raw() {
+    // An error: code and message in both body shapes, and a request id in the body.
+    let body = serde_json::json!({
+        "error": {"code": HOSTILE, "message": HOSTILE},
+        "request_id": HOSTILE,
+    })
+    .to_string();
+    let server = serving(Fault::json(400, body));
+    let out = list(&server.url(), &[]);
+    let err = failed(&out, 5);
+    assert_inert("error", err.as_bytes());
+    assert!(err.contains("A\\u{1b}[2J"), "shown, escaped: {err}");
+    let flat = serde_json::json!({"error_code": HOSTILE, "error_msg": HOSTILE}).to_string();
+    let server = serving(Fault::json(403, flat).with_header("X-Request-Id", "req\u{9b}x"));
+    let err = failed(&list(&server.url(), &[]), 5);
+    assert_inert("flat error", err.as_bytes());
+
+    // A page whose endpoint ID and service name are hostile, in every format.
+    let page = serde_json::json!({
+        "endpoints": [{"id": HOSTILE, "endpoint_service_name": HOSTILE, "status": HOSTILE}],
+        "total_count": 1,
+    })
+    .to_string();
+    let server = serving(respond(200, page));
+    for format in ["ids", "table", "json", "jsonl"] {
+        let url = server.url();
+        let mut argv = target(&url);
+        argv.extend_from_slice(&["endpoints", "list", "-o", format]);
+        let out = vpcep(&[], &argv);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert_inert(format, &out.stdout);
+        assert_inert(format, &out.stderr);
+        if matches!(format, "json" | "jsonl") {
+            // Escaped, not changed: the same strings to a JSON reader.
+            let text = String::from_utf8(out.stdout.clone()).unwrap();
+            let value: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+            let endpoint = if format == "json" {
+                &value["endpoints"][0]
+            } else {
+                &value
+            };
+            assert_eq!(endpoint["id"], HOSTILE, "{format}");
+            assert_eq!(endpoint["endpoint_service_name"], HOSTILE, "{format}");
+        }
     }
 }

@@ -33,7 +33,8 @@ impl Credentials {
     }
 
     /// AK/SK credentials from the official SDKs' environment variables: [`ENV_AK`] and
-    /// [`ENV_SK`] (both required), [`ENV_SECURITY_TOKEN`] (optional).
+    /// [`ENV_SK`] (both required), [`ENV_SECURITY_TOKEN`] (optional). A value that cannot
+    /// be used (e.g. with a line break) is [`CredentialsError::Invalid`] naming the variable.
     pub fn from_env() -> Result<Self, CredentialsError> {
         Self::from_env_vars(|name| std::env::var(name).ok())
     }
@@ -61,6 +62,7 @@ impl Credentials {
         if let Some(token) = read(ENV_SECURITY_TOKEN) {
             creds = creds.with_security_token(token);
         }
+        crate::credentials::check_keys("env", &creds)?;
         Ok(Self::AkSk(creds))
     }
 }
@@ -153,6 +155,35 @@ mod tests {
             panic!("expected AK/SK")
         };
         assert_eq!(aksk.security_token().unwrap().expose_secret(), TOKEN);
+    }
+
+    #[test]
+    fn from_env_vars_refuses_values_that_cannot_be_sent_naming_the_variable() {
+        for (ak, sk, token, key) in [
+            ("AK\nMORE", SK, None, ENV_AK),
+            (" AK", SK, None, ENV_AK),
+            ("AK", "SuperSecret\nSK", None, ENV_SK),
+            (
+                "AK",
+                SK,
+                Some("SecurityTokenSecretValue\n continued"),
+                ENV_SECURITY_TOKEN,
+            ),
+        ] {
+            let mut vars = vec![(ENV_AK, ak), (ENV_SK, sk)];
+            vars.extend(token.map(|t| (ENV_SECURITY_TOKEN, t)));
+            let err = Credentials::from_env_vars(env(&vars)).unwrap_err();
+            match &err {
+                CredentialsError::Invalid {
+                    provider, key: k, ..
+                } => {
+                    assert_eq!((*provider, *k), ("env", key), "{err}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_no_secrets(&err.to_string());
+            assert!(!err.to_string().contains("MORE"), "{err}");
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
-use crate::error::{error_chain, Error, Result};
+use crate::error::{Error, Result};
 use crate::executor::Executor;
+use crate::http_policy::{self, HttpSettings, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::request::ListEndpoints;
 use crate::retry::{RetryConfig, TimeoutConfig};
 use crate::transport::Shared;
@@ -79,55 +80,58 @@ impl Client {
     }
 }
 
-/// Whether `url`'s host is this machine: 127.0.0.0/8, `::1` or `localhost`.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
-}
-
-/// Adds the PEM bundles to the HTTP client's trusted roots, next to the platform's.
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn add_root_certificates(
-    mut builder: reqwest::ClientBuilder,
-    bundles: &[Vec<u8>],
-) -> Result<reqwest::ClientBuilder> {
-    for pem in bundles {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| Error::Config(format!("invalid root certificate (PEM): {e}")))?;
-        if certs.is_empty() {
-            return Err(Error::Config(
-                "invalid root certificate: no PEM certificate (-----BEGIN CERTIFICATE-----) found"
-                    .to_owned(),
-            ));
-        }
-        builder = builder.tls_certs_merge(certs);
-    }
-    Ok(builder)
-}
-
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-fn add_root_certificates(
-    builder: reqwest::ClientBuilder,
-    bundles: &[Vec<u8>],
-) -> Result<reqwest::ClientBuilder> {
-    if bundles.is_empty() {
-        Ok(builder)
-    } else {
-        Err(Error::Config(
-            "root certificates need a TLS feature (rustls or native-tls)".to_owned(),
+/// Parses a base URL and checks its shape: `http(s)://host[:port][/path prefix]` and
+/// nothing else. Refused, before any I/O: a user name or password (reqwest would send it as
+/// `Authorization: Basic` beside our credentials, and every message and log line showing
+/// the URL would show it), a query or a fragment (the request path is appended to the base
+/// URL, so they would swallow it: a `#…` sends the request to the base URL's path). The
+/// messages never show the password.
+fn check_base_url(url: &str) -> Result<reqwest::Url> {
+    let invalid = |why: &str| {
+        Error::Config(format!(
+            "invalid base URL {:?}: {why}",
+            without_userinfo(url)
         ))
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "it carries a user name or password (user:password@, not shown); the client \
+             authenticates with its credentials only: remove it",
+        ));
     }
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(invalid("expected http(s)://host[:port][/path]"));
+    }
+    if parsed.query().is_some() {
+        return Err(invalid(
+            "it has a query (?…); the request's path and query are appended to the base \
+             URL: remove it",
+        ));
+    }
+    if parsed.fragment().is_some() {
+        return Err(invalid(
+            "it has a fragment (#…); the request's path is appended to the base URL: \
+             remove it",
+        ));
+    }
+    Ok(parsed)
 }
 
-/// The default [`ClientBuilder::max_response_bytes`]: 32 MiB. A page of 1000 endpoints
-/// (the API's largest) is about 1 MB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// `url` with whatever stands between `scheme://` and the last `@` of the authority
+/// replaced by `***`: a URL that does not parse may still carry a password.
+fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]).into(),
+        None => url.into(),
+    }
+}
 
 /// Configures a [`Client`].
 #[derive(Debug, Default)]
@@ -270,14 +274,11 @@ impl ClientBuilder {
         let region = self.region.clone();
         let base_url = match (self.base_url, self.region) {
             (Some(url), _) => {
-                let parsed = reqwest::Url::parse(&url)
-                    .map_err(|e| Error::Config(format!("invalid base URL {url:?}: {e}")))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(Error::Config(format!(
-                        "invalid base URL {url:?}: expected http(s)://host[:port]"
-                    )));
-                }
-                if parsed.scheme() == "http" && !self.allow_http && !is_loopback(&parsed) {
+                let parsed = check_base_url(&url)?;
+                if parsed.scheme() == "http"
+                    && !self.allow_http
+                    && !http_policy::is_loopback(&parsed)
+                {
                     return Err(Error::Config(format!(
                         "refusing plain HTTP to {url:?}: credentials would cross the network \
                          unencrypted; use https://, or allow it explicitly \
@@ -306,14 +307,11 @@ impl ClientBuilder {
         if let Some(project) = &self.project_id {
             validate::project_id(project)?;
         }
+        // A provider's credentials are checked as it hands them out (credentials::refresh).
         match &self.credentials {
-            Some(Credentials::Token(token)) => validate::auth_token(token.expose())?,
+            Some(Credentials::Token(token)) => crate::credentials::check_token(token)?,
             Some(Credentials::AkSk(keys)) => {
-                validate::header_text("HUAWEICLOUD_SDK_AK", keys.access_key(), false)?;
-                if let Some(token) = keys.security_token() {
-                    use secrecy::ExposeSecret;
-                    validate::header_text("X-Security-Token", token.expose_secret(), true)?;
-                }
+                crate::credentials::check_keys(crate::credentials::GIVEN_TO_THE_CLIENT, keys)?
             }
             Some(Credentials::Provider(_)) | None => {}
         }
@@ -322,41 +320,36 @@ impl ClientBuilder {
             agent.push(' ');
             agent.push_str(extra);
         }
-        validate::header_text("User-Agent", &agent, false)?;
+        validate::header_text("User-Agent", &agent)?;
         let user_agent = HeaderValue::from_str(&agent).expect("validated header text");
-        let http = match self.http {
-            Some(_) if !self.root_certificates.is_empty() => {
+        let settings = HttpSettings {
+            connect_timeout: self.timeouts.connect,
+            root_certificates: self.root_certificates,
+            gzip: !self.no_compression,
+        };
+        let (http, http_settings) = match self.http {
+            Some(_) if !settings.root_certificates.is_empty() => {
                 return Err(Error::Config(
                     "root certificates cannot be added to a supplied http_client: add them \
                      to that reqwest client (tls_certs_merge) instead"
                         .to_owned(),
                 ))
             }
-            Some(http) => http,
+            Some(http) => (http, None),
             None => {
-                // Never follow redirects: reqwest would replay our credential headers
-                // (X-Auth-Token, X-Security-Token) to whatever host `Location` names.
-                let mut builder = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .gzip(!self.no_compression);
-                if let Some(t) = self.timeouts.connect {
-                    builder = builder.connect_timeout(t);
-                }
-                builder = add_root_certificates(builder, &self.root_certificates)?;
-                let with_roots = if self.root_certificates.is_empty() {
-                    ""
-                } else {
-                    " (check the root certificates given)"
-                };
-                builder.build().map_err(|e| {
-                    Error::Config(format!(
-                        "could not build the HTTP client{with_roots}: {}",
-                        error_chain(&e)
-                    ))
-                })?
+                let destination = reqwest::Url::parse(&base_url).map_err(|e| {
+                    Error::Internal(format!("the checked base URL does not parse: {e}"))
+                })?;
+                let http = settings.client_for(&destination).map_err(Error::Config)?;
+                (http, Some(settings))
             }
         };
+        let supplied_http = http_settings.is_none();
         let mut timeouts = self.timeouts;
+        if supplied_http {
+            // A supplied client connects with its own timeout, which we do not know.
+            timeouts.connect = None;
+        }
         // An attempt cannot outlive its operation: a per-attempt timeout as long as the
         // operation's would only race it, so the operation timeout alone applies.
         if let (Some(attempt), Some(operation)) = (timeouts.attempt, timeouts.operation) {
@@ -367,6 +360,7 @@ impl ClientBuilder {
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
+                http_settings,
                 base_url,
                 project_id: self.project_id,
                 credentials: self.credentials,

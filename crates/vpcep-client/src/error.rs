@@ -2,10 +2,13 @@
 //!
 //! Every variant says what went wrong in words a person can act on, keeps what the server
 //! said (status, code, message, request id), and never carries a secret: credentials are
-//! not part of any variant, and validation errors mask the values of secret parameters.
+//! not part of any variant (a credential that cannot be used is named, never shown).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
+
+use crate::text::printable;
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,7 +28,10 @@ pub enum Error {
 
     /// The connection failed or broke (DNS, refused, reset, truncated body), after the
     /// given number of attempts.
-    #[error("could not reach VPCEP at {url} after {attempts} attempt(s): {message}")]
+    #[error(
+        "could not reach VPCEP at {url} after {attempts} attempt(s): {}",
+        printable(message)
+    )]
     Transport {
         /// The URL requested (without credentials; VPCEP URLs carry none).
         url: String,
@@ -60,7 +66,9 @@ pub enum Error {
 
     /// A successful response whose body could not be decoded.
     #[error(
-        "could not decode the VPCEP response at `{path}`: {message}{}",
+        "could not decode the VPCEP response at `{}`: {}{}",
+        printable(path),
+        printable(message),
         fmt_request_id(request_id.as_deref())
     )]
     Decode {
@@ -146,7 +154,8 @@ pub enum Error {
     /// reading stopped at the limit. Not retried.
     #[error(
         "the VPCEP response from {url} is larger than the limit of {limit} bytes; \
-         reading stopped there (raise it with max_response_bytes if the page is genuine){}",
+         reading stopped there (if the page is genuine, raise the limit: \
+         ClientBuilder::max_response_bytes, CLI --max-response-mib){}",
         fmt_request_id(request_id.as_deref())
     )]
     ResponseTooLarge {
@@ -162,8 +171,9 @@ pub enum Error {
     /// issuer, wrong host name, expired...). Not retried: another attempt would meet the
     /// same certificate.
     #[error(
-        "the TLS certificate of {url} was rejected: {message}; if the endpoint uses a \
-         private or corporate CA, add it (ClientBuilder::add_root_certificate, CLI --ca-bundle)"
+        "the TLS certificate of {url} was rejected: {}; if the endpoint uses a private or \
+         corporate CA, add it (ClientBuilder::add_root_certificate, CLI --ca-bundle)",
+        printable(message)
     )]
     Tls {
         /// The URL requested.
@@ -183,7 +193,11 @@ pub enum Error {
 
 /// Which timeout fired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
+    /// Establishing a connection: TCP and, for `https://`, the TLS handshake
+    /// ([`TimeoutConfig::connect`](crate::TimeoutConfig::connect)).
+    Connect,
     /// One attempt (connect, send, read the whole body).
     Attempt,
     /// The whole operation, retries and backoff included.
@@ -193,6 +207,7 @@ pub enum TimeoutKind {
 impl fmt::Display for TimeoutKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            TimeoutKind::Connect => "connect",
             TimeoutKind::Attempt => "per-attempt",
             TimeoutKind::Operation => "operation",
         })
@@ -299,11 +314,12 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What the server said is shown through `printable`: never raw on a terminal.
         write!(f, "VPCEP answered {} {}", self.status, self.reason())?;
         if let Some(code) = &self.code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", printable(code))?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", printable(&self.message))?;
         f.write_str(&fmt_request_id(self.request_id.as_deref()))?;
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
@@ -321,7 +337,7 @@ fn fmt_redirect(
     request_id: Option<&str>,
     followed: bool,
 ) -> String {
-    let location = location.unwrap_or("(no Location header)");
+    let location = location.map_or(Cow::Borrowed("(no Location header)"), printable);
     let request_id = fmt_request_id(request_id);
     if followed {
         format!(
@@ -340,7 +356,7 @@ fn fmt_redirect(
 
 fn fmt_request_id(request_id: Option<&str>) -> String {
     match request_id {
-        Some(id) => format!(" (request id {id})"),
+        Some(id) => format!(" (request id {})", printable(id)),
         None => String::new(),
     }
 }
@@ -387,11 +403,11 @@ fn strip_tags(text: &str) -> String {
 #[error("invalid {parameter}: {rule} (got {value})")]
 #[non_exhaustive]
 pub struct ValidationError {
-    /// The parameter, as named on the wire (e.g. `limit`, `X-Auth-Token`).
+    /// The parameter, as named on the wire (e.g. `limit`, `project_id`).
     pub parameter: &'static str,
     /// The rule it broke, e.g. "must be between 1 and 1000".
     pub rule: String,
-    /// The value given, quoted, or a masked description for secrets.
+    /// The value given, quoted.
     pub value: String,
 }
 
@@ -401,18 +417,6 @@ impl ValidationError {
             parameter,
             rule: rule.into(),
             value: format!("{value:?}"),
-        }
-    }
-
-    /// For secrets: the value is described by its length only.
-    pub(crate) fn secret(parameter: &'static str, rule: impl Into<String>, value: &str) -> Self {
-        ValidationError {
-            parameter,
-            rule: rule.into(),
-            value: format!(
-                "a secret of {} characters, not shown",
-                value.chars().count()
-            ),
         }
     }
 }
@@ -435,6 +439,23 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "VPCEP answered 400 Bad Request [EndPoint.2001]: limit is invalid (request id req-1)"
+        );
+    }
+
+    #[test]
+    fn what_the_server_said_is_shown_inert() {
+        let e = ApiError::from_body(
+            400,
+            "{\"error\":{\"code\":\"C\\u001b[2J\",\"message\":\"m\\u009b\\u202e\"},\"request_id\":\"r\\u0007\"}".as_bytes(),
+            None,
+        );
+        assert_eq!(
+            e.message, "m\u{9b}\u{202e}",
+            "the field keeps what was sent"
+        );
+        assert_eq!(
+            e.to_string(),
+            "VPCEP answered 400 Bad Request [C\\u{1b}[2J]: m\\u{9b}\\u{202e} (request id r\\u{7})"
         );
     }
 
@@ -466,14 +487,5 @@ mod tests {
         assert!(e.message.chars().count() <= 201);
         let e = ApiError::from_body(500, b"", None);
         assert_eq!(e.message, "empty or unreadable body (HTTP 500)");
-    }
-
-    #[test]
-    fn secret_validation_errors_do_not_show_the_value() {
-        let e =
-            ValidationError::secret("X-Auth-Token", "must be at most 2048 characters", "s3cr3t");
-        assert!(!e.to_string().contains("s3cr3t"));
-        assert!(!format!("{e:?}").contains("s3cr3t"));
-        assert!(e.to_string().contains("X-Auth-Token"));
     }
 }

@@ -70,7 +70,9 @@ impl Executor {
         } else {
             query
         };
-        let state = CallState::new(self.shared.clone(), throttled).with_body_turn(body_turn);
+        let state = CallState::new(self.shared.clone(), throttled)
+            .with_body_turn(body_turn)
+            .with_project_id(query.project_id.as_deref().map(|p| p.to_string()));
         let work = self.execute_with_retries(query, &state);
         match self.shared.timeouts.operation {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
@@ -112,7 +114,8 @@ impl Executor {
             }
             _ => {
                 return Err(Error::Config(format!(
-                    "no project ID: set it on the client or the request, or in {}",
+                    "no project ID: set it on the client or the request (CLI --project-id), \
+                     or in {}",
                     crate::auth::ENV_PROJECT_ID
                 )))
             }
@@ -122,8 +125,9 @@ impl Executor {
             None => {
                 let region = shared.region.as_deref().ok_or_else(|| {
                     Error::Config(format!(
-                        "no project ID: set it on the client or the request, or in {}, or set \
-                         a region to look it up in IAM",
+                        "no project ID: set it on the client or the request (CLI \
+                         --project-id), in {} or project_id in the credentials file, or set a \
+                         region to look it up in IAM (CLI --region)",
                         crate::auth::ENV_PROJECT_ID
                     ))
                 })?;
@@ -138,13 +142,17 @@ impl Executor {
                     })
                     .unwrap_or_else(|| crate::credentials::iam::iam_endpoint_for(region));
                 let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
+                // Its own HTTP client: IAM's proxy rule may differ from VPCEP's.
+                let destination = reqwest::Url::parse(&iam)
+                    .map_err(|e| Error::Config(format!("invalid IAM endpoint {iam:?}: {e}")))?;
                 crate::credentials::iam::project_id(
-                    &shared.http,
+                    &shared.http_for(&destination)?,
                     &iam,
                     region,
                     &keys,
                     &shared.user_agent,
                     timeout,
+                    shared.max_response_bytes,
                 )
                 .await
                 .map_err(Error::Config)?
@@ -165,19 +173,21 @@ impl Executor {
             state.clone(),
         );
         let (generated, url) = (&generated, self.url_for(query));
-        let attempt_timeout = self.shared.timeouts.attempt;
+        let (attempt_timeout, connect_timeout) =
+            (self.shared.timeouts.attempt, self.shared.timeouts.connect);
         retry::run(&self.shared.retry, |attempt| {
             state.start_attempt(attempt);
             let url = url.as_str();
             async move {
                 let outcome = query.apply(generated.list_endpoints()).send().await;
-                if let Some(e) = state.take_credentials_error() {
-                    return Verdict::Fail(Error::Credentials(e));
+                if let Some(e) = state.take_not_sent() {
+                    return Verdict::Fail(e);
                 }
                 let attempt = Attempt {
                     url,
                     attempts: attempt,
                     attempt_timeout,
+                    connect_timeout,
                 };
                 match retry::classify(outcome, state.last_record(), &attempt) {
                     Verdict::Done(page) => check_page(page, state),

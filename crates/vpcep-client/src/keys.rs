@@ -70,6 +70,46 @@ impl AkSk {
     }
 }
 
+/// A part of a credential, for messages that name what cannot be used (never its value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    AccessKey,
+    SecretKey,
+    SecurityToken,
+}
+
+/// `X-Auth-Token`: 1..=2048 characters (the spec's `iamToken` security scheme states it
+/// in prose, so it is not in the contract table).
+const IAM_TOKEN_LENGTH: (usize, usize) = (1, 2048);
+
+impl AkSk {
+    /// The first part that cannot be used as given, and the rule it breaks: each must be
+    /// non-empty header text (the access key and the security token travel in headers; a
+    /// secret key with a line break, e.g. from a continuation line of the credentials
+    /// file, would sign every request wrongly).
+    pub(crate) fn unusable_part(&self) -> Option<(Part, &'static str)> {
+        let token = self.security_token.as_ref().map(|t| t.expose_secret());
+        [
+            (Part::AccessKey, Some(self.ak.as_str())),
+            (Part::SecretKey, Some(self.sk.expose_secret())),
+            (Part::SecurityToken, token),
+        ]
+        .into_iter()
+        .find_map(|(part, value)| Some((part, unusable_text(value?)?)))
+    }
+}
+
+/// The rule a credential value breaks, if any: empty, or not header text.
+fn unusable_text(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("must not be empty")
+    } else if !crate::text::is_header_text(value) {
+        Some(crate::text::HEADER_TEXT_RULE)
+    } else {
+        None
+    }
+}
+
 impl fmt::Debug for AkSk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AkSk")
@@ -96,6 +136,18 @@ impl IamToken {
     /// The token itself, for putting it in a header.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
+    }
+}
+
+impl IamToken {
+    /// The rule the token breaks, if any: 1 to 2048 characters of header text.
+    pub(crate) fn unusable(&self) -> Option<String> {
+        let (min, max) = IAM_TOKEN_LENGTH;
+        let n = self.expose().chars().count();
+        if n < min || n > max {
+            return Some(format!("must be {min} to {max} characters long"));
+        }
+        unusable_text(self.expose()).map(str::to_owned)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod credentials;
 mod decode;
 pub mod error;
 mod executor;
+mod http_policy;
 mod keys;
 pub mod lenient;
 pub mod paginate;
@@ -30,17 +31,18 @@ pub mod signer;
 #[cfg(not(feature = "signature-verify"))]
 #[allow(dead_code)]
 mod signer;
-mod text;
+pub mod text;
 pub mod transport;
 mod validate;
 mod window;
 
 pub use auth::Credentials;
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use client::{Client, ClientBuilder};
 pub use contract::ListEndpointsQuery;
 pub use credentials::CredentialsProvider;
 pub use error::{ApiError, Error, Result, TimeoutKind, ValidationError};
 pub use generated::types;
+pub use http_policy::DEFAULT_MAX_RESPONSE_BYTES;
 pub use paginate::ListAll;
 pub use request::ListEndpoints;
 pub use retry::{RetryConfig, TimeoutConfig};

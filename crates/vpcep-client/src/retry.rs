@@ -169,6 +169,8 @@ pub(crate) struct Attempt<'a> {
     pub attempts: u32,
     /// The per-attempt timeout, if any.
     pub attempt_timeout: Option<Duration>,
+    /// The connect timeout, when known (not with a caller-supplied HTTP client).
+    pub connect_timeout: Option<Duration>,
 }
 
 /// The generated client's outcome of one attempt: a decoded `T`, or why not.
@@ -234,10 +236,19 @@ pub(crate) fn classify<T: DeserializeOwned, E: std::fmt::Debug>(
             // Our message names the URL once; reqwest's would repeat it.
             let e = e.without_url();
             if e.is_timeout() {
+                // The connector (TCP and TLS) times out as a connect error; the attempt's
+                // own timeout does not.
+                let (kind, after) = match attempt.connect_timeout {
+                    Some(connect) if e.is_connect() => (TimeoutKind::Connect, connect),
+                    _ => (
+                        TimeoutKind::Attempt,
+                        attempt.attempt_timeout.unwrap_or_default(),
+                    ),
+                };
                 Verdict::Retry(
                     Error::Timeout {
-                        kind: TimeoutKind::Attempt,
-                        after: attempt.attempt_timeout.unwrap_or_default(),
+                        kind,
+                        after,
                         attempts: attempt.attempts,
                         url: url(),
                     },
@@ -386,6 +397,7 @@ mod tests {
             url: "http://127.0.0.1:1/v1/p/vpc-endpoints",
             attempts: 2,
             attempt_timeout: None,
+            connect_timeout: None,
         }
     }
 

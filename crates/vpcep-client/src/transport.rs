@@ -11,12 +11,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use progenitor_client::OperationInfo;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
-use crate::auth::{AkSk, Credentials};
+use crate::auth::Credentials;
+use crate::credentials::{Identity, GIVEN_TO_THE_CLIENT};
+use crate::http_policy::HttpSettings;
 use crate::retry::{parse_retry_after, AttemptRecord, RetryConfig, TimeoutConfig};
 use crate::window::BodyTurn;
 
@@ -27,6 +29,9 @@ const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
 /// Configuration shared by every call of one [`crate::Client`] and its clones.
 pub(crate) struct Shared {
     pub http: reqwest::Client,
+    /// How `http` was built, to build clients for other destinations (the IAM lookup);
+    /// `None` for a caller-supplied client, which serves those too.
+    pub http_settings: Option<HttpSettings>,
     pub base_url: String,
     pub project_id: Option<String>,
     pub credentials: Option<Credentials>,
@@ -43,6 +48,19 @@ pub(crate) struct Shared {
     pub max_response_bytes: u64,
     /// Ask for gzip-compressed responses (`Accept-Encoding: gzip`, decoded by reqwest).
     pub compression: bool,
+}
+
+impl Shared {
+    /// An HTTP client for another destination than VPCEP (the IAM project lookup), built
+    /// as `http` was; the caller-supplied client itself when there is one.
+    pub(crate) fn http_for(&self, destination: &reqwest::Url) -> crate::Result<reqwest::Client> {
+        match &self.http_settings {
+            Some(settings) => settings
+                .client_for(destination)
+                .map_err(crate::Error::Config),
+            None => Ok(self.http.clone()),
+        }
+    }
 }
 
 impl fmt::Debug for Shared {
@@ -70,10 +88,13 @@ pub struct CallState {
     attempt: Arc<AtomicU32>,
     last: Arc<Mutex<Option<AttemptRecord>>>,
     throttled: Option<Arc<AtomicU64>>,
-    /// Why this call has no credentials to sign with (taken by the retry loop).
-    credentials_error: Arc<Mutex<Option<crate::auth::CredentialsError>>>,
+    /// Why an attempt of this call was not sent (no usable credentials, or the request
+    /// could not be signed): taken by the retry loop, which returns it as the call's error.
+    not_sent: Arc<Mutex<Option<crate::Error>>>,
     /// For a page of a listing: wait for its turn before reading the body (paginate.rs).
     body_turn: Option<BodyTurn>,
+    /// The project of the request (the one in its path), for `X-Project-Id`.
+    project_id: Option<String>,
 }
 
 impl fmt::Debug for CallState {
@@ -92,9 +113,17 @@ impl CallState {
             attempt: Arc::new(AtomicU32::new(1)),
             last: Arc::new(Mutex::new(None)),
             throttled,
-            credentials_error: Arc::new(Mutex::new(None)),
+            not_sent: Arc::new(Mutex::new(None)),
             body_turn: None,
+            project_id: None,
         }
+    }
+
+    /// The project the request is for (the one in its path): `X-Project-Id` of a signed
+    /// request names it.
+    pub(crate) fn with_project_id(mut self, project_id: Option<String>) -> Self {
+        self.project_id = project_id;
+        self
     }
 
     pub(crate) fn with_body_turn(mut self, turn: Option<BodyTurn>) -> Self {
@@ -116,44 +145,42 @@ impl CallState {
         self.last.lock().expect("attempt record lock").clone()
     }
 
-    pub(crate) fn take_credentials_error(&self) -> Option<crate::auth::CredentialsError> {
-        self.credentials_error
-            .lock()
-            .expect("credentials error lock")
-            .take()
+    pub(crate) fn take_not_sent(&self) -> Option<crate::Error> {
+        self.not_sent.lock().expect("not-sent lock").take()
     }
 
-    /// Current credentials of a provider (renewed if due), just before signing. On failure
-    /// the reason is kept for the retry loop and the request is not sent.
-    async fn provided_keys(&self) -> Result<Option<AkSk>, reqwest::Error> {
-        let Some(Credentials::Provider(provider)) = &self.shared.credentials else {
-            return Ok(None);
-        };
-        match provider.identity().await {
-            Ok(identity) => Ok(Some(identity.keys().clone())),
-            Err(e) => {
-                // Debug only: the retry loop returns the reason as the call's error.
-                tracing::debug!(error = %e, "no credentials to sign the request with; not sending it");
-                *self
-                    .credentials_error
-                    .lock()
-                    .expect("credentials error lock") = Some(e);
-                // reqwest errors cannot be built directly: a 401 status error stands in;
-                // the retry loop reports the kept reason instead.
-                let stand_in = http::Response::builder()
-                    .status(401)
-                    .body(Bytes::new())
-                    .expect("a valid response");
-                Err(reqwest::Response::from(stand_in)
-                    .error_for_status()
-                    .expect_err("401 is an error status"))
-            }
+    /// Keeps why this attempt is not sent, for the retry loop, and returns the error that
+    /// stands in for it in the generated client (reqwest errors cannot be built directly:
+    /// a 401 status error stands in; the retry loop reports the kept reason instead).
+    fn not_sent(&self, why: crate::Error) -> reqwest::Error {
+        // Debug only: the retry loop returns the reason as the call's error.
+        tracing::debug!(error = %why, "not sending the request");
+        *self.not_sent.lock().expect("not-sent lock") = Some(why);
+        let stand_in = http::Response::builder()
+            .status(401)
+            .body(Bytes::new())
+            .expect("a valid response");
+        reqwest::Response::from(stand_in)
+            .error_for_status()
+            .expect_err("401 is an error status")
+    }
+
+    /// Current credentials of a provider (renewed if due, checked), just before signing.
+    async fn provided(&self) -> Result<Option<Identity>, crate::Error> {
+        match &self.shared.credentials {
+            Some(Credentials::Provider(provider)) => Ok(Some(provider.identity().await?)),
+            _ => Ok(None),
         }
     }
 
     /// Puts the final headers on a request, authenticates it (signing last, over the
-    /// final URL and headers) and sets the per-attempt timeout.
-    fn prepare(&self, request: &mut reqwest::Request, provided: Option<&AkSk>) {
+    /// final URL and headers) and sets the per-attempt timeout. A request that cannot
+    /// carry its credentials is an error, never sent without them.
+    fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        provided: Option<&Identity>,
+    ) -> Result<(), crate::Error> {
         let shared = &self.shared;
         let headers = request.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -166,36 +193,57 @@ impl CallState {
         if let Some(t) = shared.timeouts.attempt {
             *request.timeout_mut() = Some(t);
         }
-        match &shared.credentials {
-            Some(Credentials::Token(token)) => {
-                // Validated as header text when the client was built.
-                if let Ok(mut value) = HeaderValue::from_str(token.expose()) {
+        let (keys, provider) =
+            match (&shared.credentials, provided) {
+                (Some(Credentials::Token(token)), _) => {
+                    // Checked when the client was built (credentials::check_token).
+                    let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
+                        crate::credentials::check_token(token).err().map_or_else(
+                            || unsigned("the token cannot be sent as X-Auth-Token"),
+                            crate::Error::from,
+                        )
+                    })?;
                     value.set_sensitive(true);
                     request.headers_mut().insert(X_AUTH_TOKEN, value);
+                    return Ok(());
                 }
-            }
-            Some(Credentials::AkSk(_) | Credentials::Provider(_)) => {
-                let Some(keys) = provided.or(match &shared.credentials {
-                    Some(Credentials::AkSk(keys)) => Some(keys),
-                    _ => None,
-                }) else {
-                    return;
-                };
-                // The resolved project is set before a call that needs it starts; reading
-                // it never waits nor misses it under contention.
-                let resolved = shared.resolved_project.get();
-                if let Some(project) = shared.project_id.as_ref().or(resolved) {
-                    if let Ok(value) = HeaderValue::from_str(project) {
-                        request.headers_mut().insert(X_PROJECT_ID, value);
-                    }
+                (Some(Credentials::AkSk(keys)), _) => (keys, GIVEN_TO_THE_CLIENT),
+                (Some(Credentials::Provider(_)), Some(identity)) => {
+                    (identity.keys(), identity.provider())
                 }
-                if let Err(e) = crate::signer::sign_request(request, keys, SystemTime::now()) {
-                    tracing::error!(error = %e, "could not sign the request; sending it unsigned");
-                }
-            }
-            None => {}
+                (Some(Credentials::Provider(_)), None) => return Err(crate::Error::Internal(
+                    "a provider's credentials were not fetched before signing; nothing was sent"
+                        .to_owned(),
+                )),
+                (None, _) => return Ok(()),
+            };
+        // The request's own project (set, or resolved before the call started), which may
+        // not be the client's.
+        if let Some(project) = &self.project_id {
+            // Checked (validate::project_id) before it got here.
+            let value = HeaderValue::from_str(project).map_err(|_| {
+                crate::Error::Internal(format!(
+                    "project ID {project:?} cannot be sent as X-Project-Id; nothing was sent"
+                ))
+            })?;
+            request.headers_mut().insert(X_PROJECT_ID, value);
         }
+        // The keys were checked (credentials::check_keys) when they were given or provided:
+        // signing fails only on a bug, and the request is not sent then either.
+        crate::signer::sign_request(request, keys, SystemTime::now()).map_err(|e| {
+            crate::credentials::check_keys(provider, keys)
+                .err()
+                .map_or_else(|| unsigned(&e), crate::Error::from)
+        })
     }
+}
+
+/// A request whose credentials were checked but could not be put on it is not sent: an
+/// error of this crate.
+fn unsigned(why: impl std::fmt::Display) -> crate::Error {
+    crate::Error::Internal(format!(
+        "could not authenticate the request: {why}; nothing was sent"
+    ))
 }
 
 /// Sends one attempt of a call: credentials, headers, signature, the request, the whole
@@ -219,8 +267,10 @@ pub(crate) async fn exec(
             request_id = tracing::field::Empty,
         );
         async move {
-            let provided = state.provided_keys().await?;
-            state.prepare(&mut request, provided.as_ref());
+            let provided = state.provided().await.map_err(|e| state.not_sent(e))?;
+            state
+                .prepare(&mut request, provided.as_ref())
+                .map_err(|e| state.not_sent(e))?;
             let started = Instant::now();
             let result = send_buffered(
                 &state.shared.http,
@@ -285,7 +335,7 @@ async fn send_buffered(
     let version = response.version();
     let headers = response.headers().clone();
 
-    let (body, too_large) = read_body(&mut response, limit).await?;
+    let (body, too_large) = crate::http_policy::read_body(&mut response, limit).await?;
     drop(response);
 
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -303,52 +353,4 @@ async fn send_buffered(
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok((reqwest::Response::from(rebuilt), record))
-}
-
-/// Reads `response`'s body, never holding more than `limit` bytes of it: returns the body,
-/// or an empty one and `Some(limit)` when it is (declared or found) larger.
-///
-/// With a `Content-Length` the buffer is reserved once at that size; without one (chunked,
-/// or decoded from gzip) the chunks are kept as they come and joined at the end, so a
-/// body that turns out too large never costs more than the limit (no doubling buffer).
-async fn read_body(
-    response: &mut reqwest::Response,
-    limit: u64,
-) -> reqwest::Result<(Bytes, Option<u64>)> {
-    let too_large = Ok((Bytes::new(), Some(limit)));
-    match response.content_length() {
-        Some(declared) if declared > limit => too_large,
-        Some(declared) => {
-            let mut body = BytesMut::with_capacity(declared as usize);
-            while let Some(chunk) = response.chunk().await? {
-                if (body.len() + chunk.len()) as u64 > limit {
-                    return too_large;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok((body.freeze(), None))
-        }
-        None => {
-            let mut chunks: Vec<Bytes> = Vec::new();
-            let mut len = 0u64;
-            while let Some(chunk) = response.chunk().await? {
-                len += chunk.len() as u64;
-                if len > limit {
-                    return too_large;
-                }
-                chunks.push(chunk);
-            }
-            Ok(match chunks.len() {
-                0 => (Bytes::new(), None),
-                1 => (chunks.pop().expect("one chunk"), None),
-                _ => {
-                    let mut body = BytesMut::with_capacity(len as usize);
-                    for chunk in chunks {
-                        body.extend_from_slice(&chunk);
-                    }
-                    (body.freeze(), None)
-                }
-            })
-        }
-    }
 }

@@ -1,14 +1,18 @@
 //! Test tool for the official-SDK cross-checks (tests/python/test_credentials.py): runs
 //! our default credentials chain over the process environment and prints, as one JSON
-//! object, exactly what it found — secrets included, so that they can be compared with
+//! object, exactly what it read — secrets included, so that they can be compared with
 //! what Huawei's SDK reads. Only ever run it on test credentials.
+//!
+//! It asks the chain itself, not the client's cache in front of it, which also refuses
+//! values no request could carry (e.g. a security token continued on a second line, which
+//! both read alike).
 
 use secrecy::ExposeSecret;
-use vpcep_client::credentials::{format_time, ChainBuilder};
+use vpcep_client::credentials::{format_time, ChainBuilder, ProvideCredentials};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    match ChainBuilder::new().build().identity().await {
+    match ChainBuilder::new().build_chain().provide().await {
         Ok(id) => {
             let keys = id.keys();
             let out = serde_json::json!({

@@ -29,7 +29,30 @@ pub fn target(url: &str) -> Vec<&str> {
     ]
 }
 
+/// `endpoints list` against `url` for the test project, with no token: credentials come
+/// from the environment (AK/SK, a credentials file, the chain).
+pub fn list_without_token(url: &str) -> Vec<&str> {
+    vec![
+        "--endpoint-url",
+        url,
+        "--project-id",
+        PROJECT,
+        "endpoints",
+        "list",
+    ]
+}
+
 /// stderr as text (lossy: the tests look for words, not encodings).
 pub fn stderr_text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A credentials file holding `text` in a fresh directory named after `tag` (and this
+/// process): returns the directory (a `HOME` for the child) and the file.
+pub fn credentials_file(tag: &str, text: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("vpcep-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
 }

@@ -1,5 +1,7 @@
 //! `CredentialProviderChain` of the official SDK: the first provider that yields
-//! credentials wins; later fetches (refreshes) ask the winner only.
+//! credentials wins; later fetches (refreshes) ask the winner only. A provider whose
+//! configuration is there but unusable ([`ProviderError::unusable`], e.g. a malformed
+//! credentials file) stops the chain with its error.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -62,6 +64,9 @@ impl CredentialsChain {
                     *self.winner.lock().unwrap_or_else(|e| e.into_inner()) = Some(i);
                     return Ok(identity);
                 }
+                // The user's own configuration is broken: say so, rather than sign as
+                // whoever the next provider knows.
+                Err(e) if e.unusable => return Err(e),
                 Err(e) => {
                     tracing::debug!(provider = provider.name(), reason = %e.message, "no credentials");
                     errors.push(e);

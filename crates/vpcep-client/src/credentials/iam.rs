@@ -13,9 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderValue, USER_AGENT};
 
-use super::sts::excerpt;
+use super::sts::{excerpt, without_url};
 use crate::keys::AkSk;
-use crate::text::error_chain;
 
 /// Regions whose IAM endpoint is `https://iam.{region}.myhuaweicloud.com`
 /// (`huaweicloudsdkcore/auth/endpoint.py`); others use [`DEFAULT_IAM_ENDPOINT`].
@@ -64,8 +63,9 @@ pub fn iam_endpoint_for(region: &str) -> String {
 type CacheKey = (String, String, String);
 static CACHE: LazyLock<Mutex<HashMap<CacheKey, String>>> = LazyLock::new(Default::default);
 
-/// Looks the project up (or finds it in the cache). Errors say how to set a project ID and
-/// never carry a secret.
+/// Looks the project up (or finds it in the cache), by the crate's HTTP rules
+/// (`http_policy.rs`: no redirect followed, the answer within `limit` bytes). Errors say
+/// how to set a project ID and never carry a secret.
 pub(crate) async fn project_id(
     http: &reqwest::Client,
     iam: &str,
@@ -73,6 +73,7 @@ pub(crate) async fn project_id(
     keys: &AkSk,
     user_agent: &HeaderValue,
     timeout: Duration,
+    limit: u64,
 ) -> Result<String, String> {
     let iam = iam.trim_end_matches('/');
     let key = (
@@ -100,24 +101,21 @@ pub(crate) async fn project_id(
     tracing::info!(region, iam, "no project ID: looking it up in IAM");
     let failed = |m: String| {
         format!(
-            "could not get the project ID of region '{region}' from IAM at {iam}: {m}; or {HOW}"
+            "could not get the project ID of region '{region}' from IAM at {iam}: {}; or {HOW}",
+            crate::text::printable(&m)
         )
     };
-    let response = http
-        .execute(request)
+    let answer = crate::http_policy::fetch(http, request, limit)
         .await
-        .map_err(|e| failed(error_chain(&e.without_url())))?;
-    let status = response.status().as_u16();
-    let trace_id = response
-        .headers()
+        .map_err(|e| failed(without_url(e).to_string()))?;
+    let status = answer.status;
+    let trace_id = answer
+        .headers
         .get("x-iam-trace-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("none")
         .to_owned();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| failed(error_chain(&e.without_url())))?;
+    let body = answer.body;
     if status != 200 {
         return Err(failed(format!(
             "IAM answered {status} (X-IAM-Trace-Id={trace_id}): {}",
@@ -156,7 +154,7 @@ pub(crate) async fn project_id(
              choose one: {HOW}",
             several
                 .iter()
-                .map(|p| p.id.as_str())
+                .map(|p| crate::text::printable(&p.id))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),

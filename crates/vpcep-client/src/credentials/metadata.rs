@@ -9,6 +9,8 @@
 //! 3. a 401 whose body is not "Please configure Cloud Service Agency first" asks a new
 //!    session token and tries once more.
 //!
+//! Requests follow the crate's HTTP rules (`http_policy.rs`: no redirect followed, answers
+//! within the response-size limit) and never go through a proxy (link-local).
 //! Timeouts are 3 s per request as in the official SDK, except connecting, which gives up
 //! after 1 s (the link-local service answers in well under a millisecond on an ECS; off
 //! one, this is what the chain pays). A base URL found unreachable is remembered for five
@@ -24,6 +26,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::sts::{excerpt, parse_credential};
 use super::{Env, Identity, ProvideCredentials, ProviderError, ENV_METADATA_URL};
+use crate::http_policy::{self, Failure};
 use crate::text::error_chain;
 
 /// The ECS metadata service.
@@ -113,7 +116,10 @@ impl MetadataProvider {
         if let Some(c) = &*slot {
             return Ok(c.clone());
         }
-        let client = reqwest::Client::builder()
+        let base = reqwest::Url::parse(&self.base).map_err(|e| {
+            ProviderError::failed(NAME, format!("invalid metadata URL {:?}: {e}", self.base))
+        })?;
+        let client = http_policy::client_builder(&base)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             // Link-local: never through a proxy.
@@ -223,31 +229,32 @@ impl MetadataProvider {
         url: &str,
     ) -> Result<(u16, bytes::Bytes), ProviderError> {
         let started = Instant::now();
-        let outcome = async {
-            let response = request.send().await?;
-            let status = response.status().as_u16();
-            Ok::<_, reqwest::Error>((status, response.bytes().await?))
-        }
-        .await;
-        outcome.map_err(|e| {
-            let ms = started.elapsed().as_millis();
-            let unreachable = e.is_connect() || (e.is_timeout() && !e.is_body());
-            let e = e.without_url();
-            let why = format!(
-                "metadata service {} unreachable in {ms} ms: {}",
-                self.base,
-                error_chain(&e)
-            );
-            if unreachable {
-                UNREACHABLE
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(self.base.clone(), (Instant::now(), why.clone()));
-                ProviderError::not_configured(NAME, why)
-            } else {
-                ProviderError::failed(NAME, format!("{url}: {}", error_chain(&e)))
-            }
-        })
+        let outcome = http_policy::send(request, http_policy::DEFAULT_MAX_RESPONSE_BYTES).await;
+        outcome
+            .map(|answer| (answer.status, answer.body))
+            .map_err(|failure| {
+                let e = match failure {
+                    Failure::Http(e) => e,
+                    other => return ProviderError::failed(NAME, format!("{url}: {other}")),
+                };
+                let ms = started.elapsed().as_millis();
+                let unreachable = e.is_connect() || (e.is_timeout() && !e.is_body());
+                let e = e.without_url();
+                let why = format!(
+                    "metadata service {} unreachable in {ms} ms: {}",
+                    self.base,
+                    error_chain(&e)
+                );
+                if unreachable {
+                    UNREACHABLE
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(self.base.clone(), (Instant::now(), why.clone()));
+                    ProviderError::not_configured(NAME, why)
+                } else {
+                    ProviderError::failed(NAME, format!("{url}: {}", error_chain(&e)))
+                }
+            })
     }
 }
 

@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 
-use crate::keys::AkSk;
+use crate::keys::{AkSk, IamToken, Part};
 
 pub mod chain;
 pub mod env;
@@ -188,12 +188,17 @@ impl Identity {
 /// Why one provider gave no credentials. Never contains a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{provider}: {message}")]
+#[non_exhaustive]
 pub struct ProviderError {
     /// The provider's name.
     pub provider: &'static str,
     /// Whether the provider is configured at all (a variable or file is there) and failed,
     /// rather than simply not applying here.
     pub configured: bool,
+    /// Whether the user's configuration for this provider is there but cannot be used (a
+    /// credentials file without `[basic]`, with `ak` but no `sk`, that does not parse): a
+    /// chain stops here with this error rather than go on and sign as another identity.
+    pub unusable: bool,
     /// What happened.
     pub message: String,
 }
@@ -204,15 +209,28 @@ impl ProviderError {
         Self {
             provider,
             configured: false,
+            unusable: false,
             message: message.into(),
         }
     }
 
-    /// The provider applies but failed (unreachable, bad answer, bad file…).
+    /// The provider applies but failed (unreachable, bad answer…); a chain tries the next.
     pub fn failed(provider: &'static str, message: impl Into<String>) -> Self {
         Self {
             provider,
             configured: true,
+            unusable: false,
+            message: message.into(),
+        }
+    }
+
+    /// The user's configuration for the provider is there but cannot be used (a malformed
+    /// credentials file): a chain stops here. The message names what and where.
+    pub fn unusable(provider: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            provider,
+            configured: true,
+            unusable: true,
             message: message.into(),
         }
     }
@@ -255,6 +273,21 @@ pub enum CredentialsError {
     /// A provider (or every provider of a chain) gave no credentials; says why.
     #[error("{0}")]
     Provider(ProviderError),
+    /// A credential cannot be used as given: a value that is empty or cannot travel in an
+    /// HTTP header (a line break from a continuation line of the credentials file, a
+    /// control character, surrounding spaces). Names where it came from and the key, never
+    /// the value. Nothing was sent.
+    #[error("unusable credentials ({provider}): {key} {rule}; the value is not shown")]
+    Invalid {
+        /// Where the credentials came from: a provider's name (`env`, `profile`,
+        /// `metadata`, …), or `given to the client` for credentials set on the builder.
+        provider: &'static str,
+        /// The key, as that source names it (e.g. `HUAWEICLOUD_SDK_AK`, `security_token`,
+        /// `X-Auth-Token`).
+        key: &'static str,
+        /// The rule it breaks.
+        rule: String,
+    },
     /// The credentials expired and could not be renewed.
     #[error(
         "the credentials from {provider} expired at {expired_at} and could not be renewed: {reason}"
@@ -267,6 +300,52 @@ pub enum CredentialsError {
         /// Why the renewal failed.
         reason: String,
     },
+}
+
+/// The source of credentials set on the client builder, in messages.
+pub(crate) const GIVEN_TO_THE_CLIENT: &str = "given to the client";
+
+/// How a source names the parts of its credentials, for messages.
+fn key_name(provider: &str, part: Part) -> &'static str {
+    use crate::keys::{ENV_AK, ENV_SECURITY_TOKEN, ENV_SK};
+    match (provider, part) {
+        ("env", Part::AccessKey) => ENV_AK,
+        ("env", Part::SecretKey) => ENV_SK,
+        ("env", Part::SecurityToken) => ENV_SECURITY_TOKEN,
+        ("profile", Part::AccessKey) => "ak",
+        ("profile", Part::SecretKey) => "sk",
+        ("profile", Part::SecurityToken) => "security_token",
+        (_, Part::AccessKey) => "access key",
+        (_, Part::SecretKey) => "secret key",
+        (_, Part::SecurityToken) => "security token",
+    }
+}
+
+/// The one check of AK/SK credentials, whatever their source (the builder, the
+/// environment, the profile file, the metadata service, pod identity, OIDC, a custom
+/// provider): every value non-empty header text ([`AkSk`]'s rule). A request is never sent
+/// with credentials that cannot be; the error names `provider` and the key.
+pub(crate) fn check_keys(provider: &'static str, keys: &AkSk) -> Result<(), CredentialsError> {
+    match keys.unusable_part() {
+        None => Ok(()),
+        Some((part, rule)) => Err(CredentialsError::Invalid {
+            provider,
+            key: key_name(provider, part),
+            rule: rule.to_owned(),
+        }),
+    }
+}
+
+/// The check of an IAM token given to the client: 1 to 2048 characters of header text.
+pub(crate) fn check_token(token: &IamToken) -> Result<(), CredentialsError> {
+    match token.unusable() {
+        None => Ok(()),
+        Some(rule) => Err(CredentialsError::Invalid {
+            provider: GIVEN_TO_THE_CLIENT,
+            key: "X-Auth-Token",
+            rule,
+        }),
+    }
 }
 
 impl From<ProviderError> for CredentialsError {

@@ -16,10 +16,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
 
-use super::sts::{excerpt, parse_credential};
+use super::sts::{excerpt, parse_credential, without_url};
 use super::{Env, Identity, ProvideCredentials, ProviderError};
+use crate::http_policy;
 use crate::keys::ENV_PROJECT_ID;
-use crate::text::error_chain;
 
 /// Required: the OIDC identity provider's URN.
 pub const ENV_PROVIDER_URN: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
@@ -146,33 +146,24 @@ impl OidcStsProvider {
             .var(ENV_STS_ENDPOINT)
             .unwrap_or_else(|| DEFAULT_STS_ENDPOINT.to_owned());
         let url = format!("{}{ASSUME_PATH}", sts.trim_end_matches('/'));
-        let http = reqwest::Client::builder()
+        let target = reqwest::Url::parse(&url)
+            .map_err(|e| ProviderError::failed(NAME, format!("{ENV_STS_ENDPOINT} {sts:?}: {e}")))?;
+        let http = http_policy::client_builder(&target)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| ProviderError::failed(NAME, format!("HTTP client: {e}")))?;
-        let response = http
-            .post(&url)
+        let request = http
+            .post(target)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 "application/json;charset=UTF-8",
             )
-            .body(payload.to_string())
-            .send()
+            .body(payload.to_string());
+        let answer = http_policy::send(request, http_policy::DEFAULT_MAX_RESPONSE_BYTES)
             .await
-            .map_err(|e| {
-                ProviderError::failed(
-                    NAME,
-                    format!("POST {url}: {}", error_chain(&e.without_url())),
-                )
-            })?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| {
-            ProviderError::failed(
-                NAME,
-                format!("POST {url}: {}", error_chain(&e.without_url())),
-            )
-        })?;
+            .map_err(|e| ProviderError::failed(NAME, format!("POST {url}: {}", without_url(e))))?;
+        let (status, body) = (answer.status, answer.body);
         if !(200..300).contains(&status) {
             return Err(ProviderError::failed(
                 NAME,

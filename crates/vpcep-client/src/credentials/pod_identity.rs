@@ -1,16 +1,17 @@
 //! `PodIdentityAccessor` of the official SDK (CCE pod identity): `POST` to
 //! `HC_CONTAINER_CREDENTIALS_FULL_URI` with the body `{}` and the header `Authorization`
 //! holding the content of `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` (read at every fetch, so
-//! a rotated token is picked up); 5 s timeouts.
+//! a rotated token is picked up); 5 s to connect, 10 s in all. The crate's HTTP rules apply
+//! (`http_policy.rs`: no redirect followed, the answer within the response-size limit).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::sts::{excerpt, parse_credential};
+use super::sts::{excerpt, parse_credential, without_url};
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::text::error_chain;
+use crate::http_policy;
 
 /// The official variable holding the pod identity agent's URL.
 pub const ENV_FULL_URI: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";
@@ -63,7 +64,9 @@ impl PodIdentityProvider {
                 ))
             }
         };
-        let http = reqwest::Client::builder()
+        let target = reqwest::Url::parse(&uri)
+            .map_err(|e| ProviderError::failed(NAME, format!("{ENV_FULL_URI} {uri:?}: {e}")))?;
+        let http = http_policy::client_builder(&target)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .build()
@@ -75,26 +78,15 @@ impl PodIdentityProvider {
             )
         })?;
         auth.set_sensitive(true);
-        let response = http
-            .post(&uri)
+        let request = http
+            .post(target)
             .header(reqwest::header::AUTHORIZATION, auth)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body("{}")
-            .send()
+            .body("{}");
+        let answer = http_policy::send(request, http_policy::DEFAULT_MAX_RESPONSE_BYTES)
             .await
-            .map_err(|e| {
-                ProviderError::failed(
-                    NAME,
-                    format!("POST {uri}: {}", error_chain(&e.without_url())),
-                )
-            })?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| {
-            ProviderError::failed(
-                NAME,
-                format!("POST {uri}: {}", error_chain(&e.without_url())),
-            )
-        })?;
+            .map_err(|e| ProviderError::failed(NAME, format!("POST {uri}: {}", without_url(e))))?;
+        let (status, body) = (answer.status, answer.body);
         if !(200..300).contains(&status) {
             return Err(ProviderError::failed(
                 NAME,

@@ -70,7 +70,7 @@ impl ProfileProvider {
                 ))
             }
             Err(e) => {
-                return Err(ProviderError::failed(
+                return Err(ProviderError::unusable(
                     "profile",
                     format!("could not read credentials file '{}': {e}", path.display()),
                 ))
@@ -80,8 +80,10 @@ impl ProfileProvider {
     }
 }
 
+/// The credentials of the file's `[basic]` section. Every failure is
+/// [`ProviderError::unusable`]: the file exists, so the user meant it to be used.
 fn from_text(text: &str, path: &Path) -> Result<Identity, ProviderError> {
-    let fail = |m: String| ProviderError::failed("profile", m);
+    let fail = |m: String| ProviderError::unusable("profile", m);
     let ini = Ini::parse(text).map_err(|e| fail(format!("{}: {e}", path.display())))?;
     let section = ini
         .section(SECTION)
@@ -101,8 +103,13 @@ fn from_text(text: &str, path: &Path) -> Result<Identity, ProviderError> {
                 path.display()
             )));
         }
+        let has = match (get("ak"), get("sk")) {
+            (Some(_), _) => "ak but no sk",
+            (_, Some(_)) => "sk but no ak",
+            _ => "neither ak nor sk",
+        };
         return Err(fail(format!(
-            "ak&sk or ak&sk does not exist in credentials file '{}'",
+            "section [{SECTION}] of credentials file '{}' has {has} (both are needed)",
             path.display()
         )));
     };
@@ -328,8 +335,17 @@ mod tests {
             e.message,
             "credential type 'basic' does not exist in credentials file '/creds'"
         );
+        assert!(e.unusable, "{e:?}");
         let e = load("[basic]\nak=A\n").unwrap_err();
-        assert!(e.message.contains("ak&sk"), "{e}");
+        assert_eq!(
+            e.message,
+            "section [basic] of credentials file '/creds' has ak but no sk (both are needed)"
+        );
+        let e = load("[basic]\nsk=S\nproject_id=p\n").unwrap_err();
+        assert!(e.message.contains("has sk but no ak"), "{e}");
+        let e = load("[basic]\nproject_id=p\n").unwrap_err();
+        assert!(e.message.contains("has neither ak nor sk"), "{e}");
+        assert!(e.unusable, "{e:?}");
         let e = load("ak=A\n").unwrap_err();
         assert!(e.message.contains("line 1"), "{e}");
         let e = load("[basic]\nak=A\nak=B\n").unwrap_err();
@@ -362,6 +378,6 @@ mod tests {
             e.message,
             "credentials file '/nonexistent/x' does not exist"
         );
-        assert!(!e.configured);
+        assert!(!e.configured && !e.unusable);
     }
 }

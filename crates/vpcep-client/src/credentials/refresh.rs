@@ -120,7 +120,13 @@ impl CredentialsProvider {
             }
         }
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
-        match self.inner.provider.provide().await {
+        // Credentials that cannot be sent are refused here, whichever provider gave them:
+        // no request leaves without the credentials it was meant to carry.
+        let fetched = match self.inner.provider.provide().await {
+            Ok(id) => super::check_keys(id.provider(), id.keys()).map(|()| id),
+            Err(e) => Err(CredentialsError::Provider(e)),
+        };
+        match fetched {
             Ok(id) => {
                 let now = SystemTime::now();
                 if id.is_expired_at(now) {
@@ -166,7 +172,7 @@ impl CredentialsProvider {
                         expired_at: expired.expires_at().map(format_time).unwrap_or_default(),
                         reason: e.to_string(),
                     }),
-                    (None, None) => Err(CredentialsError::Provider(e)),
+                    (None, None) => Err(e),
                 }
             }
         }
