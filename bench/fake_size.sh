@@ -16,13 +16,7 @@ if [ $# -eq 0 ]; then
     set -- "${CARGO_TARGET_DIR:-$ROOT/target}/release/vpcep-fake"
 fi
 
-WORK=$(mktemp -d)
-FAKE_PID=""
-cleanup() {
-    if [ -n "$FAKE_PID" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+. "$ROOT/bench/fake_common.sh"
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -30,22 +24,11 @@ cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Starts BIN with --generate N; sets URL, READY_MS, RSS_KIB, HWM_KIB.
 measure() {
     local bin=$1 n=$2
-    local start_ns
-    rm -f "$WORK/out" "$WORK/err"
-    start_ns=$(date +%s%N)
+    local run=("$bin" --listen 127.0.0.1:0 --no-auth --generate "$n")
     if [ -n "${LIMIT_MIB:-}" ]; then
-        (ulimit -v $((LIMIT_MIB * 1024)); exec "$bin" --listen 127.0.0.1:0 --no-auth --generate "$n") >"$WORK/out" 2>"$WORK/err" &
-    else
-        "$bin" --listen 127.0.0.1:0 --no-auth --generate "$n" >"$WORK/out" 2>"$WORK/err" &
+        run=(sh -c "ulimit -v $((LIMIT_MIB * 1024)) && exec \"\$0\" \"\$@\"" "${run[@]}")
     fi
-    FAKE_PID=$!
-    URL=""
-    while [ -z "$URL" ]; do
-        if ! kill -0 "$FAKE_PID" 2>/dev/null; then tail -n 3 "$WORK/err" >&2; FAKE_PID=""; return 1; fi
-        URL=$(sed -n 's/^listening on //p' "$WORK/out" 2>/dev/null | head -n1)
-        [ -n "$URL" ] || sleep 0.01
-    done
-    READY_MS=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+    fake_start "${run[@]}" || return 1
     local list="$URL/v1/295dacf46a4842fcbf7844dc2dc2489d/vpc-endpoints"
     curl -s -o /dev/null "$list?endpoint_service_name=payments&limit=1"
     curl -s -o /dev/null "$list?limit=1000"
@@ -54,7 +37,7 @@ measure() {
     while sleep 1; after=$(cpu "$FAKE_PID"); [ "$after" != "$before" ]; do before=$after; done
     RSS_KIB=$(kib "$FAKE_PID" VmRSS)
     HWM_KIB=$(kib "$FAKE_PID" VmHWM)
-    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=""
+    fake_stop
 }
 
 for BIN in "$@"; do

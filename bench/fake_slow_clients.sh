@@ -17,13 +17,7 @@ if [ $# -eq 0 ]; then
     set -- "${CARGO_TARGET_DIR:-$ROOT/target}/release/vpcep-fake"
 fi
 
-WORK=$(mktemp -d)
-FAKE_PID=""
-cleanup() {
-    if [ -n "$FAKE_PID" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+. "$ROOT/bench/fake_common.sh"
 
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
@@ -33,16 +27,9 @@ for BIN in "$@"; do
     if "$BIN" --help | grep -q -- --max-connections; then
         extra=(--max-connections $((CLIENTS + 100)))
     fi
-    "$BIN" --listen 127.0.0.1:0 --no-auth --generate "$N" "${extra[@]}" >"$WORK/out" 2>"$WORK/err" &
-    FAKE_PID=$!
-    URL=""
-    for _ in $(seq 1 1200); do
-        URL=$(sed -n 's/^listening on //p' "$WORK/out" | head -n1)
-        [ -n "$URL" ] && break
-        sleep 0.05
-    done
-    [ -n "$URL" ] || { cat "$WORK/err" >&2; echo "fake did not start" >&2; exit 1; }
-    sleep 3 # the JSON text is made in the background after listening
+    fake_start "$BIN" --listen 127.0.0.1:0 --no-auth --generate "$N" "${extra[@]}" \
+        || { echo "fake did not start" >&2; exit 1; }
+    sleep 3 # background work after listening (JSON text, filter columns)
     ready=$(rss_mib "$FAKE_PID")
     # The clients connect, send their request, read nothing (small receive buffers), stay
     # 3 s, then close; prints the fake's RSS (MiB) while they are connected.
@@ -68,5 +55,5 @@ PY
     sleep 3
     after=$(rss_mib "$FAKE_PID")
     echo "$(basename "$BIN"): $N endpoints, $CLIENTS clients not reading '$QUERY': RSS ${ready} MiB ready, ${connected} MiB connected, ${after} MiB 3 s after they left"
-    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=""
+    fake_stop
 done

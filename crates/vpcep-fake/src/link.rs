@@ -109,38 +109,55 @@ impl<S: AsyncRead + Unpin> AsyncRead for Throttled<S> {
     }
 }
 
+impl<S: AsyncWrite + Unpin> Throttled<S> {
+    /// One write through `write`, of `attempted` bytes at most: waits for the link if a
+    /// previous write booked it, counts the bytes as sent before writing (so that a
+    /// client that has read a whole response never sees a count without its last bytes)
+    /// and takes back what was not written, then books the link for what was.
+    fn counted(
+        &mut self,
+        cx: &mut Context<'_>,
+        attempted: usize,
+        write: impl FnOnce(Pin<&mut S>, &mut Context<'_>) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        if let Some(wait) = self.wait.as_mut() {
+            ready!(wait.as_mut().poll(cx));
+            self.wait = None;
+        }
+        self.link
+            .sent
+            .fetch_add(attempted as u64, Ordering::Relaxed);
+        let n = match write(Pin::new(&mut self.inner), cx) {
+            Poll::Ready(Ok(n)) => n,
+            other => {
+                self.link
+                    .sent
+                    .fetch_sub(attempted as u64, Ordering::Relaxed);
+                return other;
+            }
+        };
+        self.link
+            .sent
+            .fetch_sub((attempted - n) as u64, Ordering::Relaxed);
+        if let Some(until) = self.link.pace(n) {
+            self.wait = Some(Box::pin(tokio::time::sleep_until(until)));
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
 impl<S: AsyncWrite + Unpin> AsyncWrite for Throttled<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if let Some(wait) = self.wait.as_mut() {
-            ready!(wait.as_mut().poll(cx));
-            self.wait = None;
-        }
         let limit = if self.link.rate.is_some() {
             buf.len().min(MAX_WRITE)
         } else {
             buf.len()
         };
-        // Counted before the write, so that a client that has read a whole response never
-        // sees a count without its last bytes; what was not written is taken back.
-        self.link.sent.fetch_add(limit as u64, Ordering::Relaxed);
-        let n = match Pin::new(&mut self.inner).poll_write(cx, &buf[..limit]) {
-            Poll::Ready(Ok(n)) => n,
-            other => {
-                self.link.sent.fetch_sub(limit as u64, Ordering::Relaxed);
-                return other;
-            }
-        };
-        self.link
-            .sent
-            .fetch_sub((limit - n) as u64, Ordering::Relaxed);
-        if let Some(until) = self.link.pace(n) {
-            self.wait = Some(Box::pin(tokio::time::sleep_until(until)));
-        }
-        Poll::Ready(Ok(n))
+        self.counted(cx, limit, |inner, cx| inner.poll_write(cx, &buf[..limit]))
     }
 
     /// Vectored writes (so that hyper sends a page's shared buffers as they are instead of
@@ -158,23 +175,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Throttled<S> {
                 .map_or(&[][..], |b| &b[..]);
             return self.poll_write(cx, first);
         }
-        if let Some(wait) = self.wait.as_mut() {
-            ready!(wait.as_mut().poll(cx));
-            self.wait = None;
-        }
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        self.link.sent.fetch_add(total as u64, Ordering::Relaxed);
-        let n = match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => n,
-            other => {
-                self.link.sent.fetch_sub(total as u64, Ordering::Relaxed);
-                return other;
-            }
-        };
-        self.link
-            .sent
-            .fetch_sub((total - n) as u64, Ordering::Relaxed);
-        Poll::Ready(Ok(n))
+        let total = bufs.iter().map(|b| b.len()).sum();
+        self.counted(cx, total, |inner, cx| inner.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

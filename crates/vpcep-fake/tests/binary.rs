@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 
 use vpcep_fake::pki::Pki;
 
+mod common;
+use common::{get_list_and_close, PROJECT};
+
 /// The fake's binary, killed when dropped.
 struct Fake(Child);
 
@@ -20,9 +23,15 @@ impl Drop for Fake {
 /// Starts the binary with `args` on a free loopback port; returns it and the URL it
 /// printed on stdout.
 fn start(args: &[&str]) -> (Fake, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"));
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    start_command(command)
+}
+
+/// Starts `command` (the binary, or a shell that runs it); returns it and the URL it
+/// printed on stdout.
+fn start_command(mut command: Command) -> (Fake, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -251,4 +260,53 @@ fn a_generate_beyond_the_memory_allowed_is_refused_with_what_it_needs() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--generate 5000000 needs about"), "{err}");
     assert!(err.contains("ulimit -v"), "{err}");
+}
+
+/// The soft limit on open files this test process has (and its children inherit).
+fn open_files_limit() -> usize {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -n"])
+        .output()
+        .expect("sh runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(1024)
+}
+
+/// The probe's case (issue 19): more half-sent requests from one client than the fake has
+/// file descriptors (the binary under `ulimit -n 1024`, 1,100 connections, when this
+/// process may open that many; proportionally fewer otherwise). Another client is
+/// answered.
+#[test]
+fn more_half_sent_requests_than_open_files_starve_nobody() {
+    use std::io::Write;
+    let ours = open_files_limit();
+    let fakes_limit = 1024.min(ours.saturating_sub(200) / 2).max(64);
+    let attackers = fakes_limit + fakes_limit * 76 / 1024;
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        &format!("ulimit -n {fakes_limit} && exec \"$0\" --listen 127.0.0.1:0 --no-auth"),
+        env!("CARGO_BIN_EXE_vpcep-fake"),
+    ]);
+    let (_fake, url) = start_command(command);
+    let addr: std::net::SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    let mut half_sent = Vec::new();
+    for _ in 0..attackers {
+        let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+            break; // the backlog is full: that is the attack
+        };
+        let _ = write!(
+            stream,
+            "GET /v1/{PROJECT}/vpc-endpoints HTTP/1.1\r\nHost: x\r\n"
+        );
+        half_sent.push(stream);
+    }
+    assert!(
+        half_sent.len() > fakes_limit,
+        "{} connections",
+        half_sent.len()
+    );
+    get_list_and_close(addr);
 }

@@ -2,39 +2,19 @@
 //! cap on connections (`FakeConfig::header_read_timeout/idle_timeout/max_connections`,
 //! the binary's `--header-read-timeout-secs`, `--idle-timeout-secs`, `--max-connections`),
 //! connections released when their client goes, and a JSON body on hyper's own 400, 414
-//! and 431 answers. Everything on 127.0.0.1, every wait bounded.
+//! and 431 answers. Everything on 127.0.0.1, every wait bounded. (The binary under an
+//! open-files limit: tests/binary.rs, `more_half_sent_requests_than_open_files_starve_nobody`.)
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::time::{Duration, Instant};
 
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::PROJECT;
+use common::{connect, get_list_and_close, read_to_close, PROJECT};
 
 fn list_target() -> String {
     format!("/v1/{PROJECT}/vpc-endpoints")
-}
-
-fn connect(addr: std::net::SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stream
-}
-
-/// Reads until the fake closes the connection: `Ok(bytes)`, or the read error (a timeout
-/// means the fake kept the connection open for 20 s).
-fn read_to_close(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    match stream.read_to_end(&mut bytes) {
-        Ok(_) => Ok(bytes),
-        Err(e) if e.kind() == ErrorKind::ConnectionReset => Ok(bytes),
-        Err(e) => Err(e),
-    }
 }
 
 /// Waits (at most 20 s) until `done` holds.
@@ -125,19 +105,7 @@ fn a_request_the_fake_holds_is_not_idle() {
     let fake = FakeServer::start(FakeConfig::new().idle_timeout(Duration::from_secs(1))).unwrap();
     fake.faults()
         .push(Fault::Delay(Duration::from_millis(2500)));
-    let mut stream = connect(fake.addr());
-    write!(
-        stream,
-        "GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-        list_target()
-    )
-    .unwrap();
-    let bytes = read_to_close(&mut stream).unwrap();
-    assert!(
-        bytes.starts_with(b"HTTP/1.1 200 "),
-        "{:?}",
-        String::from_utf8_lossy(&bytes)
-    );
+    get_list_and_close(fake.addr());
 }
 
 /// Clients that ask for a 1,000-endpoint page and never read it hold a connection each
@@ -193,19 +161,7 @@ fn at_the_cap_the_connection_waiting_longest_makes_room() {
     }
     eventually("at most the cap is open", || fake.connections() <= 21);
     // A well-behaved client is answered at once.
-    let mut stream = connect(fake.addr());
-    write!(
-        stream,
-        "GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-        list_target()
-    )
-    .unwrap();
-    let bytes = read_to_close(&mut stream).unwrap();
-    assert!(
-        bytes.starts_with(b"HTTP/1.1 200 "),
-        "{:?}",
-        String::from_utf8_lossy(&bytes)
-    );
+    get_list_and_close(fake.addr());
     // The oldest half-sent ones were closed.
     let mut first = half_sent.remove(0);
     assert!(read_to_close(&mut first).unwrap().is_empty());
@@ -300,80 +256,4 @@ fn other_methods_on_the_platform_paths_get_a_json_405() {
         assert!(head.contains(&format!("\r\nallow: {}", allow.to_ascii_lowercase())));
         assert!(body["error"]["message"].as_str().unwrap().contains(method));
     }
-}
-
-/// The binary, killed when dropped.
-struct Binary(Child);
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The soft limit on open files this test process has (and its children inherit).
-fn open_files_limit() -> usize {
-    let out = Command::new("sh")
-        .args(["-c", "ulimit -n"])
-        .output()
-        .expect("sh runs");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(1024)
-}
-
-/// The probe's case: more half-sent requests from one client than the fake has file
-/// descriptors (the binary under `ulimit -n 1024`, 1,100 connections, when this process
-/// may open that many; proportionally fewer otherwise). Another client is answered.
-#[test]
-fn more_half_sent_requests_than_open_files_starve_nobody() {
-    let ours = open_files_limit();
-    let fakes_limit = 1024.min(ours.saturating_sub(200) / 2).max(64);
-    let attackers = fakes_limit + fakes_limit * 76 / 1024;
-    let command = format!("ulimit -n {fakes_limit} && exec \"$0\" --listen 127.0.0.1:0 --no-auth");
-    let mut child = Command::new("sh")
-        .args(["-c", &command, env!("CARGO_BIN_EXE_vpcep-fake")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("vpcep-fake runs");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _fake = Binary(child);
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    let mut half_sent = Vec::new();
-    for _ in 0..attackers {
-        let Ok(mut stream) = TcpStream::connect(addr) else {
-            break; // the backlog is full: that is the attack
-        };
-        let _ = write!(stream, "GET {} HTTP/1.1\r\nHost: x\r\n", list_target());
-        half_sent.push(stream);
-    }
-    assert!(
-        half_sent.len() > fakes_limit,
-        "{} connections",
-        half_sent.len()
-    );
-    let mut stream = connect(addr);
-    write!(
-        stream,
-        "GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-        list_target()
-    )
-    .unwrap();
-    let bytes = read_to_close(&mut stream).expect("answered while the others hold theirs");
-    assert!(
-        bytes.starts_with(b"HTTP/1.1 200 "),
-        "{:?}",
-        String::from_utf8_lossy(&bytes)
-    );
 }
