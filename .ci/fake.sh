@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # vpcep-fake checks against code we did not write:
 #   * Huawei's official Python SDK (tests/python, pytest) — it starts its own fakes; our
-#     credential providers read the same files and metadata as its providers;
+#     credential providers read the same files and metadata as its providers; the CLI's
+#     --query against the reference `jmespath` and its -o csv read back by Python's `csv`
+#     (tests/python/test_cli_inventory.py);
 #   * schemathesis against a running fake, with openapi/vpcep.yaml.
 # Idempotent: creates or reuses .venv, installs the pinned tests/requirements-fake.txt,
 # builds the release fake, runs everything, and always stops the fake it started.
