@@ -316,7 +316,7 @@ fn diff_files(args: &DiffArgs) -> Result<(), CliError> {
     )
     .map_err(CliError::Usage)?;
     let mut comparison = Baseline::read(&args.old, options)?.compare();
-    crate::diff::read_listing(&args.new, &mut |record| comparison.record(record))?;
+    crate::diff::read_listing(&args.new, &mut |text, _| comparison.record(text))?;
     write_diff(
         comparison,
         args.output,
