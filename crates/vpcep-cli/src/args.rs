@@ -43,7 +43,8 @@ Exit codes: 0 success, 1 other error, 2 usage error, 3 invalid parameter (nothin
 const ENDPOINTS_EXAMPLES: &str = "\
 Examples:
   vpcep endpoints list
-  vpcep endpoints list --all --output ids";
+  vpcep endpoints list --all --output ids
+  vpcep endpoints diff yesterday.jsonl today.jsonl";
 
 const LIST_EXAMPLES: &str = "\
 Examples:
@@ -61,7 +62,16 @@ Examples:
   vpcep endpoints list --all --output ids | xargs -n1 echo
 
   # Page by hand
-  vpcep endpoints list --limit 100 --offset 200 --output json";
+  vpcep endpoints list --limit 100 --offset 200 --output json
+
+  # Chosen columns, for a spreadsheet
+  vpcep endpoints list --all -o csv --fields id,status,endpoint_service_name,vpc_id > eps.csv
+
+  # JMESPath: the IDs of the endpoints waiting for acceptance
+  vpcep endpoints list --all --query \"endpoints[?status=='pendingAcceptance'].id\"
+
+  # What changed since a listing saved earlier (exit 1 if anything did)
+  vpcep endpoints list --all --diff yesterday.jsonl --exit-code";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
