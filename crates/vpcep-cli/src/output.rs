@@ -64,7 +64,7 @@ pub struct Printer<W: Write> {
     count: u64,
     /// `json`: whether the opening `{"endpoints": [` was written; `csv`: whether the header
     /// row was.
-    json_open: bool,
+    opened: bool,
     /// `table`: the rows.
     rows: Vec<Vec<String>>,
     /// `json` with a query: the endpoints, for the document the query reads.
@@ -123,7 +123,7 @@ impl<W: Write> Printer<W> {
             out,
             total_count: None,
             count: 0,
-            json_open: false,
+            opened: false,
             rows: Vec::new(),
             records: Vec::new(),
             skipped_without_id: 0,
@@ -169,7 +169,7 @@ impl<W: Write> Printer<W> {
             }
             (OutputFormat::Json, Shape::Whole) => {
                 for endpoint in endpoints {
-                    json_element(&mut self.out, &mut self.json_open, endpoint)?;
+                    json_element(&mut self.out, &mut self.opened, endpoint)?;
                 }
             }
             (OutputFormat::Json, Shape::Fields(fields)) => {
@@ -177,7 +177,7 @@ impl<W: Write> Printer<W> {
                     let record = serde_json::to_value(endpoint)?;
                     json_element(
                         &mut self.out,
-                        &mut self.json_open,
+                        &mut self.opened,
                         &Selected::new(fields, &record),
                     )?;
                 }
@@ -206,9 +206,9 @@ impl<W: Write> Printer<W> {
                 let mut csv = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(&mut self.out);
-                if !self.json_open {
+                if !self.opened {
                     csv.write_record(fields.iter().map(Field::name))?;
-                    self.json_open = true;
+                    self.opened = true;
                 }
                 for endpoint in endpoints {
                     let record = serde_json::to_value(endpoint)?;
@@ -273,14 +273,14 @@ impl<W: Write> Printer<W> {
             }
             (OutputFormat::Json, _) => {
                 let total = self.total_count.unwrap_or(self.count as i64);
-                if self.json_open {
+                if self.opened {
                     self.out.write_all(b"\n  ],\n")?;
                 } else {
                     self.out.write_all(b"{\n  \"endpoints\": [],\n")?;
                 }
                 writeln!(self.out, "  \"total_count\": {total}\n}}")?;
             }
-            (OutputFormat::Csv, Shape::Fields(fields)) if !self.json_open => {
+            (OutputFormat::Csv, Shape::Fields(fields)) if !self.opened => {
                 // No endpoint: still the header row.
                 let mut csv = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::CRLF)
@@ -334,12 +334,7 @@ pub fn write_compact<W: Write + ?Sized, T: Serialize + ?Sized>(
     out: &mut W,
     value: &T,
 ) -> io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(
-        out,
-        TerminalSafeJson(serde_json::ser::CompactFormatter),
-    );
-    value.serialize(&mut ser)?;
-    Ok(())
+    write_json(out, value, serde_json::ser::CompactFormatter)
 }
 
 /// `value` as pretty-printed (two spaces), terminal-safe JSON (no final newline).
@@ -347,10 +342,20 @@ pub fn write_pretty<W: Write + ?Sized, T: Serialize + ?Sized>(
     out: &mut W,
     value: &T,
 ) -> io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(
+    write_json(
         out,
-        TerminalSafeJson(serde_json::ser::PrettyFormatter::with_indent(b"  ")),
-    );
+        value,
+        serde_json::ser::PrettyFormatter::with_indent(b"  "),
+    )
+}
+
+fn write_json<W, T, F>(out: &mut W, value: &T, formatter: F) -> io::Result<()>
+where
+    W: Write + ?Sized,
+    T: Serialize + ?Sized,
+    F: serde_json::ser::Formatter,
+{
+    let mut ser = serde_json::Serializer::with_formatter(out, TerminalSafeJson(formatter));
     value.serialize(&mut ser)?;
     Ok(())
 }

@@ -277,7 +277,8 @@ pub fn list_output(
         let format = args.output.unwrap_or(OutputFormat::Json);
         if !matches!(format, OutputFormat::Json | OutputFormat::Jsonl) {
             return usage(format!(
-                "--query works with -o json (on the whole document) and -o jsonl (on each                  endpoint), not -o {}",
+                "--query works with -o json (on the whole document) and -o jsonl (on each \
+                 endpoint), not -o {}",
                 name(format)
             ));
         }
@@ -315,25 +316,32 @@ fn diff_files(args: &DiffArgs) -> Result<(), CliError> {
         &args.compare.ignore,
     )
     .map_err(CliError::Usage)?;
-    let mut comparison = Baseline::read(&args.old, options)?.compare();
-    crate::diff::read_listing(&args.new, &mut |text, _| comparison.record(text))?;
-    write_diff(
-        comparison,
+    let diff = crate::diff::compare_files(&args.old, &args.new, options)?;
+    print_diff(
+        &diff,
         args.output,
         args.compare.exit_code,
         io::stdout().lock(),
     )
 }
 
-/// Finishes `comparison` (a second read of OLD for what changed), writes it, and says
-/// whether the listings differ when `exit_code` asks.
+/// Finishes `comparison` (a second read of OLD for what changed) and prints it.
 fn write_diff<W: Write>(
     comparison: Comparison,
     format: DiffFormat,
     exit_code: bool,
     out: W,
 ) -> Result<(), CliError> {
-    let diff = comparison.finish()?;
+    print_diff(&comparison.finish()?, format, exit_code, out)
+}
+
+/// Writes `diff` and, when `exit_code` asks, says whether the listings differ.
+fn print_diff<W: Write>(
+    diff: &crate::diff::Diff,
+    format: DiffFormat,
+    exit_code: bool,
+    out: W,
+) -> Result<(), CliError> {
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     match format {
         DiffFormat::Text => diff.write_text(&mut out)?,

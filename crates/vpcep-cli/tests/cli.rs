@@ -8,19 +8,7 @@ use std::process::Output;
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::{credentials_file, list_without_token, target, vpcep, PROJECT, TOKEN};
-
-/// `vpcep` pointed at `url` with a project and the test token.
-fn list(url: &str, args: &[&str]) -> Output {
-    let mut argv = target(url);
-    argv.extend_from_slice(&["endpoints", "list"]);
-    argv.extend_from_slice(args);
-    vpcep(&[], &argv)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
-}
+use common::{credentials_file, list, list_without_token, stdout, vpcep, PROJECT, TOKEN};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")

@@ -361,22 +361,7 @@ fn csv_and_fields_know_every_property_of_an_endpoint() {
     let properties = endpoint_properties();
     let catalog = vpcep_cli::fields::Catalog::endpoint();
     let fake = FakeServer::start(FakeConfig::new().generate(3, 7).token(TOKEN)).unwrap();
-    let url = fake.url();
-    let out = vpcep(
-        &[],
-        &[
-            "--endpoint-url",
-            &url,
-            "--project-id",
-            common::PROJECT,
-            "--token",
-            TOKEN,
-            "endpoints",
-            "list",
-            "-o",
-            "csv",
-        ],
-    );
+    let out = common::list(&fake.url(), &["-o", "csv"]);
     assert!(out.status.success(), "{}", stderr_text(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     let header: BTreeSet<String> = text

@@ -29,6 +29,19 @@ pub fn target(url: &str) -> Vec<&str> {
     ]
 }
 
+/// `vpcep endpoints list ARGS` pointed at `url` with the test project and token.
+pub fn list(url: &str, args: &[&str]) -> Output {
+    let mut argv = target(url);
+    argv.extend_from_slice(&["endpoints", "list"]);
+    argv.extend_from_slice(args);
+    vpcep(&[], &argv)
+}
+
+/// stdout as text (the output formats are UTF-8).
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
+}
+
 /// `endpoints list` against `url` for the test project, with no token: credentials come
 /// from the environment (AK/SK, a credentials file, the chain).
 pub fn list_without_token(url: &str) -> Vec<&str> {
