@@ -8,7 +8,7 @@ use std::process::Output;
 use vpcep_fake::{FakeConfig, FakeServer, Fault};
 
 mod common;
-use common::{credentials_file, list, list_without_token, stdout, vpcep, PROJECT, TOKEN};
+use common::{credentials_file, list, list_without_token, stdout, success, vpcep, PROJECT, TOKEN};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
@@ -38,17 +38,6 @@ fn doc_fake() -> FakeServer {
 
 fn generated_fake(n: usize) -> FakeServer {
     FakeServer::start(FakeConfig::new().generate(n, 7).token(TOKEN)).expect("fake starts")
-}
-
-fn success(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status.code(),
-        stderr(out)
-    );
-    assert_eq!(stderr(out), "", "nothing on stderr on success");
-    stdout(out)
 }
 
 // ---------------------------------------------------------------- output formats

@@ -10,17 +10,7 @@ use serde_json::{json, Value};
 use vpcep_fake::{FakeConfig, FakeServer};
 
 mod common;
-use common::{list, stderr_text as stderr, stdout, vpcep};
-
-fn success(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status.code(),
-        stderr(out)
-    );
-    stdout(out)
-}
+use common::{list, stderr_text as stderr, stdout, success, vpcep};
 
 /// A usage error (exit 2) with nothing on stdout and no request sent.
 fn usage_error(out: &Output, fake: &FakeServer) -> String {

@@ -42,6 +42,18 @@ pub fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
 }
 
+/// stdout of a run that must have succeeded with nothing on stderr.
+pub fn success(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status.code(),
+        stderr_text(out)
+    );
+    assert_eq!(stderr_text(out), "", "nothing on stderr on success");
+    stdout(out)
+}
+
 /// `endpoints list` against `url` for the test project, with no token: credentials come
 /// from the environment (AK/SK, a credentials file, the chain).
 pub fn list_without_token(url: &str) -> Vec<&str> {
