@@ -752,6 +752,44 @@ ID                                    STATUS    SERVICE NAME  VPC               
         assert!(!got.contains('\u{1b}'));
     }
 
+    /// A multi-target listing's records carry their target (issue 22): with the catalog
+    /// extended by those fields, `--fields` prints them in every format.
+    #[test]
+    fn fields_a_multi_target_listing_adds_are_printed() {
+        let page: EndpointListResp = serde_json::from_str(
+            r#"{"endpoints": [
+                {"id": "a", "status": "accepted", "region": "cn-north-4", "account": "acme"},
+                {"id": "a", "status": "failed", "region": "ap-southeast-1", "account": "acme"}
+            ], "total_count": 2}"#,
+        )
+        .unwrap();
+        let catalog = crate::fields::Catalog::endpoint().with_fields(&crate::diff::TARGET_FIELDS);
+        let fields = catalog.parse("account,region,id,status").unwrap();
+        let render_fields = |format| {
+            let mut p = Printer::with_shape(format, Shape::Fields(fields.clone()), Vec::new());
+            p.page(page.total_count, page.endpoints.as_deref().unwrap())
+                .unwrap();
+            String::from_utf8(p.finish().unwrap()).unwrap()
+        };
+        assert_eq!(
+            render_fields(OutputFormat::Csv),
+            "account,region,id,status\r\nacme,cn-north-4,a,accepted\r\nacme,ap-southeast-1,a,failed\r\n"
+        );
+        assert_eq!(
+            render_fields(OutputFormat::Jsonl),
+            "{\"account\":\"acme\",\"region\":\"cn-north-4\",\"id\":\"a\",\"status\":\"accepted\"}\n\
+             {\"account\":\"acme\",\"region\":\"ap-southeast-1\",\"id\":\"a\",\"status\":\"failed\"}\n"
+        );
+        assert_eq!(
+            render_fields(OutputFormat::Table),
+            "ACCOUNT  REGION          ID  STATUS\n\
+             acme     cn-north-4      a   accepted\n\
+             acme     ap-southeast-1  a   failed\n"
+        );
+        // Without the extension they are not fields of a single-target listing.
+        assert!(crate::fields::Catalog::endpoint().parse("region").is_err());
+    }
+
     #[test]
     fn every_format_flushes_per_page() {
         struct CountFlushes(usize);
