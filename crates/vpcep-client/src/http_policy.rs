@@ -57,6 +57,13 @@ pub(crate) fn client_builder(destination: &Url) -> reqwest::ClientBuilder {
     }
 }
 
+/// Whether an HTTP client built for `a` follows the same rules as one for `b` (the proxy
+/// rule: plain HTTP to loopback never goes through a proxy).
+pub(crate) fn same_rules(a: &Url, b: &Url) -> bool {
+    let direct = |u: &Url| u.scheme() == "http" && is_loopback(u);
+    direct(a) == direct(b)
+}
+
 /// How the client builds its HTTP clients: one for VPCEP, one for the IAM project lookup
 /// (whose destination may need another proxy rule). Root certificates stay PEM and are
 /// parsed for each client (errors are reported by the first, at `ClientBuilder::build`).
