@@ -111,14 +111,8 @@ impl Client {
         let base_url = region_url(&shared.env, region, shared.allow_http)?;
         let destination = reqwest::Url::parse(&base_url)
             .map_err(|e| Error::Internal(format!("the checked base URL does not parse: {e}")))?;
-        let current = reqwest::Url::parse(&shared.base_url)
-            .map_err(|e| Error::Internal(format!("the checked base URL does not parse: {e}")))?;
-        // The same HTTP client (and its connection pool) when the same rules apply.
-        let http = if http_policy::same_rules(&current, &destination) {
-            shared.http.clone()
-        } else {
-            shared.http_for(&destination)?
-        };
+        // The HTTP client built for these rules before (one connection pool for all).
+        let http = shared.http_for(&destination)?;
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
@@ -381,6 +375,7 @@ impl ClientBuilder {
             connect_timeout: self.timeouts.connect,
             root_certificates: self.root_certificates,
             gzip: !self.no_compression,
+            built: Default::default(),
         };
         let (http, http_settings) = http_client(self.http, settings, &base_url)?;
         let timeouts = effective_timeouts(self.timeouts, http_settings.is_none());

@@ -145,6 +145,16 @@ impl OrgConfig {
         }
     }
 
+    /// Gives every account permanent keys `AK-ACCT-{i}` / `SK-ACCT-{i}` (by default only
+    /// the first has keys; the others are reached through their agency), e.g. to compare
+    /// with single-account runs.
+    pub fn keys_for_every_account(mut self) -> Self {
+        for (i, account) in self.accounts.iter_mut().enumerate() {
+            account.keys = Some((format!("AK-ACCT-{i}"), format!("SK-ACCT-{i}")));
+        }
+        self
+    }
+
     /// Every VPCEP request waits `latency` before it is answered.
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
