@@ -60,8 +60,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Endpoints(EndpointsCommand::List(args))
             if crate::estate::is_several(&cli.global) =>
         {
-            // Several targets: pages of different targets decode on every core.
-            let runtime = tokio::runtime::Builder::new_multi_thread()
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             runtime.block_on(list_several(&cli.global, &args))

@@ -35,6 +35,13 @@ fn run(org: &OrgServer, args: &[&str]) -> std::process::Output {
     vpcep(&pairs, args)
 }
 
+/// `vpcep GLOBALS endpoints list --all -o jsonl`.
+fn list_jsonl(org: &OrgServer, globals: &[&str]) -> std::process::Output {
+    let mut args = globals.to_vec();
+    args.extend(["endpoints", "list", "--all", "-o", "jsonl"]);
+    run(org, &args)
+}
+
 /// JSON lines by (account, region, project) → endpoint count.
 fn by_target(stdout: &[u8]) -> BTreeMap<(String, String, String), usize> {
     let mut counts = BTreeMap::new();
@@ -55,18 +62,7 @@ fn by_target(stdout: &[u8]) -> BTreeMap<(String, String, String), usize> {
 #[test]
 fn region_all_lists_every_project_of_the_account_tagged_with_its_target() {
     let org = org(1, 7);
-    let out = run(
-        &org,
-        &[
-            "--region",
-            "all",
-            "endpoints",
-            "list",
-            "--all",
-            "-o",
-            "jsonl",
-        ],
-    );
+    let out = list_jsonl(&org, &["--region", "all"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_text(&out));
     let counts = by_target(&out.stdout);
     // Three regions, a project and a sub-project each (MOS is not listed).
@@ -88,6 +84,7 @@ fn a_failing_region_gives_the_partial_exit_code_and_a_summary_naming_it() {
     org.set_region_fault("xx-south-2", Some(RegionFault::Unavailable));
     let receipt =
         std::env::temp_dir().join(format!("vpcep-estate-receipt-{}.json", std::process::id()));
+    let receipt_path = receipt.to_str().unwrap();
     let out = run(
         &org,
         &[
@@ -101,7 +98,7 @@ fn a_failing_region_gives_the_partial_exit_code_and_a_summary_naming_it() {
             "-o",
             "jsonl",
             "--receipt",
-            receipt.to_str().unwrap(),
+            receipt_path,
         ],
     );
     assert_eq!(out.status.code(), Some(8), "{}", stderr_text(&out));
@@ -139,19 +136,9 @@ fn a_failing_region_gives_the_partial_exit_code_and_a_summary_naming_it() {
 fn agencies_list_other_accounts_and_the_table_shows_the_targets() {
     let org = org(2, 3);
     let agency = format!("acct-1/{GENERATED_AGENCY}");
-    let out = run(
+    let out = list_jsonl(
         &org,
-        &[
-            "--region",
-            "xx-north-1,xx-west-3",
-            "--agency",
-            &agency,
-            "endpoints",
-            "list",
-            "--all",
-            "-o",
-            "jsonl",
-        ],
+        &["--region", "xx-north-1,xx-west-3", "--agency", &agency],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_text(&out));
     let counts = by_target(&out.stdout);

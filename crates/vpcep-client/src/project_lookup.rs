@@ -98,14 +98,9 @@ pub(crate) async fn project_id(
             crate::terminal::printable(&m)
         )
     };
-    let (body, trace_id) = iam_get(http, url, keys, user_agent, timeout, limit)
+    let (projects, trace_id) = get_projects(http, url, keys, user_agent, timeout, limit)
         .await
         .map_err(failed)?;
-    let projects: Projects = serde_json::from_slice(&body).map_err(|e| {
-        failed(format!(
-            "unexpected answer (X-IAM-Trace-Id={trace_id}): {e}"
-        ))
-    })?;
     match projects.projects.as_slice() {
         [] => Err(format!(
             "no project named '{region}' in IAM at {iam} (X-IAM-Trace-Id={trace_id}): \
@@ -131,16 +126,17 @@ pub(crate) async fn project_id(
     }
 }
 
-/// A GET of IAM signed with `keys`, its answer read by the crate's HTTP rules: the body and
-/// `X-IAM-Trace-Id` of a 200, else what went wrong (no secret).
-async fn iam_get(
+/// KeystoneListProjects at `url`, signed with `keys`, its answer read by the crate's HTTP
+/// rules: the projects of a 200 and its `X-IAM-Trace-Id`, else what went wrong (no
+/// secret).
+async fn get_projects(
     http: &reqwest::Client,
     url: reqwest::Url,
     keys: &AkSk,
     user_agent: &HeaderValue,
     timeout: Duration,
     limit: u64,
-) -> Result<(bytes::Bytes, String), String> {
+) -> Result<(Projects, String), String> {
     let mut request = reqwest::Request::new(reqwest::Method::GET, url);
     *request.timeout_mut() = Some(timeout);
     request.headers_mut().insert(USER_AGENT, user_agent.clone());
@@ -166,7 +162,9 @@ async fn iam_get(
             excerpt(&answer.body)
         ));
     }
-    Ok((answer.body, trace_id))
+    let projects = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("unexpected answer (X-IAM-Trace-Id={trace_id}): {e}"))?;
+    Ok((projects, trace_id))
 }
 
 /// A project of IAM's answer.
@@ -240,14 +238,9 @@ pub(crate) async fn all_projects(
         url.query_pairs_mut()
             .append_pair("page", &page.to_string())
             .append_pair("per_page", &PROJECTS_PER_PAGE.to_string());
-        let (body, trace_id) = iam_get(http, url, keys, user_agent, timeout, limit)
+        let (projects, _) = get_projects(http, url, keys, user_agent, timeout, limit)
             .await
             .map_err(failed)?;
-        let projects: Projects = serde_json::from_slice(&body).map_err(|e| {
-            failed(format!(
-                "unexpected answer (X-IAM-Trace-Id={trace_id}): {e}"
-            ))
-        })?;
         let n = projects.projects.len();
         found.extend(projects.projects.into_iter().map(|p| IamProject {
             name: p.name.unwrap_or_default(),
