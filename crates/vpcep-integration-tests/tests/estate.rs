@@ -196,6 +196,25 @@ async fn another_account_is_listed_with_its_agency_s_temporary_credentials() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agency_credentials_are_renewed_like_the_chain_s() {
+    // Lifetime 30 min, under the 40-minute refresh margin: every signing renews them, and
+    // each renewal is a new assumption with new keys; the listing completes all the same.
+    let mut config = OrgConfig::generated(2, &REGIONS, 0, 10);
+    config.credential_lifetime = std::time::Duration::from_secs(1800);
+    let org = org(config);
+    let credentials = base_keys()
+        .assume_agency(org.iam_url(), "acct-1", GENERATED_AGENCY)
+        .unwrap();
+    let agency = account(&org, credentials);
+    let targets = estate::discover(&agency, Some("acct-1"), &Regions::All).await;
+    let listing = Estate::new().targets(targets).send().await;
+    assert!(listing.is_complete(), "{listing:?}");
+    assert!(org.assume_calls() > 3, "renewed: {}", org.assume_calls());
+    // Two secrets (SK, security token) per assumption: new keys each time.
+    assert_eq!(org.issued_secrets().len() as u64, 2 * org.assume_calls());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agency_that_does_not_trust_the_caller_is_a_failed_target() {
     let org = org(OrgConfig::generated(2, &REGIONS[..1], 0, 5));
     let credentials = base_keys()
