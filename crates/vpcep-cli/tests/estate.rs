@@ -252,3 +252,45 @@ fn several_targets_refuse_what_names_one() {
         );
     }
 }
+
+#[test]
+fn sigint_stops_every_target_and_the_receipt_says_which_were_not_listed() {
+    // Every VPCEP request of the organisation takes a minute: nothing completes.
+    let org = OrgServer::start(
+        OrgConfig::generated(1, &REGIONS, 0, 5).latency(std::time::Duration::from_secs(60)),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let receipt =
+        std::env::temp_dir().join(format!("vpcep-estate-sigint-{}.json", std::process::id()));
+    let env = env(&org);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let args = [
+        "--region",
+        "all",
+        "endpoints",
+        "list",
+        "--all",
+        "-o",
+        "json",
+        "--receipt",
+        receipt.to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = common::signalled(&pairs, &args, "-INT", || {
+        REGIONS.iter().all(|r| org.requests_in(r) >= 1)
+    });
+    assert_eq!(code, Some(130), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&stdout).expect("a valid JSON document");
+    assert_eq!(doc["endpoints"].as_array().unwrap().len(), 0);
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+    assert!(stderr.contains("targets: 0 of 3 complete"), "{stderr}");
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    std::fs::remove_file(&receipt).unwrap();
+    assert_eq!(document["complete"], false);
+    for t in document["targets"].as_array().unwrap() {
+        assert_eq!(t["outcome"], "skipped", "{t}");
+        assert_eq!(t["error"], "interrupted by SIGINT", "{t}");
+        assert!(t["region"].is_string(), "{t}");
+    }
+}
