@@ -176,6 +176,8 @@ pub async fn list<W: Write>(
     let ids: Vec<TargetId> = listing.target_ids().cloned().collect();
     let mut stream = listing.stream();
     let mut reports: Vec<Option<Report>> = (0..total).map(|_| None).collect();
+    // Endpoints printed per target so far (for the targets an interruption stops).
+    let mut printed = vec![0u64; total];
     let mut interrupted = None;
     let mut output_error = None;
     loop {
@@ -191,6 +193,7 @@ pub async fn list<W: Write>(
                     output_error = Some(e);
                     break;
                 }
+                printed[page.index] += page.endpoints.len() as u64;
                 progress.set_message(printer.count().to_string());
             }
             Some(EstateItem::Finished(report)) => {
@@ -219,15 +222,17 @@ pub async fn list<W: Write>(
                 .as_ref()
                 .map(|e| format!("the output could not be written: {e}"))
         });
+    // Targets the stop caught: not started (skipped), or part-way (failed).
     let reports: Vec<Report> = reports
         .into_iter()
         .zip(ids)
-        .map(|(r, id)| {
+        .zip(printed)
+        .map(|((r, id), printed)| {
             r.unwrap_or_else(|| Report {
                 target: id,
-                outcome: "skipped".to_owned(),
+                outcome: if printed == 0 { "skipped" } else { "failed" }.to_owned(),
                 error: Some(stopped.clone().unwrap_or_else(|| "not listed".to_owned())),
-                endpoints: 0,
+                endpoints: printed,
                 receipt: None,
             })
         })
