@@ -3,7 +3,8 @@
 //! multi-target), endpoint by endpoint.
 //!
 //! An endpoint is identified by its `id` and, when the records say where they came from
-//! (a multi-target listing), by its target: [`TARGET_FIELDS`]. Fields that change on every
+//! (a listing of several targets: each record's `target`, `{"account", "region",
+//! "project_id"}`), by its target: [`IDENTITY_FIELDS`]. Fields that change on every
 //! listing ([`VOLATILE_FIELDS`]) are left out of the comparison unless included.
 //!
 //! Memory is bounded by OLD's identities, not its records: a first read of OLD keeps, per
@@ -32,11 +33,10 @@ use crate::error::CliError;
 use crate::fields::Catalog;
 use crate::output::compact_text;
 
-/// The fields that, beside `id`, identify an endpoint in a multi-target listing, in the
-/// order they are shown: the account, the region and the project it was listed from. In a
-/// single-target listing only `project_id` is there (every endpoint has it), the same for
-/// every endpoint, so the identity is the `id`.
-pub const TARGET_FIELDS: [&str; 3] = ["account", "region", "project_id"];
+/// The fields that, beside `id`, identify an endpoint: in a listing of several targets,
+/// the `target` each record carries (its account, region and project). A listing of one
+/// target has none: the identity is the `id`.
+pub const IDENTITY_FIELDS: [&str; 1] = [crate::output::TARGET_FIELD];
 
 /// Fields left out of the comparison unless `--include`d: they change on every listing
 /// without anything a reader cares about changing.
@@ -77,17 +77,17 @@ impl DiffOptions {
 }
 
 /// An endpoint's identity: its target fields (`null` when absent) and its `id`, as the
-/// compact JSON array `[account, region, project_id, id]`; sorts by target, then id.
+/// compact JSON array `[target, id]`; sorts by target, then id.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Key(Box<str>);
 
 impl Key {
     fn of(record: &Map<String, Value>) -> Result<Key, String> {
-        let target: Vec<Option<&Value>> = TARGET_FIELDS.iter().map(|f| record.get(*f)).collect();
+        let target: Vec<Option<&Value>> = IDENTITY_FIELDS.iter().map(|f| record.get(*f)).collect();
         Key::from_parts(&target, record.get("id"))
     }
 
-    /// The key of the target fields' values (in [`TARGET_FIELDS`] order) and the id.
+    /// The key of the target fields' values (in [`IDENTITY_FIELDS`] order) and the id.
     fn from_parts(target: &[Option<&Value>], id: Option<&Value>) -> Result<Key, String> {
         let id = match id {
             Some(id @ Value::String(_)) => id,
@@ -104,8 +104,7 @@ impl Key {
         serde_json::from_str(&self.0).expect("a key is a JSON array")
     }
 
-    /// The identity as shown: the id, then the target when the record has more of it than
-    /// a project (a multi-target listing's `account/region/project`).
+    /// The identity as shown: the id, then, in a listing of several targets, the target.
     fn display(&self) -> String {
         let parts = self.parts();
         let text = |v: &Value| match v {
@@ -114,14 +113,23 @@ impl Key {
             other => printable(&compact_text(other)).into_owned(),
         };
         let (id, target) = parts.split_last().expect("a key has an id");
-        let multi = target[..TARGET_FIELDS.len() - 1]
-            .iter()
-            .any(|v| !v.is_null());
-        if multi {
-            let target: Vec<String> = target.iter().map(text).collect();
-            format!("{} [{}]", text(id), target.join("/"))
-        } else {
-            text(id)
+        // A listing of several targets: `id [account/region/project]`.
+        match target {
+            [Value::Object(t)] => {
+                let part = |name: &str| t.get(name).map_or_else(|| "-".to_owned(), text);
+                format!(
+                    "{} [{}/{}/{}]",
+                    text(id),
+                    part("account"),
+                    part("region"),
+                    part("project_id")
+                )
+            }
+            [Value::Null] => text(id),
+            other => {
+                let other: Vec<String> = other.iter().map(text).collect();
+                format!("{} [{}]", text(id), other.join("/"))
+            }
         }
     }
 
@@ -131,7 +139,7 @@ impl Key {
         let mut map = Map::new();
         let (id, target) = parts.split_last().expect("a key has an id");
         map.insert("id".to_owned(), id.clone());
-        for (name, value) in TARGET_FIELDS.iter().zip(target) {
+        for (name, value) in IDENTITY_FIELDS.iter().zip(target) {
             if !value.is_null() {
                 map.insert((*name).to_owned(), value.clone());
             }
@@ -363,12 +371,12 @@ fn identify(text: &str, options: &DiffOptions, with_hash: bool) -> Result<Identi
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut id = None;
-            let mut target: [Option<Value>; TARGET_FIELDS.len()] = Default::default();
+            let mut target: [Option<Value>; IDENTITY_FIELDS.len()] = Default::default();
             let mut sum = 0u64;
             while let Some(key) = map.next_key::<KeyText<'de>>()? {
                 let name = key.as_str();
                 let compared = self.with_hash && !self.options.ignored.contains(name);
-                let slot = TARGET_FIELDS.iter().position(|f| *f == name);
+                let slot = IDENTITY_FIELDS.iter().position(|f| *f == name);
                 if name == "id" || slot.is_some() {
                     let value: Value = map.next_value()?;
                     if compared {
@@ -1091,7 +1099,7 @@ mod tests {
         let texts = [
             r#"{"id":"a","n":-3,"f":1.5,"u":7,"b":true,"z":null,"s":"x\u00e9\n","l":[1,[2,{"k":"v"}],{}],"o":{"b":[],"a":{"c":1}},"updated_at":"t"}"#,
             "{\n  \"o\": {\"a\": {\"c\": 1}, \"b\": []},\n  \"l\": [1, [2, {\"k\": \"v\"}], {}],\n  \"s\": \"x\\u00e9\\n\", \"z\": null, \"b\": true,\n  \"u\": 7, \"f\": 1.5, \"n\": -3, \"id\": \"a\", \"updated_at\": \"other\"\n}",
-            r#"{"id":"a","account":"acme","region":"r","project_id":"p","tags":[{"key":"k"}],"e\u0073caped key":1}"#,
+            r#"{"id":"a","target":{"region":"r","account":"acme","project_id":"p"},"project_id":"p","tags":[{"key":"k"}],"e\u0073caped key":1}"#,
         ];
         let first = identify(texts[0], &o, true).unwrap();
         let second = identify(texts[1], &o, true).unwrap();
@@ -1171,11 +1179,10 @@ mod tests {
     fn identity_is_the_id_and_the_target() {
         let single = Key::of(&record(json!({"id": "a", "project_id": "p"}))).unwrap();
         assert_eq!(single.display(), "a");
-        let multi = Key::of(&record(
-            json!({"id": "a", "project_id": "p", "region": "cn-north-4", "account": "acme"}),
-        ))
+        let multi = Key::of(&record(json!({"id": "a", "project_id": "p",
+            "target": {"account": "acme", "region": "cn-north-4", "project_id": null}})))
         .unwrap();
-        assert_eq!(multi.display(), "a [acme/cn-north-4/p]");
+        assert_eq!(multi.display(), "a [acme/cn-north-4/-]");
         assert_ne!(single, multi);
         assert!(Key::of(&record(json!({"status": "x"}))).is_err());
     }

@@ -6,7 +6,7 @@
 //! every tag's key, as JMESPath's `tags[].key`.
 //!
 //! A listing may add fields of its own to every record ([`Catalog::with_fields`]): a
-//! multi-target listing names where each record came from (region, project, account).
+//! listing of several targets gives each record its `target` (`crate::output::TARGET_FIELDS`).
 
 use schemars::schema::{InstanceType, RootSchema, Schema, SchemaObject, SingleOrVec};
 use serde_json::Value;
@@ -35,15 +35,21 @@ impl Catalog {
         Catalog { top, all }
     }
 
-    /// This catalog with top-level fields that the listing adds to every record (e.g. a
-    /// multi-target listing's `region` and `account`), first among the top-level ones.
+    /// This catalog with the fields a listing adds to every record (a listing of several
+    /// targets: `target`, `target.account`, …); the top-level ones come first among the
+    /// top-level fields.
     pub fn with_fields(mut self, added: &[&str]) -> Catalog {
-        for (i, name) in added.iter().enumerate() {
+        let mut first = 0;
+        for name in added {
             if !self.contains(name) {
                 self.all.push((*name).to_owned());
             }
-            self.top.retain(|f| f != name);
-            self.top.insert(i.min(self.top.len()), (*name).to_owned());
+            if !name.contains('.') {
+                self.top.retain(|f| f != name);
+                self.top
+                    .insert(first.min(self.top.len()), (*name).to_owned());
+                first += 1;
+            }
         }
         self.all.sort();
         self
@@ -278,6 +284,11 @@ mod tests {
         let every = catalog.every_field(&["id"]);
         let names: Vec<&str> = every.iter().map(Field::name).collect();
         assert_eq!(names[..4], ["id", "account", "region", "project_id"]);
+        // Dotted paths are fields, not columns of their own.
+        let catalog = Catalog::endpoint().with_fields(&crate::output::TARGET_FIELDS);
+        assert_eq!(catalog.top_level()[0], "target");
+        assert!(catalog.parse("target.region,id").is_ok());
+        assert!(!catalog.top_level().iter().any(|f| f.contains('.')));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod diff;
 pub mod error;
+pub mod estate;
 pub mod fields;
 pub mod interrupt;
 pub mod logging;

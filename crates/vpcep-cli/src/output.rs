@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::Value;
+use vpcep_client::estate::TargetId;
 use vpcep_client::terminal::{is_terminal_safe, printable};
 use vpcep_client::types::EndpointResp;
 
@@ -40,6 +41,50 @@ pub const TABLE_PROPERTIES: [&str; 6] = [
     "ip",
     "created_at",
 ];
+
+/// The columns a listing of several targets puts before [`TABLE_HEADERS`].
+pub const TARGET_HEADERS: [&str; 3] = ["ACCOUNT", "REGION", "PROJECT"];
+
+/// The field a listing of several targets adds to each endpoint's JSON object: where it
+/// came from (`{"account": …, "region": …, "project_id": …}`).
+pub const TARGET_FIELD: &str = "target";
+
+/// The fields of [`TARGET_FIELD`], as `--fields` names them (dotted paths).
+pub const TARGET_FIELDS: [&str; 4] = [
+    TARGET_FIELD,
+    "target.account",
+    "target.region",
+    "target.project_id",
+];
+
+/// An endpoint with its target, serialised as the endpoint's object plus [`TARGET_FIELD`].
+#[derive(Serialize)]
+struct Tagged<'a> {
+    #[serde(flatten)]
+    endpoint: &'a EndpointResp,
+    target: &'a TargetId,
+}
+
+/// An endpoint as written: alone, or with its target in a listing of several.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Record<'a> {
+    Tagged(Tagged<'a>),
+    Plain(&'a EndpointResp),
+}
+
+impl<'a> Record<'a> {
+    fn of(endpoint: &'a EndpointResp, target: Option<&'a TargetId>) -> Self {
+        match target {
+            Some(target) => Record::Tagged(Tagged { endpoint, target }),
+            None => Record::Plain(endpoint),
+        }
+    }
+
+    fn value(&self) -> io::Result<Value> {
+        Ok(serde_json::to_value(self)?)
+    }
+}
 
 /// What of each endpoint a [`Printer`] writes.
 #[derive(Default)]
@@ -71,6 +116,8 @@ pub struct Printer<W: Write> {
     records: Vec<Value>,
     /// Endpoints without an ID that `ids` skipped.
     skipped_without_id: u64,
+    /// `table` of several targets: the target columns of each row.
+    target_cells: Vec<[String; 3]>,
 }
 
 /// A `--query` that could not be evaluated (e.g. a function given the wrong type).
@@ -127,6 +174,7 @@ impl<W: Write> Printer<W> {
             rows: Vec::new(),
             records: Vec::new(),
             skipped_without_id: 0,
+            target_cells: Vec::new(),
         }
     }
 
@@ -143,6 +191,22 @@ impl<W: Write> Printer<W> {
     /// Writes one page. `total_count` is the page's `total_count` (the number of matching
     /// endpoints on the server); the first one given is kept.
     pub fn page(&mut self, total_count: Option<i64>, endpoints: &[EndpointResp]) -> io::Result<()> {
+        self.page_of(None, total_count, endpoints)
+    }
+
+    /// Writes one page of a target of a listing of several: each record says where it came
+    /// from ([`TARGET_FIELD`] in JSON, csv and `--fields`, the [`TARGET_HEADERS`] columns in
+    /// the default table).
+    pub fn target_page(&mut self, target: &TargetId, endpoints: &[EndpointResp]) -> io::Result<()> {
+        self.page_of(Some(target), None, endpoints)
+    }
+
+    fn page_of(
+        &mut self,
+        target: Option<&TargetId>,
+        total_count: Option<i64>,
+        endpoints: &[EndpointResp],
+    ) -> io::Result<()> {
         if self.total_count.is_none() {
             self.total_count = total_count;
         }
@@ -150,10 +214,23 @@ impl<W: Write> Printer<W> {
             (OutputFormat::Table, Shape::Whole) => {
                 self.rows
                     .extend(endpoints.iter().map(|e| table_row(e).to_vec()));
+                if let Some(target) = target {
+                    let cell = |v: &Option<String>| match v.as_deref() {
+                        Some(s) if !s.is_empty() => printable(s).into_owned(),
+                        _ => MISSING.to_owned(),
+                    };
+                    let cells = [
+                        cell(&target.account),
+                        cell(&target.region),
+                        cell(&target.project_id),
+                    ];
+                    self.target_cells
+                        .extend(std::iter::repeat_n(cells, endpoints.len()));
+                }
             }
             (OutputFormat::Table, Shape::Fields(fields)) => {
                 for endpoint in endpoints {
-                    let record = serde_json::to_value(endpoint)?;
+                    let record = Record::of(endpoint, target).value()?;
                     self.rows.push(
                         fields
                             .iter()
@@ -164,17 +241,21 @@ impl<W: Write> Printer<W> {
             }
             (OutputFormat::Json, Shape::Query(_)) => {
                 for endpoint in endpoints {
-                    self.records.push(serde_json::to_value(endpoint)?);
+                    self.records.push(Record::of(endpoint, target).value()?);
                 }
             }
             (OutputFormat::Json, Shape::Whole) => {
                 for endpoint in endpoints {
-                    json_element(&mut self.out, &mut self.opened, endpoint)?;
+                    json_element(
+                        &mut self.out,
+                        &mut self.opened,
+                        &Record::of(endpoint, target),
+                    )?;
                 }
             }
             (OutputFormat::Json, Shape::Fields(fields)) => {
                 for endpoint in endpoints {
-                    let record = serde_json::to_value(endpoint)?;
+                    let record = Record::of(endpoint, target).value()?;
                     json_element(
                         &mut self.out,
                         &mut self.opened,
@@ -185,13 +266,15 @@ impl<W: Write> Printer<W> {
             (OutputFormat::Jsonl, shape) => {
                 for endpoint in endpoints {
                     match shape {
-                        Shape::Whole => write_compact(&mut self.out, endpoint)?,
+                        Shape::Whole => {
+                            write_compact(&mut self.out, &Record::of(endpoint, target))?
+                        }
                         Shape::Fields(fields) => {
-                            let record = serde_json::to_value(endpoint)?;
+                            let record = Record::of(endpoint, target).value()?;
                             write_compact(&mut self.out, &Selected::new(fields, &record))?;
                         }
                         Shape::Query(expression) => {
-                            let result = search(expression, endpoint)?;
+                            let result = search(expression, &Record::of(endpoint, target))?;
                             // A per-endpoint query filters by giving null.
                             if result.is_null() {
                                 continue;
@@ -211,7 +294,7 @@ impl<W: Write> Printer<W> {
                     self.opened = true;
                 }
                 for endpoint in endpoints {
-                    let record = serde_json::to_value(endpoint)?;
+                    let record = Record::of(endpoint, target).value()?;
                     csv.write_record(fields.iter().map(|f| csv_cell(f.get(&record).as_ref())))?;
                 }
                 csv.flush()?;
@@ -246,6 +329,21 @@ impl<W: Write> Printer<W> {
                         let headers: Vec<String> =
                             fields.iter().map(|f| f.name().to_uppercase()).collect();
                         write_columns(&mut self.out, &headers, &self.rows)?;
+                    }
+                    _ if !self.target_cells.is_empty() => {
+                        // Several targets: where each endpoint came from, first.
+                        let headers: Vec<String> = TARGET_HEADERS
+                            .iter()
+                            .chain(&TABLE_HEADERS)
+                            .map(|h| h.to_string())
+                            .collect();
+                        let rows: Vec<Vec<String>> = self
+                            .target_cells
+                            .iter()
+                            .zip(&self.rows)
+                            .map(|(target, row)| target.iter().chain(row).cloned().collect())
+                            .collect();
+                        write_columns(&mut self.out, &headers, &rows)?;
                     }
                     _ => {
                         let headers = TABLE_HEADERS.map(str::to_owned);
@@ -752,42 +850,60 @@ ID                                    STATUS    SERVICE NAME  VPC               
         assert!(!got.contains('\u{1b}'));
     }
 
-    /// A multi-target listing's records carry their target (issue 22): with the catalog
-    /// extended by those fields, `--fields` prints them in every format.
+    /// A listing of several targets tags each record with its target (issue 22): with the
+    /// catalog extended by [`TARGET_FIELDS`], `--fields` prints them in every format.
     #[test]
-    fn fields_a_multi_target_listing_adds_are_printed() {
+    fn fields_of_the_target_of_a_listing_of_several_are_printed() {
         let page: EndpointListResp = serde_json::from_str(
-            r#"{"endpoints": [
-                {"id": "a", "status": "accepted", "region": "cn-north-4", "account": "acme"},
-                {"id": "a", "status": "failed", "region": "ap-southeast-1", "account": "acme"}
-            ], "total_count": 2}"#,
+            r#"{"endpoints": [{"id": "a", "status": "accepted"}], "total_count": 1}"#,
         )
         .unwrap();
-        let catalog = crate::fields::Catalog::endpoint().with_fields(&crate::diff::TARGET_FIELDS);
-        let fields = catalog.parse("account,region,id,status").unwrap();
+        let north = TargetId::new(
+            Some("acme".into()),
+            Some("cn-north-4".into()),
+            Some("p1".into()),
+        );
+        let south = TargetId::new(Some("acme".into()), Some("ap-southeast-1".into()), None);
+        let catalog = crate::fields::Catalog::endpoint().with_fields(&TARGET_FIELDS);
+        let fields = catalog
+            .parse("target.account,target.region,id,status")
+            .unwrap();
         let render_fields = |format| {
             let mut p = Printer::with_shape(format, Shape::Fields(fields.clone()), Vec::new());
-            p.page(page.total_count, page.endpoints.as_deref().unwrap())
-                .unwrap();
+            for target in [&north, &south] {
+                p.target_page(target, page.endpoints.as_deref().unwrap())
+                    .unwrap();
+            }
             String::from_utf8(p.finish().unwrap()).unwrap()
         };
         assert_eq!(
             render_fields(OutputFormat::Csv),
-            "account,region,id,status\r\nacme,cn-north-4,a,accepted\r\nacme,ap-southeast-1,a,failed\r\n"
+            "target.account,target.region,id,status\r\nacme,cn-north-4,a,accepted\r\nacme,ap-southeast-1,a,accepted\r\n"
         );
         assert_eq!(
             render_fields(OutputFormat::Jsonl),
-            "{\"account\":\"acme\",\"region\":\"cn-north-4\",\"id\":\"a\",\"status\":\"accepted\"}\n\
-             {\"account\":\"acme\",\"region\":\"ap-southeast-1\",\"id\":\"a\",\"status\":\"failed\"}\n"
+            "{\"target.account\":\"acme\",\"target.region\":\"cn-north-4\",\"id\":\"a\",\"status\":\"accepted\"}\n\
+             {\"target.account\":\"acme\",\"target.region\":\"ap-southeast-1\",\"id\":\"a\",\"status\":\"accepted\"}\n"
         );
         assert_eq!(
             render_fields(OutputFormat::Table),
-            "ACCOUNT  REGION          ID  STATUS\n\
-             acme     cn-north-4      a   accepted\n\
-             acme     ap-southeast-1  a   failed\n"
+            "TARGET.ACCOUNT  TARGET.REGION   ID  STATUS\n\
+             acme            cn-north-4      a   accepted\n\
+             acme            ap-southeast-1  a   accepted\n"
         );
-        // Without the extension they are not fields of a single-target listing.
-        assert!(crate::fields::Catalog::endpoint().parse("region").is_err());
+        // The whole target object too, as JSON in its cell.
+        let fields = catalog.parse("id,target").unwrap();
+        let mut p = Printer::with_shape(OutputFormat::Csv, Shape::Fields(fields), Vec::new());
+        p.target_page(&south, page.endpoints.as_deref().unwrap())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(p.finish().unwrap()).unwrap(),
+            "id,target\r\na,\"{\"\"account\"\":\"\"acme\"\",\"\"project_id\"\":null,\"\"region\"\":\"\"ap-southeast-1\"\"}\"\r\n"
+        );
+        // Not fields of a listing of one target.
+        assert!(crate::fields::Catalog::endpoint()
+            .parse("target.region")
+            .is_err());
     }
 
     #[test]

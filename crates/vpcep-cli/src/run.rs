@@ -62,6 +62,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             runtime.block_on(whoami(&cli.global, json))
         }
         Command::Endpoints(EndpointsCommand::Diff(args)) => diff_files(&args),
+        Command::Endpoints(EndpointsCommand::List(args))
+            if crate::estate::is_several(&cli.global) =>
+        {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(list_several(&cli.global, &args))
+        }
         Command::Endpoints(EndpointsCommand::List(args)) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -109,6 +117,15 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
         builder = builder.region(region);
     }
     builder = builder.credentials(credentials(g)?);
+    Ok(common_settings(builder, g)?.build()?)
+}
+
+/// The settings every client of a command gets from the global options: retries,
+/// timeouts, response limit, compression, user agent, plain HTTP, extra CA.
+fn common_settings(
+    mut builder: vpcep_client::ClientBuilder,
+    g: &GlobalArgs,
+) -> Result<vpcep_client::ClientBuilder, CliError> {
     let attempts = g.retries.map_or(3, |r| r.saturating_add(1));
     builder = builder.retry(RetryConfig::standard().with_max_attempts(attempts));
     if let Some(seconds) = g.timeout {
@@ -129,7 +146,7 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
         })?;
         builder = builder.add_root_certificate(pem);
     }
-    Ok(builder.build()?)
+    Ok(builder)
 }
 
 /// `--token`, else AK/SK from the environment, else the official default chain.
@@ -287,7 +304,7 @@ pub fn list_output(
     }
     let format = output_format(args.output, stdout_is_terminal);
     match &args.fields {
-        // csv: every field of the catalog (a multi-target listing's own too), the table's
+        // csv: every field of the catalog (a listing of several targets: `target` too), the table's
         // columns first.
         None if format == OutputFormat::Csv => Ok(ListOutput::Print(
             format,
@@ -311,7 +328,7 @@ fn compare_flags_given(c: &CompareArgs) -> bool {
 /// `vpcep endpoints diff OLD NEW`.
 fn diff_files(args: &DiffArgs) -> Result<(), CliError> {
     let options = DiffOptions::new(
-        &Catalog::endpoint().with_fields(&crate::diff::TARGET_FIELDS),
+        &Catalog::endpoint().with_fields(&crate::output::TARGET_FIELDS),
         &args.compare.include,
         &args.compare.ignore,
     )
@@ -354,6 +371,45 @@ fn print_diff<W: Write>(
     Ok(())
 }
 
+/// `vpcep endpoints list` over several targets (`crate::estate`): the output flags as for
+/// one target, with the fields of each record's `target` (`--fields target.region`).
+async fn list_several(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
+    let stdout = io::stdout();
+    let catalog = Catalog::endpoint().with_fields(&crate::output::TARGET_FIELDS);
+    let ListOutput::Print(format, shape) = list_output(args, stdout.is_terminal(), &catalog)?
+    else {
+        return Err(CliError::Usage(
+            "--diff compares a fresh listing of one target; for several, write the listing \
+             with -o jsonl and compare two with `vpcep endpoints diff OLD NEW`"
+                .to_owned(),
+        ));
+    };
+    let printer = Printer::with_shape(
+        format,
+        shape.shape()?,
+        BufWriter::with_capacity(64 * 1024, stdout.lock()),
+    );
+    let mut interrupts = Interrupts::install().ok();
+    let settings = |builder| common_settings(builder, global);
+    let setup = crate::estate::Setup {
+        credentials: credentials(global)?,
+        settings: &settings,
+        progress: progress_bar(
+            show_progress(global, args),
+            crate::estate::PROGRESS_TEMPLATE,
+        ),
+    };
+    crate::estate::list(global, args, printer, &mut interrupts, setup).await
+}
+
+/// Whether to show a progress bar: asked for, not logging, stderr a terminal.
+fn show_progress(global: &GlobalArgs, args: &ListArgs) -> bool {
+    !args.no_progress
+        && global.verbose == 0
+        && !crate::logging::rust_log_set()
+        && io::stderr().is_terminal()
+}
+
 /// `vpcep endpoints list`.
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
     let stdout = io::stdout();
@@ -363,7 +419,7 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
     let sink_diff = match (&output, &args.diff) {
         (ListOutput::Diff(format), Some(path)) => {
             let options = DiffOptions::new(
-                &catalog.with_fields(&crate::diff::TARGET_FIELDS),
+                &catalog.with_fields(&crate::output::TARGET_FIELDS),
                 &args.compare.include,
                 &args.compare.ignore,
             )
@@ -489,11 +545,11 @@ async fn list_all<W: Write>(
     mut sink: Sink<W>,
     interrupts: &mut Option<Interrupts>,
 ) -> Result<(), CliError> {
-    let show_progress = !args.no_progress
-        && global.verbose == 0
-        && !crate::logging::rust_log_set()
-        && io::stderr().is_terminal();
-    let progress = progress_bar(show_progress);
+    let progress = progress_bar(
+        show_progress(global, args),
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} endpoints \
+         ({eta} left)",
+    );
     if let Some(n) = args.concurrency {
         listing = listing.concurrency(usize::from(n));
     }
@@ -609,18 +665,13 @@ fn write_receipt(path: &Path, receipt: &vpcep_client::Receipt) -> Result<(), Cli
     })
 }
 
-fn progress_bar(visible: bool) -> ProgressBar {
+/// A progress bar on stderr with `template`, or a hidden one.
+fn progress_bar(visible: bool, template: &str) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} endpoints \
-             ({eta} left)",
-        )
-        .expect("valid progress template"),
-    );
+    bar.set_style(ProgressStyle::with_template(template).expect("valid progress template"));
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -660,6 +711,8 @@ mod tests {
             ca_bundle: None,
             max_response_mib: None,
             no_compression: false,
+            agency: Vec::new(),
+            no_base_account: false,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();
@@ -717,7 +770,8 @@ mod tests {
     }
 
     #[test]
-    fn unknown_region_is_a_config_error() {
+    fn unknown_region_gets_the_standard_host_and_a_malformed_one_is_a_config_error() {
+        // Issue 22: a region in no table (a new one, a private cloud) is not refused.
         let g = globals(&[
             "--region",
             "xx-nowhere-1",
@@ -726,7 +780,21 @@ mod tests {
             "--token",
             "t",
         ]);
+        let client = build_client(&g).unwrap();
+        assert_eq!(
+            client.base_url(),
+            "https://vpcep.xx-nowhere-1.myhuaweicloud.com"
+        );
+        let g = globals(&[
+            "--region",
+            "xx/nowhere",
+            "--project-id",
+            "p",
+            "--token",
+            "t",
+        ]);
         let e = build_client(&g).unwrap_err();
         assert_eq!(e.exit_code(), crate::error::EXIT_CONFIG);
+        assert!(e.to_string().contains("invalid region"), "{e}");
     }
 }

@@ -387,7 +387,7 @@ fn diff_finds_added_removed_and_changed_fields_in_any_order() {
         assert_eq!(doc["ignored"], json!(["updated_at"]));
         assert_eq!(
             doc["changed"],
-            json!([{"id": "b", "project_id": "p", "changes": {
+            json!([{"id": "b", "changes": {
                 "description": {"new": "now described"},
                 "status": {"old": "pendingAcceptance", "new": "accepted"},
                 "tags": {"old": [{"key": "env", "value": "prod"}], "new": [{"key": "env", "value": "dev"}]}
@@ -472,9 +472,9 @@ fn diff_ignores_updated_at_unless_included_and_exit_code_says_so() {
 fn diff_of_multi_target_listings_keys_by_target_and_id() {
     let dir = Dir::new("multi");
     let at = |region: &str, status: &str| {
+        // As `vpcep --region a,b endpoints list --all -o jsonl` writes it (issue 22).
         let mut e = endpoint("same-id", status, "t");
-        e["region"] = json!(region);
-        e["account"] = json!("acme");
+        e["target"] = json!({"account": "acme", "region": region, "project_id": "p"});
         e
     };
     let old = dir.jsonl(
@@ -495,7 +495,8 @@ fn diff_of_multi_target_listings_keys_by_target_and_id() {
     assert_eq!(doc["unchanged"], 1);
     assert_eq!(
         doc["changed"],
-        json!([{"id": "same-id", "account": "acme", "region": "ap-southeast-1", "project_id": "p",
+        json!([{"id": "same-id",
+                "target": {"account": "acme", "region": "ap-southeast-1", "project_id": "p"},
                 "changes": {"status": {"old": "accepted", "new": "rejected"}}}])
     );
     let text = success(&diff(&[&old, &new]));
