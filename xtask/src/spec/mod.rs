@@ -9,7 +9,10 @@
 //!   fake sends ([`oas30`]).
 //! - `spec compat [--base REF]`: compatibility with the latest blessed version
 //!   ([`blessed::check`]), or with the spec at a git revision ([`compat`]).
-//! - `spec bless`: record the current spec as `openapi/versions/vpcep-<version>.json`.
+//! - `spec bless`: record the current spec as `openapi/versions/vpcep-<version>.json`
+//!   (and rewrite `openapi/CHANGES.md`).
+//! - `spec changelog [--check]`: `openapi/CHANGES.md`, each blessed version's changes
+//!   against the one before ([`changelog`]).
 //! - `spec docs [--test]`: HTML reference with `redocly build-docs`, and (`--test`) a
 //!   headless-Chromium check of the rendered page.
 //!
@@ -29,11 +32,14 @@ use crate::codegen;
 use crate::workspace::{ensure_file_contents, project_root, Mode};
 
 pub mod blessed;
+pub mod changelog;
 pub mod compat;
+mod diff;
 pub mod examples;
 mod keywords;
 mod oas30;
 pub mod schema;
+mod security;
 
 /// The spec and its canonical JSON rendering, relative to the workspace root.
 pub const SPEC_YAML_REL: &str = codegen::SPEC_YAML;
@@ -53,7 +59,7 @@ const NPM_INSTALL: &str = "npm ci   (at the repo root; or run .ci/spec.sh)";
 pub enum SpecJob {
     /// Everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator, Redocly
     /// lint, examples vs schemas, openapi/vpcep.json drift, compat against the latest
-    /// blessed version.
+    /// blessed version, openapi/CHANGES.md drift.
     Check,
     /// Render openapi/vpcep.json from openapi/vpcep.yaml.
     Bundle {
@@ -76,8 +82,16 @@ pub enum SpecJob {
         base: Option<String>,
     },
     /// Record the current spec as openapi/versions/vpcep-<info.version>.json (never
-    /// overwrites; checks the bump against the latest blessed version first).
+    /// overwrites; checks the bump against the latest blessed version first), then
+    /// rewrite openapi/CHANGES.md.
     Bless,
+    /// Write openapi/CHANGES.md: what changed in each blessed version against the one
+    /// before it, breaking or not (by the rules of `spec compat`).
+    Changelog {
+        /// Write nothing; fail if openapi/CHANGES.md is stale.
+        #[arg(long)]
+        check: bool,
+    },
     /// HTML reference in target/spec-docs/index.html (redocly build-docs).
     Docs {
         /// Also check the page rendered by headless Chromium.
@@ -96,7 +110,11 @@ pub fn run(job: SpecJob) -> Result<()> {
         SpecJob::Oas30 => oas30::run(&root),
         SpecJob::Compat { base: None } => blessed::check(&root),
         SpecJob::Compat { base: Some(rev) } => compat::run_against_rev(&root, &rev),
-        SpecJob::Bless => blessed::bless(&root).map(|_| ()),
+        SpecJob::Bless => {
+            blessed::bless(&root)?;
+            changelog::run(&root, Mode::Write)
+        }
+        SpecJob::Changelog { check } => changelog::run(&root, Mode::check_if(check)),
         SpecJob::Docs { test: false } => docs(&root).map(|_| ()),
         SpecJob::Docs { test: true } => docs_test(&root),
     }
@@ -105,12 +123,13 @@ pub fn run(job: SpecJob) -> Result<()> {
 /// `spec check`: each step runs even when an earlier one failed, so one run shows every
 /// problem.
 pub fn check(root: &Path) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 5] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 6] = [
         ("validate", &|| validate(root)),
         ("oas30", &|| oas30::run(root)),
         ("lint", &|| lint(root)),
         ("bundle --check", &|| bundle(root, Mode::Check)),
         ("compat", &|| blessed::check(root)),
+        ("changelog --check", &|| changelog::run(root, Mode::Check)),
     ];
     let mut failed = Vec::new();
     for (name, step) in steps {
