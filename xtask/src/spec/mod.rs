@@ -2,7 +2,8 @@
 //! compatible.
 //!
 //! - `spec check`: everything CI runs (see [`check`]).
-//! - `spec bundle [--check]`: render `openapi/vpcep.json` from `openapi/vpcep.yaml`.
+//! - `spec bundle [--check]`: render `openapi/vpcep.json` from `openapi/vpcep.yaml`, and
+//!   `openapi/vpcep.deref.json`, the same with every `$ref` inlined ([`deref`]).
 //! - `spec lint`: Redocly CLI lint under `redocly.yaml`.
 //! - `spec validate`: openapiv3 parse + `openapi-spec-validator` + examples.
 //! - `spec oas30`: the reference `OAS30Validator` on every example and every body the
@@ -34,6 +35,7 @@ use crate::workspace::{ensure_file_contents, project_root, Mode};
 pub mod blessed;
 pub mod changelog;
 pub mod compat;
+pub mod deref;
 mod diff;
 pub mod examples;
 mod keywords;
@@ -44,6 +46,8 @@ mod security;
 /// The spec and its canonical JSON rendering, relative to the workspace root.
 pub const SPEC_YAML_REL: &str = codegen::SPEC_YAML;
 pub const SPEC_JSON_REL: &str = "openapi/vpcep.json";
+/// The bundle with every `$ref` inlined ([`deref`]).
+pub const SPEC_DEREF_REL: &str = "openapi/vpcep.deref.json";
 /// Where `spec docs` writes the HTML reference, relative to the workspace root.
 pub const DOCS_HTML_REL: &str = "target/spec-docs/index.html";
 const DOCS_TEST: &str = "tests/spec_docs/check_docs.py";
@@ -61,9 +65,10 @@ pub enum SpecJob {
     /// lint, examples vs schemas, openapi/vpcep.json drift, compat against the latest
     /// blessed version, openapi/CHANGES.md drift.
     Check,
-    /// Render openapi/vpcep.json from openapi/vpcep.yaml.
+    /// Render openapi/vpcep.json from openapi/vpcep.yaml, and openapi/vpcep.deref.json
+    /// (every $ref inlined).
     Bundle {
-        /// Write nothing; fail if openapi/vpcep.json is stale.
+        /// Write nothing; fail if openapi/vpcep.json or vpcep.deref.json is stale.
         #[arg(long)]
         check: bool,
     },
@@ -203,15 +208,21 @@ impl serde::Serialize for Canonical<'_> {
 }
 
 pub fn bundle(root: &Path, mode: Mode) -> Result<()> {
-    let text = render_json(&load_json(root)?)?;
-    ensure_file_contents(
-        &root.join(SPEC_JSON_REL),
-        &text,
-        mode,
-        "cargo xtask spec bundle",
-    )?;
-    if mode == Mode::Check {
-        eprintln!("{SPEC_JSON_REL} is up to date");
+    let spec = load_json(root)?;
+    let (inlined, kept) = deref::dereference(&spec)?;
+    for (rel, doc) in [(SPEC_JSON_REL, &spec), (SPEC_DEREF_REL, &inlined)] {
+        ensure_file_contents(
+            &root.join(rel),
+            &render_json(doc)?,
+            mode,
+            "cargo xtask spec bundle",
+        )?;
+        if mode == Mode::Check {
+            eprintln!("{rel} is up to date");
+        }
+    }
+    for at in kept {
+        eprintln!("{SPEC_DEREF_REL}: {at} is kept as a $ref (inlining it would recurse)");
     }
     Ok(())
 }
@@ -230,13 +241,15 @@ pub fn validate(root: &Path) -> Result<()> {
             py.display()
         );
     }
-    let status = Command::new(&py)
-        .args(["-m", "openapi_spec_validator", SPEC_YAML_REL])
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("running {}", py.display()))?;
-    if !status.success() {
-        bail!("openapi-spec-validator rejected {SPEC_YAML_REL}");
+    for rel in [SPEC_YAML_REL, SPEC_DEREF_REL] {
+        let status = Command::new(&py)
+            .args(["-m", "openapi_spec_validator", rel])
+            .current_dir(root)
+            .status()
+            .with_context(|| format!("running {}", py.display()))?;
+        if !status.success() {
+            bail!("openapi-spec-validator rejected {rel}");
+        }
     }
 
     let n = examples::check(&load_json(root)?)?;
@@ -342,7 +355,8 @@ pub fn docs_test(root: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// A plain `cargo test` fails when the committed openapi/vpcep.json is stale.
+    /// A plain `cargo test` fails when the committed openapi/vpcep.json or
+    /// openapi/vpcep.deref.json is stale.
     #[test]
     fn bundled_json_is_fresh() {
         bundle(&project_root(), Mode::Check).unwrap();
