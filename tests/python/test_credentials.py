@@ -9,7 +9,7 @@
   so does our CLI, and both list the same endpoints.
 
 Our side runs as subprocesses with a controlled environment: the test tool
-vpcep-creds-probe (tests/src/bin) prints what our default chain found, and the vpcep CLI.
+vpcep-creds-probe (crates/vpcep-integration-tests/src/bin) prints what our default chain found, and the vpcep CLI.
 Binaries come from $VPCEP_FAKE_BIN, $VPCEP_BIN, $VPCEP_PROBE_BIN (default
 target/release/...).
 """

@@ -165,7 +165,7 @@ mod tests {
             "vpcep-cli (lib)",
             "vpcep-cli (bin vpcep)",
             "oas30-schema (lib)",
-            "vpcep-tests (lib)",
+            "vpcep-integration-tests (lib)",
             "xtask (bin xtask)",
         ] {
             modules_of(&report, label);

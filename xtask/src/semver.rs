@@ -245,7 +245,9 @@ pub fn self_test(root: &Path) -> Result<()> {
     }
     eprintln!("self-test: spec classifier: an optional response field needs a MINOR spec bump");
     std::fs::write(dir.join(spec::SPEC_YAML_REL), spec::render_json(&new_spec)?)?;
-    std::fs::write(dir.join(codegen::GENERATED_RS), codegen::generate(&dir)?)?;
+    for (path, text) in codegen::generate(&dir)? {
+        std::fs::write(dir.join(path), text)?;
+    }
 
     // 2. Same crate version: cargo-semver-checks must fail.
     let baseline = Baseline {

@@ -1,8 +1,10 @@
 //! Command-line arguments (clap derive).
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use vpcep_client::contract::{self, Parameter};
+use clap::{Arg, ArgAction, Args, Parser, Subcommand, ValueEnum};
+#[cfg(doc)]
+use vpcep_client::contract::CliFlag;
+use vpcep_client::contract::{self, Kind, Location, Parameter};
 
 /// Environment variable for `--endpoint-url`.
 pub const ENV_ENDPOINT_URL: &str = "VPCEP_ENDPOINT_URL";
@@ -213,90 +215,12 @@ pub enum EndpointsCommand {
 }
 
 /// `vpcep endpoints list` options.
-///
-/// A flag that carries a parameter of the spec has the parameter's wire name as its clap
-/// id (`id = "endpoint_service_name"`): this is where flag and parameter are paired, and
-/// `tests/contract.rs` checks that every query parameter of the spec has its flag and
-/// reaches the wire. Enumerations, defaults and bounds shown in `--help` come from the
-/// spec's table ([`vpcep_client::contract::LIST_ENDPOINTS`]); values are checked by the
-/// client (exit 3), except enumerations, which clap checks (exit 2) against the table.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only endpoints whose service name contains this (case-insensitive).
-    #[arg(
-        id = "endpoint_service_name",
-        long = "service-name",
-        value_name = "NAME",
-        help_heading = "Filters"
-    )]
-    pub service_name: Option<String>,
-
-    /// Only endpoints in this VPC.
-    #[arg(
-        id = "vpc_id",
-        long = "vpc-id",
-        value_name = "VPC_ID",
-        help_heading = "Filters"
-    )]
-    pub vpc_id: Option<String>,
-
-    /// Only the endpoint with this ID.
-    #[arg(id = "id", long = "id", value_name = "ID", help_heading = "Filters")]
-    pub id: Option<String>,
-
-    /// Only endpoints in this public border group.
-    #[arg(
-        id = "public_border_group",
-        long = "public-border-group",
-        value_name = "GROUP",
-        help_heading = "Filters"
-    )]
-    pub public_border_group: Option<String>,
-
-    /// Sort field, one of the spec's `sort_key` values (help: [`sort_key_help`]).
-    #[arg(
-        id = "sort_key",
-        long = "sort-key",
-        value_name = "KEY",
-        value_parser = spec_values("sort_key"),
-        help = sort_key_help(),
-        help_heading = "Paging and order"
-    )]
-    pub sort_key: Option<String>,
-
-    /// Sort direction, one of the spec's `sort_dir` values (help: [`sort_dir_help`]).
-    #[arg(
-        id = "sort_dir",
-        long = "sort-dir",
-        value_name = "DIR",
-        value_parser = spec_values("sort_dir"),
-        help = sort_dir_help(),
-        help_heading = "Paging and order"
-    )]
-    pub sort_dir: Option<String>,
-
-    /// Page size (help: [`limit_help`]); the client checks the spec's range.
-    #[arg(
-        id = "limit",
-        long = "limit",
-        value_name = "N",
-        allow_negative_numbers = true,
-        help = limit_help(),
-        help_heading = "Paging and order"
-    )]
-    pub limit: Option<i64>,
-
-    /// Matching endpoints to skip (help: [`offset_help`]); the client checks the spec's
-    /// minimum.
-    #[arg(
-        id = "offset",
-        long = "offset",
-        value_name = "N",
-        allow_negative_numbers = true,
-        help = offset_help(),
-        help_heading = "Paging and order"
-    )]
-    pub offset: Option<i64>,
+    /// The flags of the spec's query parameters (`--vpc-id`, `--limit`, …), built from
+    /// its table.
+    #[command(flatten)]
+    pub parameters: ParameterFlags,
 
     /// Every page, not just one: fetched concurrently once the first page gives the total.
     #[arg(long, help_heading = "Paging and order")]
@@ -326,12 +250,122 @@ pub struct ListArgs {
     pub no_progress: bool,
 }
 
+/// The flags that carry the spec's query parameters, one per parameter of the contract
+/// table ([`vpcep_client::contract::LIST_ENDPOINTS`]), built when the command is: the
+/// flag's clap id is the parameter's wire name, its long name, value name, help heading,
+/// help text and place come from the parameter's `x-cli` extension in the spec
+/// ([`CliFlag`]), its enumeration, defaults and bounds from its schema. Integers are parsed
+/// by clap (a non-number is a usage error, exit 2; negative numbers reach validation),
+/// enumerations checked by clap against the table (exit 2); every other rule is checked by
+/// the client (exit 3). A parameter added to the spec gets its flag with no edit here.
+///
+/// Built at run time with clap's builder API rather than generated: the table is data the
+/// client crate already carries, so the CLI needs no generated file and no second copy of
+/// the spec, and clap's derive (used for every other flag) flattens it in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParameterFlags {
+    /// The parameters given, by wire name, as wire text, in the spec's order.
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl ParameterFlags {
+    /// The value given for the parameter `name`, as wire text.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The parameters that are flags of `endpoints list`, in the spec's order: those of the
+/// query string (`project_id`, in the path, is the global `--project-id`).
+pub fn flag_parameters() -> impl Iterator<Item = &'static Parameter> {
+    contract::LIST_ENDPOINTS
+        .iter()
+        .filter(|p| p.location == Location::Query)
+}
+
+/// The flag of parameter `p`.
+pub fn parameter_flag(p: &'static Parameter) -> Arg {
+    let cli = &p.cli;
+    let mut arg = Arg::new(p.name)
+        .long(cli.long)
+        .action(ArgAction::Set)
+        .help(flag_help(p));
+    if let Some(name) = cli.value_name {
+        arg = arg.value_name(name);
+    }
+    if let Some(heading) = cli.heading {
+        arg = arg.help_heading(heading);
+    }
+    match p.kind {
+        Kind::Integer => arg
+            .value_parser(clap::value_parser!(i64))
+            .allow_negative_numbers(true),
+        Kind::String if !p.allowed.is_empty() => arg.value_parser(spec_values(p.name)),
+        Kind::String => arg,
+    }
+}
+
+/// The help of parameter `p`'s flag: its `x-cli.help`, with `{default}`, `{minimum}` and
+/// `{maximum}` replaced by the spec's values (the generator checks that they exist).
+pub fn flag_help(p: &Parameter) -> String {
+    let mut help = p.cli.help.to_owned();
+    let values = [
+        ("{default}", p.default.map(str::to_owned)),
+        ("{minimum}", p.minimum.map(|v| v.to_string())),
+        ("{maximum}", p.maximum.map(|v| v.to_string())),
+    ];
+    for (placeholder, value) in values {
+        if let Some(value) = value {
+            help = help.replace(placeholder, &value);
+        }
+    }
+    help
+}
+
+impl clap::Args for ParameterFlags {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        let mut parameters: Vec<(usize, &'static Parameter)> =
+            flag_parameters().enumerate().collect();
+        parameters.sort_by_key(|(index, p)| (p.cli.order.unwrap_or(u32::MAX), *index));
+        for (_, p) in parameters {
+            cmd = cmd.arg(parameter_flag(p));
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for ParameterFlags {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut values = Vec::new();
+        for p in flag_parameters() {
+            let value = match p.kind {
+                Kind::Integer => matches.get_one::<i64>(p.name).map(i64::to_string),
+                Kind::String => matches.get_one::<String>(p.name).cloned(),
+            };
+            if let Some(value) = value {
+                values.push((p.name, value));
+            }
+        }
+        Ok(ParameterFlags { values })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
 /// The spec's parameter `name`, from the generated table.
 ///
 /// # Panics
-/// If the spec has no such parameter: the CLI names one the spec dropped or renamed.
-/// Building the command calls this for every such name, so the unit test
-/// `clap_definition_is_consistent` fails first.
+/// If the spec has no such parameter.
 pub fn spec_parameter(name: &str) -> &'static Parameter {
     contract::parameter(name)
         .unwrap_or_else(|| panic!("the spec has no ListEndpoints parameter `{name}`"))
@@ -348,43 +382,6 @@ pub fn spec_values(name: &str) -> PossibleValuesParser {
             .map(|v| PossibleValue::new(*v))
             .collect::<Vec<_>>(),
     )
-}
-
-/// The server's default for `name`, as the spec states it.
-fn spec_default(name: &str) -> &'static str {
-    spec_parameter(name).default.unwrap_or("none")
-}
-
-/// `--sort-key`'s help: the server's default from the spec.
-pub fn sort_key_help() -> String {
-    format!(
-        "Sort by creation or update time (server default {})",
-        spec_default("sort_key")
-    )
-}
-
-/// `--sort-dir`'s help: the server's default from the spec.
-pub fn sort_dir_help() -> String {
-    format!(
-        "Sort direction (server default {})",
-        spec_default("sort_dir")
-    )
-}
-
-/// `--limit`'s help: the spec's range and default. `--all` asks for the largest page.
-pub fn limit_help() -> String {
-    let p = spec_parameter("limit");
-    let (min, max) = (p.minimum.unwrap_or(1), p.maximum.unwrap_or(i64::MAX));
-    format!(
-        "Page size, {min} to {max} (server default {}; {max} with --all)",
-        spec_default("limit")
-    )
-}
-
-/// `--offset`'s help: the spec's minimum.
-pub fn offset_help() -> String {
-    let min = spec_parameter("offset").minimum.unwrap_or(0);
-    format!("Matching endpoints to skip, {min} or more")
 }
 
 /// Output formats of `endpoints list`.
@@ -437,7 +434,7 @@ mod tests {
         };
         assert!(list.all);
         assert_eq!(list.concurrency, Some(8));
-        assert_eq!(list.limit, Some(100));
+        assert_eq!(list.parameters.get("limit"), Some("100"));
         assert_eq!(list.output, Some(OutputFormat::Jsonl));
     }
 
@@ -458,7 +455,7 @@ mod tests {
             assert_eq!(values, spec_parameter(name).allowed, "{name}");
         }
         let p = spec_parameter("limit");
-        let help = limit_help();
+        let help = flag_help(p);
         for bound in [p.minimum, p.maximum].into_iter().flatten() {
             assert!(help.contains(&bound.to_string()), "{help}");
         }
@@ -477,7 +474,7 @@ mod tests {
         let Command::Endpoints(EndpointsCommand::List(list)) = cli.command else {
             panic!("expected endpoints list");
         };
-        assert_eq!(list.limit, Some(-1));
+        assert_eq!(list.parameters.get("limit"), Some("-1"));
     }
 
     #[test]

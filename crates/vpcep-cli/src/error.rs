@@ -134,9 +134,9 @@ impl From<io::Error> for CliError {
 /// Errors are printed as one line: a message that spans lines (e.g. a server's text) is
 /// joined, so scripts can rely on `error: ...` being the whole story; and what a terminal
 /// would act on (escape sequences, other control and bidirectional characters) is shown
-/// escaped ([`vpcep_client::text::printable`]).
+/// escaped ([`vpcep_client::terminal::printable`]).
 pub fn one_line(message: &str) -> String {
-    vpcep_client::text::printable(message)
+    vpcep_client::terminal::printable(message)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

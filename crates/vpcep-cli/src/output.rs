@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use vpcep_client::text::{is_terminal_safe, printable};
+use vpcep_client::terminal::{is_terminal_safe, printable};
 use vpcep_client::types::EndpointResp;
 
 use crate::args::OutputFormat;
@@ -229,7 +229,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafeJ
 }
 
 /// The displayed strings of one endpoint, in [`TABLE_HEADERS`] order (the properties
-/// [`TABLE_PROPERTIES`] names), [printable](vpcep_client::text::printable): a newline in a
+/// [`TABLE_PROPERTIES`] names), [printable](vpcep_client::terminal::printable): a newline in a
 /// service name or an escape sequence would break the table or act on the terminal.
 pub fn table_row(e: &EndpointResp) -> [String; 6] {
     let text = |v: Option<&str>| match v {

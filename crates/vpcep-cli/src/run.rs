@@ -211,33 +211,11 @@ pub fn output_format(asked: Option<OutputFormat>, stdout_is_terminal: bool) -> O
 /// `vpcep endpoints list`.
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
     let client = build_client(global)?;
-    // One call per flag that carries a spec parameter (the flag's clap id is the
-    // parameter's wire name); `tests/contract.rs` runs each flag and checks that its
-    // parameter reaches the wire. The client validates every value (exit 3).
+    // The flags of the spec's parameters, by wire name (args::ParameterFlags, built from
+    // the contract table); the client validates every value (exit 3).
     let mut request = client.list_endpoints();
-    if let Some(v) = &args.service_name {
-        request = request.endpoint_service_name(v);
-    }
-    if let Some(v) = &args.vpc_id {
-        request = request.vpc_id(v);
-    }
-    if let Some(v) = &args.id {
-        request = request.id(v);
-    }
-    if let Some(v) = &args.public_border_group {
-        request = request.public_border_group(v);
-    }
-    if let Some(v) = &args.sort_key {
-        request = request.sort_key(v);
-    }
-    if let Some(v) = &args.sort_dir {
-        request = request.sort_dir(v);
-    }
-    if let Some(v) = args.limit {
-        request = request.limit(v);
-    }
-    if let Some(v) = args.offset {
-        request = request.offset(v);
+    for (name, value) in &args.parameters.values {
+        request = request.parameter(name, value.as_str());
     }
 
     let stdout = io::stdout();

@@ -56,10 +56,9 @@ fn flag_for(command: &clap::Command, p: &Parameter) -> clap::Arg {
         .unwrap_or_else(|| {
             panic!(
                 "vpcep-cli: `endpoints list` has no flag for the spec's {} parameter `{}` \
-                 ({ARGS_RS}: add one with `#[arg(id = \"{}\", long = ...)]`)",
+                 ({ARGS_RS}: `ParameterFlags` builds one per query parameter of the table)",
                 location(p),
                 p.name,
-                p.name
             )
         })
 }
@@ -167,7 +166,8 @@ fn every_flag_reaches_the_wire() {
             sent.get(p.name),
             Some(&value),
             "vpcep-cli: `{long} {value}` did not send the spec's {} parameter `{}` \
-             ({RUN_RS}: pass the flag to the request builder); sent {uri}",
+             ({ARGS_RS} `ParameterFlags::from_arg_matches`, {RUN_RS}: pass the flags to the \
+             request builder); sent {uri}",
             location(p),
             p.name
         );
@@ -194,8 +194,8 @@ fn every_enumeration_value_is_accepted_and_listed() {
         assert_eq!(
             accepted, p.allowed,
             "vpcep-cli: `{long}` accepts {accepted:?}, the spec's `{}` enumerates {:?} \
-             ({ARGS_RS}: build its value_parser with `spec_values(\"{}\")`)",
-            p.name, p.allowed, p.name
+             ({ARGS_RS}: `parameter_flag` builds its value_parser with `spec_values`)",
+            p.name, p.allowed
         );
         for value in p.allowed {
             let parsed = Cli::try_parse_from(["vpcep", "endpoints", "list", &long, value]);
@@ -264,7 +264,7 @@ fn help_states_the_specs_defaults_and_bounds() {
             assert!(
                 help.contains(&value),
                 "vpcep-cli: the help of `{long}` does not state the spec's {what} {value} \
-                 for `{}` ({ARGS_RS}): {help:?}",
+                 for `{}` (its `x-cli.help` in openapi/vpcep.yaml, with `{{{what}}}`): {help:?}",
                 p.name
             );
         }

@@ -5,9 +5,10 @@
 //! never printed: `Debug` shows the access key but masks the secret key, the security
 //! token and IAM tokens.
 
+pub use crate::credentials::env::{ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
 pub use crate::credentials::CredentialsError;
 use crate::credentials::{ChainBuilder, CredentialsProvider, ProvideCredentials};
-pub use crate::keys::{AkSk, IamToken, ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
+pub use crate::secrets::{AkSk, IamToken};
 
 /// How requests authenticate. `Debug` masks every secret.
 #[derive(Clone, Debug)]

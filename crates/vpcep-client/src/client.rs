@@ -154,7 +154,8 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Region ID, e.g. `cn-north-4`: requests go to `https://vpcep.{region}.myhuaweicloud.com`
-    /// (`.eu` for `eu-west-101`). See [`crate::region::REGIONS`].
+    /// (`.eu` for `eu-west-101`). A region the client does not know is an [`Error::Config`]
+    /// at [`build`](Self::build) that lists the known ones; set a base URL for it instead.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -271,92 +272,19 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
-        let region = self.region.clone();
-        let base_url = match (self.base_url, self.region) {
-            (Some(url), _) => {
-                let parsed = check_base_url(&url)?;
-                if parsed.scheme() == "http"
-                    && !self.allow_http
-                    && !http_policy::is_loopback(&parsed)
-                {
-                    return Err(Error::Config(format!(
-                        "refusing plain HTTP to {url:?}: credentials would cross the network \
-                         unencrypted; use https://, or allow it explicitly \
-                         (ClientBuilder::allow_http, CLI --allow-http); plain HTTP is \
-                         allowed without asking only to loopback (127.0.0.0/8, ::1, localhost)"
-                    )));
-                }
-                url.trim_end_matches('/').to_owned()
-            }
-            (None, Some(region)) => crate::region::endpoint_for(&region).ok_or_else(|| {
-                Error::Config(format!(
-                    "unknown region {region:?}; known regions: {}; or set a base URL",
-                    crate::region::REGIONS
-                        .iter()
-                        .map(|(id, _)| *id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?,
-            (None, None) => {
-                return Err(Error::Config(
-                    "no endpoint: set a region (e.g. cn-north-4) or a base URL".to_owned(),
-                ))
-            }
-        };
+        let base_url = self.checked_base_url()?;
         if let Some(project) = &self.project_id {
             validate::project_id(project)?;
         }
-        // A provider's credentials are checked as it hands them out (credentials::refresh).
-        match &self.credentials {
-            Some(Credentials::Token(token)) => crate::credentials::check_token(token)?,
-            Some(Credentials::AkSk(keys)) => {
-                crate::credentials::check_keys(crate::credentials::GIVEN_TO_THE_CLIENT, keys)?
-            }
-            Some(Credentials::Provider(_)) | None => {}
-        }
-        let mut agent = format!("vpcep-client/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(extra) = &self.user_agent {
-            agent.push(' ');
-            agent.push_str(extra);
-        }
-        validate::header_text("User-Agent", &agent)?;
-        let user_agent = HeaderValue::from_str(&agent).expect("validated header text");
+        check_credentials(self.credentials.as_ref())?;
+        let user_agent = user_agent(self.user_agent.as_deref())?;
         let settings = HttpSettings {
             connect_timeout: self.timeouts.connect,
             root_certificates: self.root_certificates,
             gzip: !self.no_compression,
         };
-        let (http, http_settings) = match self.http {
-            Some(_) if !settings.root_certificates.is_empty() => {
-                return Err(Error::Config(
-                    "root certificates cannot be added to a supplied http_client: add them \
-                     to that reqwest client (tls_certs_merge) instead"
-                        .to_owned(),
-                ))
-            }
-            Some(http) => (http, None),
-            None => {
-                let destination = reqwest::Url::parse(&base_url).map_err(|e| {
-                    Error::Internal(format!("the checked base URL does not parse: {e}"))
-                })?;
-                let http = settings.client_for(&destination).map_err(Error::Config)?;
-                (http, Some(settings))
-            }
-        };
-        let supplied_http = http_settings.is_none();
-        let mut timeouts = self.timeouts;
-        if supplied_http {
-            // A supplied client connects with its own timeout, which we do not know.
-            timeouts.connect = None;
-        }
-        // An attempt cannot outlive its operation: a per-attempt timeout as long as the
-        // operation's would only race it, so the operation timeout alone applies.
-        if let (Some(attempt), Some(operation)) = (timeouts.attempt, timeouts.operation) {
-            if attempt >= operation {
-                timeouts.attempt = None;
-            }
-        }
+        let (http, http_settings) = http_client(self.http, settings, &base_url)?;
+        let timeouts = effective_timeouts(self.timeouts, http_settings.is_none());
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
@@ -364,7 +292,7 @@ impl ClientBuilder {
                 base_url,
                 project_id: self.project_id,
                 credentials: self.credentials,
-                region,
+                region: self.region,
                 iam_endpoint: self.iam_endpoint,
                 resolved_project: tokio::sync::OnceCell::new(),
                 retry: self.retry.unwrap_or_default(),
@@ -376,6 +304,41 @@ impl ClientBuilder {
                 compression: !self.no_compression,
             }),
         })
+    }
+
+    /// The base URL requests go to, without a trailing `/`: the one given (checked, and
+    /// plain HTTP only to loopback unless allowed), else the region's.
+    fn checked_base_url(&self) -> Result<String> {
+        match (&self.base_url, &self.region) {
+            (Some(url), _) => {
+                let parsed = check_base_url(url)?;
+                if parsed.scheme() == "http"
+                    && !self.allow_http
+                    && !http_policy::is_loopback(&parsed)
+                {
+                    return Err(Error::Config(format!(
+                        "refusing plain HTTP to {url:?}: credentials would cross the network \
+                         unencrypted; use https://, or allow it explicitly \
+                         (ClientBuilder::allow_http, CLI --allow-http); plain HTTP is \
+                         allowed without asking only to loopback (127.0.0.0/8, ::1, localhost)"
+                    )));
+                }
+                Ok(url.trim_end_matches('/').to_owned())
+            }
+            (None, Some(region)) => crate::region::endpoint_for(region).ok_or_else(|| {
+                Error::Config(format!(
+                    "unknown region {region:?}; known regions: {}; or set a base URL",
+                    crate::region::REGIONS
+                        .iter()
+                        .map(|(id, _)| *id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }),
+            (None, None) => Err(Error::Config(
+                "no endpoint: set a region (e.g. cn-north-4) or a base URL".to_owned(),
+            )),
+        }
     }
 
     /// Allows a plain `http://` base URL to a host other than loopback. Off by default:
@@ -411,4 +374,68 @@ impl ClientBuilder {
         self.root_certificates.push(pem.as_ref().to_vec());
         self
     }
+}
+
+/// Checks credentials given to the builder; a provider's are checked as it hands them out
+/// (`credentials::refresh`).
+fn check_credentials(credentials: Option<&Credentials>) -> Result<()> {
+    match credentials {
+        Some(Credentials::Token(token)) => crate::credentials::check_token(token)?,
+        Some(Credentials::AkSk(keys)) => {
+            crate::credentials::check_keys(crate::credentials::GIVEN_TO_THE_CLIENT, keys)?
+        }
+        Some(Credentials::Provider(_)) | None => {}
+    }
+    Ok(())
+}
+
+/// The `User-Agent` header: `vpcep-client/{version}`, then what the caller appends.
+fn user_agent(extra: Option<&str>) -> Result<HeaderValue> {
+    let mut agent = format!("vpcep-client/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(extra) = extra {
+        agent.push(' ');
+        agent.push_str(extra);
+    }
+    validate::header_text("User-Agent", &agent)?;
+    Ok(HeaderValue::from_str(&agent).expect("validated header text"))
+}
+
+/// The HTTP client: the one supplied (its own settings apply, so root certificates cannot
+/// be added to it), or one built by the crate's rules for `base_url`, with the settings
+/// kept for the clients other destinations need (`None` for a supplied one).
+fn http_client(
+    supplied: Option<reqwest::Client>,
+    settings: HttpSettings,
+    base_url: &str,
+) -> Result<(reqwest::Client, Option<HttpSettings>)> {
+    match supplied {
+        Some(_) if !settings.root_certificates.is_empty() => Err(Error::Config(
+            "root certificates cannot be added to a supplied http_client: add them to that \
+             reqwest client (tls_certs_merge) instead"
+                .to_owned(),
+        )),
+        Some(http) => Ok((http, None)),
+        None => {
+            let destination = reqwest::Url::parse(base_url).map_err(|e| {
+                Error::Internal(format!("the checked base URL does not parse: {e}"))
+            })?;
+            let http = settings.client_for(&destination).map_err(Error::Config)?;
+            Ok((http, Some(settings)))
+        }
+    }
+}
+
+/// The timeouts that apply: a supplied HTTP client connects with its own timeout (which
+/// we do not know), and an attempt cannot outlive its operation (a per-attempt timeout as
+/// long as the operation's would only race it, so the operation timeout alone applies).
+fn effective_timeouts(mut timeouts: TimeoutConfig, supplied_http: bool) -> TimeoutConfig {
+    if supplied_http {
+        timeouts.connect = None;
+    }
+    if let (Some(attempt), Some(operation)) = (timeouts.attempt, timeouts.operation) {
+        if attempt >= operation {
+            timeouts.attempt = None;
+        }
+    }
+    timeouts
 }

@@ -15,7 +15,7 @@
 //!   from the table: nothing here repeats a limit of the spec.
 
 pub use crate::generated::contract::{ListEndpointsQuery, LIST_ENDPOINTS};
-pub use crate::parameter::{Kind, Location, Parameter};
+pub use crate::parameter::{CliFlag, Kind, Location, Parameter};
 
 /// The ListEndpoints parameter named `name` (wire name), if there is one.
 pub fn parameter(name: &str) -> Option<&'static Parameter> {
@@ -96,7 +96,7 @@ mod tests {
     fn enumerations_and_unknown_names() {
         let mut q = query();
         assert_eq!(q.set("sort_key", "update_at"), Ok(true));
-        assert_eq!(q.sort_key, Some(crate::types::SortKey::UpdateAt));
+        assert_eq!(q.sort_key, Some(crate::generated::types::SortKey::UpdateAt));
         let e = q.set("sort_dir", "up").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -13,7 +13,7 @@
 use progenitor_client::{Error, ResponseValue};
 use serde::de::DeserializeOwned;
 
-use crate::types::{EndpointListResp, EndpointResp};
+use crate::generated::types::{EndpointListResp, EndpointResp};
 
 impl EndpointListResp {
     /// Decodes a ListEndpoints response body (JSON) exactly as the client does: the

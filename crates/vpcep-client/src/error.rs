@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::text::printable;
+use crate::terminal::printable;
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -329,7 +329,7 @@ impl ApiError {
     /// Reads both error shapes (`{"error":{"code","message"}}` and the gateway's flat
     /// `{"error_code","error_msg"}`) and falls back to the body's text.
     pub fn from_body(status: u16, body: &[u8], request_id: Option<String>) -> Self {
-        let parsed = serde_json::from_slice::<crate::types::ErrorResponse>(body).ok();
+        let parsed = serde_json::from_slice::<crate::generated::types::ErrorResponse>(body).ok();
         let (code, message, body_request_id) = match parsed {
             Some(e) => {
                 let (nested_code, nested_message) = match e.error {
@@ -485,7 +485,7 @@ impl ValidationError {
     }
 }
 
-pub(crate) use crate::text::error_chain;
+pub(crate) use crate::http_policy::error_chain;
 
 #[cfg(test)]
 mod tests {

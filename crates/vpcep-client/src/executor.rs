@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Credentials;
+use crate::body_window::BodyTurn;
 use crate::contract::ListEndpointsQuery as Query;
 use crate::error::{Error, Result, TimeoutKind};
+use crate::generated::types::EndpointListResp;
 use crate::receipt::CallStats;
 use crate::retry::{self, Attempt, Verdict};
 use crate::transport::{CallState, Shared};
-use crate::types::EndpointListResp;
 use crate::validate;
-use crate::window::BodyTurn;
 
 /// Runs calls with one client's configuration. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -145,12 +145,12 @@ impl Executor {
                             .ok()
                             .filter(|v| !v.trim().is_empty())
                     })
-                    .unwrap_or_else(|| crate::credentials::iam::iam_endpoint_for(region));
+                    .unwrap_or_else(|| crate::project_lookup::iam_endpoint_for(region));
                 let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
                 // Its own HTTP client: IAM's proxy rule may differ from VPCEP's.
                 let destination = reqwest::Url::parse(&iam)
                     .map_err(|e| Error::Config(format!("invalid IAM endpoint {iam:?}: {e}")))?;
-                crate::credentials::iam::project_id(
+                crate::project_lookup::project_id(
                     &shared.http_for(&destination)?,
                     &iam,
                     region,

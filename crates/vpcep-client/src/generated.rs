@@ -1903,7 +1903,7 @@ Authentication: an IAM token in `X-Auth-Token`, or AK/SK request signing
 (`SDK-HMAC-SHA256`) as done by Huawei's official SDKs.
 
 
-Version: 2.0.0*/
+Version: 2.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1945,7 +1945,7 @@ impl Client {
 }
 impl ClientInfo<crate::codegen_support::CallState> for Client {
     fn api_version() -> &'static str {
-        "2.0.0"
+        "2.1.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -2342,7 +2342,9 @@ pub mod prelude {
 }
 /// The request contract of each operation, from the spec (the hand-written `contract` module re-exports it).
 pub mod contract {
-    use crate::codegen_support::{convert, Kind, Location, Parameter, ValidationError};
+    use crate::codegen_support::{
+        convert, CliFlag, Kind, Location, Parameter, ValidationError,
+    };
     #[allow(unused_imports)]
     use super::types;
     /// The parameters of `ListEndpoints` (`GET /v1/{project_id}/vpc-endpoints`), in the spec's order.
@@ -2360,6 +2362,13 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Project ID. Length 1..64.",
+            cli: CliFlag {
+                long: "project-id",
+                value_name: None,
+                heading: None,
+                help: "Project ID. Length 1..64.",
+                order: None,
+            },
         },
         Parameter {
             name: "endpoint_service_name",
@@ -2374,6 +2383,13 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Name of the endpoint service. Case-insensitive substring match (\"fuzzy on both ends\"). Length 1..128.",
+            cli: CliFlag {
+                long: "service-name",
+                value_name: Some("NAME"),
+                heading: Some("Filters"),
+                help: "Only endpoints whose service name contains this (case-insensitive)",
+                order: Some(1),
+            },
         },
         Parameter {
             name: "vpc_id",
@@ -2388,6 +2404,13 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "ID of the VPC that holds the endpoint. Length 1..64.",
+            cli: CliFlag {
+                long: "vpc-id",
+                value_name: Some("VPC_ID"),
+                heading: Some("Filters"),
+                help: "Only endpoints in this VPC",
+                order: Some(2),
+            },
         },
         Parameter {
             name: "id",
@@ -2402,6 +2425,13 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "ID of the endpoint (unique). Length 1..64.",
+            cli: CliFlag {
+                long: "id",
+                value_name: Some("ID"),
+                heading: Some("Filters"),
+                help: "Only the endpoint with this ID",
+                order: Some(3),
+            },
         },
         Parameter {
             name: "limit",
@@ -2416,6 +2446,13 @@ pub mod contract {
             allowed: &[],
             default: Some("10"),
             description: "Page size, 1..1000, default 10 (usually 10, 20 or 50). The vendor's prose says \"0~1000\" but its constraint row says minimum 1; 1 is what clients must send.",
+            cli: CliFlag {
+                long: "limit",
+                value_name: Some("N"),
+                heading: Some("Paging and order"),
+                help: "Page size, {minimum} to {maximum} (server default {default}; {maximum} with --all)",
+                order: Some(7),
+            },
         },
         Parameter {
             name: "offset",
@@ -2430,6 +2467,13 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Number of matching endpoints to skip before this page starts. At least 0.",
+            cli: CliFlag {
+                long: "offset",
+                value_name: Some("N"),
+                heading: Some("Paging and order"),
+                help: "Matching endpoints to skip, {minimum} or more",
+                order: Some(8),
+            },
         },
         Parameter {
             name: "sort_key",
@@ -2444,6 +2488,13 @@ pub mod contract {
             allowed: &["create_at", "update_at"],
             default: Some("create_at"),
             description: "Field to sort by, `create_at` (creation time, the default) or `update_at`.",
+            cli: CliFlag {
+                long: "sort-key",
+                value_name: Some("KEY"),
+                heading: Some("Paging and order"),
+                help: "Sort by creation or update time (server default {default})",
+                order: Some(5),
+            },
         },
         Parameter {
             name: "sort_dir",
@@ -2458,6 +2509,13 @@ pub mod contract {
             allowed: &["desc", "asc"],
             default: Some("desc"),
             description: "Sort direction, `desc` (the default) or `asc`.",
+            cli: CliFlag {
+                long: "sort-dir",
+                value_name: Some("DIR"),
+                heading: Some("Paging and order"),
+                help: "Sort direction (server default {default})",
+                order: Some(6),
+            },
         },
         Parameter {
             name: "public_border_group",
@@ -2472,6 +2530,13 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Only endpoints whose public border group (edge attribute) equals this value. The vendor documents no length limit; clients send any non-empty value.",
+            cli: CliFlag {
+                long: "public-border-group",
+                value_name: Some("GROUP"),
+                heading: Some("Filters"),
+                help: "Only endpoints in this public border group",
+                order: Some(4),
+            },
         },
         Parameter {
             name: "Content-Type",
@@ -2486,6 +2551,13 @@ pub mod contract {
             allowed: &[],
             default: Some("application/json"),
             description: "MIME type of the request; `application/json` recommended. The vendor doc marks it required; it is optional here because OpenAPI 3.0 tools ignore a `Content-Type` header parameter and clients send it themselves. Length 1..64.",
+            cli: CliFlag {
+                long: "content-type",
+                value_name: None,
+                heading: None,
+                help: "MIME type of the request; `application/json` recommended. The vendor doc marks it required; it is optional here because OpenAPI 3.0 tools ignore a `Content-Type` header parameter and clients send it themselves. Length 1..64.",
+                order: None,
+            },
         },
     ];
     /// The path and query parameters of one `ListEndpoints` request, each of the type the generated builder takes for it. Set them by wire name and text with [`set`](Self::set), which checks the spec's rules ([`LIST_ENDPOINTS`]).

@@ -12,6 +12,12 @@
 //!   the TLS session runs end to end through the tunnel;
 //! - bodies are read within a size limit, counted after decompression ([`read_body`]):
 //!   a larger `Content-Length` stops before reading, an endless body at the limit.
+//! - a header value is header text ([`is_header_text`]: printable ASCII, no line break,
+//!   no surrounding space), checked before anything is sent.
+//!
+//! And how an HTTP failure reads in a message: the error with its causes
+//! ([`error_chain`]), without its URL ([`without_url`]), an error body's start
+//! ([`excerpt`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,7 +27,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::Url;
 
-use crate::text::{error_chain, printable};
+use crate::terminal::printable;
 
 /// The default [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes),
 /// and the limit of the credential providers' answers: 32 MiB. A page of 1000 endpoints
@@ -303,6 +309,48 @@ pub(crate) async fn fetch(
 pub(crate) async fn send(request: reqwest::RequestBuilder, limit: u64) -> Result<Answer, Failure> {
     let (http, request) = request.build_split();
     fetch(&http, request.map_err(Failure::Http)?, limit).await
+}
+
+/// An error and its causes on one line (reqwest's Display alone hides the cause).
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The rule of a value sent in an HTTP header, as messages state it.
+pub(crate) const HEADER_TEXT_RULE: &str =
+    "must be printable ASCII without line breaks, control characters or surrounding spaces";
+
+/// Whether `value` follows [`HEADER_TEXT_RULE`]: visible ASCII, spaces and tabs only (no
+/// CR, LF, other control characters or non-ASCII), no leading or trailing space or tab.
+pub(crate) fn is_header_text(value: &str) -> bool {
+    let visible = value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+    visible && !value.starts_with([' ', '\t']) && !value.ends_with([' ', '\t'])
+}
+
+/// A failure of a request by a credential provider or the IAM lookup, for its message: a
+/// reqwest error without its URL (the message names it once).
+pub(crate) fn without_url(failure: Failure) -> Failure {
+    match failure {
+        Failure::Http(e) => Failure::Http(e.without_url()),
+        other => other,
+    }
+}
+
+/// The start of an error body, on one line, for messages (error bodies carry no secret;
+/// success bodies are never quoted).
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let start: String = text.chars().take(200).collect();
+    printable(&start).trim().to_owned()
 }
 
 #[cfg(test)]

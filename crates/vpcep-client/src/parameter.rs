@@ -54,6 +54,32 @@ pub struct Parameter {
     pub default: Option<&'static str>,
     /// The first paragraph of the spec's description.
     pub description: &'static str,
+    /// How the `vpcep` CLI offers it as a flag: the spec's `x-cli` extension, with the
+    /// defaults filled in (openapi/README.md).
+    pub cli: CliFlag,
+}
+
+/// A parameter as a flag of the `vpcep` CLI: what the spec cannot say about a flag, from
+/// the parameter's `x-cli` extension (documented in openapi/README.md), with defaults
+/// filled in by `cargo xtask codegen`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CliFlag {
+    /// The long name, without `--` (`x-cli.flag`; default: the wire name with `-` for
+    /// `_`), e.g. `service-name` for `endpoint_service_name`.
+    pub long: &'static str,
+    /// The placeholder of the value in `--help` (`x-cli.value-name`; default: clap's).
+    pub value_name: Option<&'static str>,
+    /// The `--help` section it is listed under (`x-cli.heading`; default: clap's
+    /// "Options").
+    pub heading: Option<&'static str>,
+    /// Its `--help` text (`x-cli.help`; default: the description's first paragraph).
+    /// `{default}`, `{minimum}` and `{maximum}` stand for the spec's values (the generator
+    /// checks that the parameter has them).
+    pub help: &'static str,
+    /// Its place among the parameters' flags in `--help` (`x-cli.order`; lower first;
+    /// default: after those with one, in the spec's order).
+    pub order: Option<u32>,
 }
 
 impl Parameter {
@@ -104,62 +130,68 @@ impl Parameter {
     /// Checks `value` against the rules of the table: length or range, enumeration.
     /// The error names the parameter, the rule and the value.
     pub fn check(&self, value: &str) -> Result<(), ValidationError> {
-        match self.kind {
-            Kind::String => {
-                let n = value.chars().count();
-                let min = self.min_length.unwrap_or(0);
-                let max = self.max_length.unwrap_or(usize::MAX);
-                if n < min || n > max {
-                    let rule = if max == usize::MAX {
-                        format!("must be at least {min} character(s) long")
-                    } else {
-                        format!("must be {min} to {max} characters long, is {n}")
-                    };
-                    return Err(ValidationError::new(self.name, rule, value));
-                }
-                if !self.allowed.is_empty() && !self.allowed.contains(&value) {
-                    let rule = format!("must be one of {}", self.allowed.join(", "));
-                    return Err(ValidationError::new(self.name, rule, value));
-                }
-            }
-            Kind::Integer => {
-                let in_range = value.parse::<i64>().is_ok_and(|v| {
-                    self.minimum.is_none_or(|min| v >= min)
-                        && self.maximum.is_none_or(|max| v <= max)
-                });
-                if !in_range {
-                    let rule = match (self.minimum, self.maximum) {
-                        (Some(min), Some(max)) => format!("must be between {min} and {max}"),
-                        (Some(min), None) => format!("must be at least {min}"),
-                        (None, Some(max)) => format!("must be at most {max}"),
-                        (None, None) => "must be an integer".to_owned(),
-                    };
-                    return Err(ValidationError::new(self.name, rule, value));
-                }
-                let (low, high) = match self.format {
-                    Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
-                    _ => (i64::MIN, i64::MAX),
-                };
-                let v: i64 = value.parse().expect("parsed above");
-                let format = self.format.unwrap_or("integer");
-                if v > high {
-                    let rule = format!("must be at most {high} ({format})");
-                    return Err(ValidationError::new(self.name, rule, value));
-                }
-                if v < low {
-                    let rule = format!("must be at least {low} ({format})");
-                    return Err(ValidationError::new(self.name, rule, value));
-                }
-            }
+        let broken = match self.kind {
+            Kind::String => self.text_rule_broken(value),
+            Kind::Integer => self.integer_rule_broken(value.parse::<i64>().ok()),
+        };
+        match broken {
+            Some(rule) => Err(ValidationError::new(self.name, rule, value)),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// The rule a string value breaks, if any: its length in characters, the enumeration.
+    fn text_rule_broken(&self, value: &str) -> Option<String> {
+        let n = value.chars().count();
+        let min = self.min_length.unwrap_or(0);
+        let max = self.max_length.unwrap_or(usize::MAX);
+        if n < min || n > max {
+            return Some(if max == usize::MAX {
+                format!("must be at least {min} character(s) long")
+            } else {
+                format!("must be {min} to {max} characters long, is {n}")
+            });
+        }
+        if !self.allowed.is_empty() && !self.allowed.contains(&value) {
+            return Some(format!("must be one of {}", self.allowed.join(", ")));
+        }
+        None
+    }
+
+    /// The rule an integer value breaks, if any (`None`: not an integer): the range, then
+    /// the bounds of its `format`.
+    fn integer_rule_broken(&self, value: Option<i64>) -> Option<String> {
+        let in_range = value.is_some_and(|v| {
+            self.minimum.is_none_or(|min| v >= min) && self.maximum.is_none_or(|max| v <= max)
+        });
+        let Some(v) = value.filter(|_| in_range) else {
+            return Some(match (self.minimum, self.maximum) {
+                (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+                (Some(min), None) => format!("must be at least {min}"),
+                (None, Some(max)) => format!("must be at most {max}"),
+                (None, None) => "must be an integer".to_owned(),
+            });
+        };
+        let (low, high) = match self.format {
+            Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let format = self.format.unwrap_or("integer");
+        if v > high {
+            return Some(format!("must be at most {high} ({format})"));
+        }
+        if v < low {
+            return Some(format!("must be at least {low} ({format})"));
+        }
+        None
     }
 }
 
 /// Converts the wire text `value` of parameter `p` to its generated type `T`, after the
 /// table's rules (which word the error). The generated type is the truth: a rule the table
 /// does not know still fails here, with the generated type's words. Called by the
-/// generated `set` of each operation's query type.
+/// generated `set` of each operation's query type, and by the builder's setters of string
+/// parameters (whose value is its own wire text).
 pub(crate) fn convert<T>(p: &Parameter, value: &str) -> Result<T, ValidationError>
 where
     T: std::str::FromStr,
@@ -170,6 +202,58 @@ where
         .parse::<T>()
         .map_err(|e| ValidationError::new(p.name, e.to_string(), value))
 }
+
+/// Converts the integer `value` of parameter `p` to its generated type `T` (`i32`,
+/// `NonZeroU32`, … whatever progenitor made of the schema), after the table's rules: the
+/// builder's setters of integer parameters, with no detour through text.
+pub(crate) fn convert_integer<T: FromInteger>(
+    p: &Parameter,
+    value: i64,
+) -> Result<T, ValidationError> {
+    let invalid = |rule: String| ValidationError::new(p.name, rule, &value.to_string());
+    if let Some(rule) = p.integer_rule_broken(Some(value)) {
+        return Err(invalid(rule));
+    }
+    T::from_integer(value).ok_or_else(|| {
+        invalid(format!(
+            "must fit the parameter's type {}",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// An integer type of a generated builder, from the `i64` the setters take.
+pub(crate) trait FromInteger: Sized {
+    /// The value, if the type can hold it.
+    fn from_integer(value: i64) -> Option<Self>;
+}
+
+macro_rules! from_integer {
+    ($($t:ty),*) => {$(
+        impl FromInteger for $t {
+            fn from_integer(value: i64) -> Option<Self> {
+                <$t>::try_from(value).ok()
+            }
+        }
+    )*};
+}
+from_integer!(i32, i64, u32, u64);
+
+macro_rules! from_integer_non_zero {
+    ($($t:ty => $inner:ty),*) => {$(
+        impl FromInteger for $t {
+            fn from_integer(value: i64) -> Option<Self> {
+                <$t>::new(<$inner>::try_from(value).ok()?)
+            }
+        }
+    )*};
+}
+from_integer_non_zero!(
+    std::num::NonZeroU32 => u32,
+    std::num::NonZeroU64 => u64,
+    std::num::NonZeroI32 => i32,
+    std::num::NonZeroI64 => i64
+);
 
 #[cfg(test)]
 mod tests {

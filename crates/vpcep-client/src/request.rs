@@ -1,120 +1,111 @@
 //! The ListEndpoints request builder, in the idiom of the generated one: set parameters,
 //! then `send()` one page, stream `pages()` / `items()`, or `list_all()`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::stream::{self, Stream, StreamExt};
 
-use crate::contract::{self, ListEndpointsQuery as Query};
-use crate::error::{Error, Result};
+use crate::contract::{self, ListEndpointsQuery as Query, Parameter};
+use crate::error::{Error, Result, ValidationError};
 use crate::executor::Executor;
+use crate::generated::types::{EndpointListResp, EndpointResp};
 use crate::paginate::{self, ListAll, Listing, LIST_ALL_PAGE_SIZE};
 use crate::receipt::CallStats;
-use crate::types::{EndpointListResp, EndpointResp};
-#[cfg(doc)]
-use crate::types::{SortDir, SortKey};
 
-/// Builder for one ListEndpoints call. Parameters are validated when the request is sent,
-/// before any network I/O, against the spec's rules (the generated types and
-/// [`crate::contract::LIST_ENDPOINTS`]); the first broken rule, in the spec's order of
-/// parameters, is reported.
+// The setters, one per parameter: written by `cargo xtask codegen` from the spec.
+#[rustfmt::skip]
+mod setters;
+
+/// Builder for one ListEndpoints call: one setter per parameter of the spec, named after
+/// it (`vpc_id`, `limit`, …; generated from the spec with its description and rules), or
+/// [`parameter`](Self::parameter) by wire name. `project_id` defaults to the client's.
+///
+/// Each value is converted to the type the generated client takes for its parameter as
+/// it is set, against the spec's rules (the generated types and
+/// [`crate::contract::LIST_ENDPOINTS`]); a value that breaks one is reported when the
+/// request is sent, before any network I/O: the first, in the spec's order of
+/// parameters.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ListEndpoints {
     executor: Executor,
-    /// The parameters set, by wire name, as wire text (the last one set wins).
-    params: Vec<(&'static str, String)>,
+    /// The valid values set, as the generated client's types (the last one set wins).
+    query: Query,
+    /// The values that broke a rule, by their parameter's place in the table (unknown
+    /// names after every parameter): the first is the error of the request.
+    invalid: BTreeMap<usize, ValidationError>,
 }
 
 impl ListEndpoints {
     pub(crate) fn new(executor: Executor) -> Self {
         ListEndpoints {
             executor,
-            params: Vec::new(),
+            query: Query::default(),
+            invalid: BTreeMap::new(),
         }
     }
 
-    fn param(mut self, name: &'static str, value: String) -> Self {
-        debug_assert!(contract::parameter(name).is_some(), "{name}");
-        self.params.retain(|(n, _)| *n != name);
-        self.params.push((name, value));
+    /// Keeps the converted value of the parameter at `index` of the table in its `field`,
+    /// or the rule it broke.
+    fn put<T>(
+        mut self,
+        index: usize,
+        converted: std::result::Result<T, ValidationError>,
+        field: impl FnOnce(&mut Query) -> &mut Option<T>,
+    ) -> Self {
+        let kept = converted.map(|value| *field(&mut self.query) = Some(value));
+        self.record(index, kept);
         self
     }
 
-    /// Project ID (1..64 characters); defaults to the client's.
-    pub fn project_id(self, value: impl Into<String>) -> Self {
-        self.param("project_id", value.into())
+    /// Records whether the value last set for the parameter at `index` broke a rule.
+    fn record(&mut self, index: usize, checked: std::result::Result<(), ValidationError>) {
+        match checked {
+            Ok(()) => self.invalid.remove(&index),
+            Err(e) => self.invalid.insert(index, e),
+        };
     }
 
-    /// Only endpoints whose service name contains this (case-insensitive), 1..128 characters.
-    pub fn endpoint_service_name(self, value: impl Into<String>) -> Self {
-        self.param("endpoint_service_name", value.into())
-    }
-
-    /// Only endpoints in this VPC (1..64 characters).
-    pub fn vpc_id(self, value: impl Into<String>) -> Self {
-        self.param("vpc_id", value.into())
-    }
-
-    /// Only the endpoint with this ID (1..64 characters).
-    pub fn id(self, value: impl Into<String>) -> Self {
-        self.param("id", value.into())
-    }
-
-    /// Only endpoints in this public border group (at least 1 character).
-    pub fn public_border_group(self, value: impl Into<String>) -> Self {
-        self.param("public_border_group", value.into())
-    }
-
-    /// Page size, 1..=1000 (server default 10; `list_all` defaults to 1000).
-    pub fn limit(self, value: impl Into<i64>) -> Self {
-        self.param("limit", value.into().to_string())
-    }
-
-    /// Number of matching endpoints to skip, at least 0.
-    pub fn offset(self, value: impl Into<i64>) -> Self {
-        self.param("offset", value.into().to_string())
-    }
-
-    /// Sort field: [`SortKey::CreateAt`] (default) or [`SortKey::UpdateAt`], or their wire
-    /// names `create_at` / `update_at`.
-    pub fn sort_key(self, value: impl ToString) -> Self {
-        self.param("sort_key", value.to_string())
-    }
-
-    /// Sort direction: [`SortDir::Desc`] (default) or [`SortDir::Asc`], or `desc` / `asc`.
-    pub fn sort_dir(self, value: impl ToString) -> Self {
-        self.param("sort_dir", value.to_string())
-    }
-
-    /// The page size this request asks for, if set (valid or not).
-    fn limit_value(&self) -> Option<i64> {
-        self.params
+    /// Sets the parameter `name` (its wire name, e.g. `vpc_id`) from its text as sent on
+    /// the wire (`limit` as `"50"`): for callers that hold parameters by name, as the
+    /// `vpcep` CLI does with its flags. Checked like every setter; a name that is not a
+    /// path or query parameter of ListEndpoints is an error when the request is sent.
+    pub fn parameter(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        let index = contract::LIST_ENDPOINTS
             .iter()
-            .find(|(n, _)| *n == "limit")
-            .and_then(|(_, v)| v.parse().ok())
+            .position(|p| p.name == name && p.is_request_parameter());
+        let (index, checked) = match index {
+            Some(index) => (index, self.query.set(name, &value).map(|_| ())),
+            None => (
+                contract::LIST_ENDPOINTS.len(),
+                Err(ValidationError::new(
+                    name,
+                    "is not a path or query parameter of ListEndpoints",
+                    &value,
+                )),
+            ),
+        };
+        self.record(index, checked);
+        self
+    }
+
+    /// Whether `limit` was set (valid or not).
+    fn limit_set(&self) -> bool {
+        self.query.limit.is_some() || self.invalid.contains_key(&table("limit").0)
     }
 
     /// Checks every parameter, in the spec's order, and returns the query to send. A
-    /// missing project ID is left unset when the credentials can find it.
+    /// missing project ID is the client's, or left unset when the credentials can find it.
     pub(crate) fn validated(&self) -> Result<Query> {
-        let mut query = Query::default();
-        let given = |name: &str| {
-            self.params
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        for p in contract::LIST_ENDPOINTS
-            .iter()
-            .filter(|p| p.is_request_parameter())
-        {
-            let value = match p.name {
-                "project_id" => given(p.name).or(self.executor.default_project_id()),
-                name => given(name),
-            };
-            if let Some(value) = value {
-                query.set(p.name, value)?;
+        if let Some(e) = self.invalid.values().next() {
+            return Err(e.clone().into());
+        }
+        let mut query = self.query.clone();
+        if query.project_id.is_none() {
+            if let Some(default) = self.executor.default_project_id() {
+                query.set("project_id", default)?;
             }
         }
         if query.project_id.is_none() && !self.executor.can_resolve_project_id() {
@@ -158,14 +149,17 @@ impl ListEndpoints {
     }
 
     /// Every matching endpoint, fetching pages concurrently once the first page gives
-    /// `total_count`: complete (every endpoint that existed for the whole walk, exactly
-    /// once) or an error, with a receipt. See [`ListAll`].
+    /// `total_count`, in pages of 1000 (the spec's largest `limit`) unless `limit` is set:
+    /// complete (every endpoint that existed for the whole walk, exactly once) or an
+    /// error, with a receipt. See [`ListAll`].
     pub fn list_all(self) -> ListAll {
-        let request = match self.limit_value() {
-            Some(_) => self,
-            None => self.limit(LIST_ALL_PAGE_SIZE),
+        let request = if self.limit_set() {
+            self
+        } else {
+            self.limit(LIST_ALL_PAGE_SIZE)
         };
-        ListAll::new(request.limit_value(), move |stats: Arc<CallStats>| {
+        let page_size = request.query.limit.map(|l| i64::from(l.get()));
+        ListAll::new(page_size, move |stats: Arc<CallStats>| {
             let query = request.validated()?;
             let (executor, counters) = (request.executor.clone(), stats);
             Ok(Listing {
@@ -178,5 +172,133 @@ impl ListEndpoints {
                 }),
             })
         })
+    }
+}
+
+/// The place in the table and the rules of the parameter `name`.
+fn table(name: &str) -> (usize, &'static Parameter) {
+    let index = contract::LIST_ENDPOINTS
+        .iter()
+        .position(|p| p.name == name)
+        .unwrap_or_else(|| panic!("the spec has no ListEndpoints parameter `{name}`"));
+    (index, &contract::LIST_ENDPOINTS[index])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+    use crate::generated::types::{SortDir, SortKey};
+
+    fn request() -> ListEndpoints {
+        crate::Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .project_id("p")
+            .token("t")
+            .build()
+            .unwrap()
+            .list_endpoints()
+    }
+
+    fn error(r: &ListEndpoints) -> String {
+        r.validated().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn values_are_kept_as_the_generated_types() {
+        let q = request()
+            .limit(50)
+            .offset(7)
+            .sort_key(SortKey::UpdateAt)
+            .validated();
+        let q = q.unwrap();
+        assert_eq!(q.limit, NonZeroU32::new(50));
+        assert_eq!(q.offset, Some(7));
+        assert_eq!(q.sort_key, Some(SortKey::UpdateAt));
+        assert_eq!(q.project_id.unwrap().to_string(), "p");
+    }
+
+    #[test]
+    fn the_first_broken_rule_in_the_specs_order_is_reported() {
+        // Set in the opposite order of the spec's (vpc_id comes before limit).
+        let r = request().limit(0).vpc_id("");
+        assert_eq!(
+            error(&r),
+            r#"invalid vpc_id: must be 1 to 64 characters long, is 0 (got "")"#
+        );
+        let r = r.vpc_id("v");
+        assert_eq!(
+            error(&r),
+            r#"invalid limit: must be between 1 and 1000 (got "0")"#
+        );
+        // The last value set wins, valid or not.
+        assert!(r.clone().limit(5).validated().is_ok());
+        assert!(request().limit(5).limit(0).validated().is_err());
+    }
+
+    #[test]
+    fn every_setter_keeps_what_its_parameter_by_name_keeps() {
+        for p in contract::LIST_ENDPOINTS
+            .iter()
+            .filter(|p| p.is_request_parameter())
+        {
+            let value = p.example();
+            let by_setter = request()
+                .set_with_setter(p.name, &value)
+                .unwrap_or_else(|| panic!("no setter for `{}`", p.name))
+                .validated()
+                .unwrap();
+            let by_name = request().parameter(p.name, value.as_str()).validated();
+            assert_eq!(by_setter, by_name.unwrap(), "{}", p.name);
+            assert_eq!(
+                by_setter.get(p.name).as_deref(),
+                Some(value.as_str()),
+                "{}",
+                p.name
+            );
+        }
+    }
+
+    #[test]
+    fn integers_are_checked_without_text() {
+        assert_eq!(
+            error(&request().offset(i64::from(i32::MAX) + 1)),
+            r#"invalid offset: must be at most 2147483647 (int32) (got "2147483648")"#
+        );
+        assert_eq!(
+            error(&request().offset(-1)),
+            r#"invalid offset: must be at least 0 (got "-1")"#
+        );
+    }
+
+    #[test]
+    fn a_parameter_set_by_name_is_the_setter_s() {
+        let by_name = request()
+            .parameter("limit", "50")
+            .parameter("sort_dir", "asc")
+            .parameter("vpc_id", "v");
+        let by_setter = request().limit(50).sort_dir(SortDir::Asc).vpc_id("v");
+        assert_eq!(by_name.validated().unwrap(), by_setter.validated().unwrap());
+        assert_eq!(
+            error(&request().parameter("limit", "0")),
+            error(&request().limit(0))
+        );
+        assert_eq!(
+            error(
+                &request()
+                    .parameter("sort_dir", "up")
+                    .parameter("vpc_id", "")
+            ),
+            r#"invalid vpc_id: must be 1 to 64 characters long, is 0 (got "")"#
+        );
+        assert_eq!(
+            error(&request().parameter("colour", "red").limit(0)),
+            r#"invalid limit: must be between 1 and 1000 (got "0")"#
+        );
+        assert_eq!(
+            error(&request().parameter("colour", "red")),
+            r#"invalid colour: is not a path or query parameter of ListEndpoints (got "red")"#
+        );
     }
 }

@@ -18,10 +18,10 @@ use reqwest::header::{HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_TYPE, US
 use tracing::Instrument;
 
 use crate::auth::Credentials;
+use crate::body_window::BodyTurn;
 use crate::credentials::{Identity, GIVEN_TO_THE_CLIENT};
 use crate::http_policy::{BodyError, HttpSettings};
 use crate::retry::{parse_retry_after, AttemptProgress, AttemptRecord, RetryConfig, TimeoutConfig};
-use crate::window::BodyTurn;
 
 pub(crate) const X_REQUEST_ID: &str = "x-request-id";
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");

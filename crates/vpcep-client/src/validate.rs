@@ -1,6 +1,6 @@
 //! Checks of what travels in headers (the project ID in `X-Project-Id`, the user agent),
 //! before any network I/O. The parameters' own rules come from the spec, through
-//! [`crate::contract`]; credentials are checked where they are made (`keys.rs`,
+//! [`crate::contract`]; credentials are checked where they are made (`secrets.rs`,
 //! [`crate::credentials`]).
 
 use crate::error::ValidationError;
@@ -15,10 +15,10 @@ pub fn project_id(value: &str) -> Result<(), ValidationError> {
 /// Checks that a value can travel in an HTTP header: visible ASCII and spaces/tabs only
 /// (no CR, LF or other control characters), no leading or trailing whitespace.
 pub fn header_text(parameter: &'static str, value: &str) -> Result<(), ValidationError> {
-    if !crate::text::is_header_text(value) {
+    if !crate::http_policy::is_header_text(value) {
         let rule = format!(
             "{} (it is sent as an HTTP header)",
-            crate::text::HEADER_TEXT_RULE
+            crate::http_policy::HEADER_TEXT_RULE
         );
         return Err(ValidationError::new(parameter, rule, value));
     }

@@ -4,7 +4,17 @@
 use futures::future::BoxFuture;
 
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::keys::{AkSk, ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
+use crate::secrets::AkSk;
+
+/// Environment variable holding the access key (same name as the official SDKs).
+pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
+/// Environment variable holding the secret key.
+pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
+/// Environment variable holding the security token of temporary credentials (optional).
+pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+/// Environment variable holding the project ID (read with the AK/SK by this provider, and by
+/// the profile and OIDC ones as a fallback).
+pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 
 /// Federation with an identity provider (official; not supported here).
 pub const ENV_IDP_ID: &str = "HUAWEICLOUD_SDK_IDP_ID";

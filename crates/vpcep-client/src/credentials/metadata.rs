@@ -24,10 +24,9 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::sts::{excerpt, parse_credential};
+use super::sts::parse_credential;
 use super::{Env, Identity, ProvideCredentials, ProviderError, ENV_METADATA_URL};
-use crate::http_policy::{self, Failure};
-use crate::text::error_chain;
+use crate::http_policy::{self, error_chain, excerpt, Failure};
 
 /// The ECS metadata service.
 pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";

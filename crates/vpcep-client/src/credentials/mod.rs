@@ -25,11 +25,10 @@ use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 
-use crate::keys::{AkSk, IamToken, Part};
+use crate::secrets::{AkSk, IamToken, Part};
 
 pub mod chain;
 pub mod env;
-pub mod iam;
 pub mod metadata;
 pub mod oidc;
 pub mod pod_identity;
@@ -307,7 +306,7 @@ pub(crate) const GIVEN_TO_THE_CLIENT: &str = "given to the client";
 
 /// How a source names the parts of its credentials, for messages.
 fn key_name(provider: &str, part: Part) -> &'static str {
-    use crate::keys::{ENV_AK, ENV_SECURITY_TOKEN, ENV_SK};
+    use crate::credentials::env::{ENV_AK, ENV_SECURITY_TOKEN, ENV_SK};
     match (provider, part) {
         ("env", Part::AccessKey) => ENV_AK,
         ("env", Part::SecretKey) => ENV_SK,

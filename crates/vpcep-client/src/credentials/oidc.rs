@@ -16,10 +16,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
 
-use super::sts::{excerpt, parse_credential, without_url};
+use super::env::ENV_PROJECT_ID;
+use super::sts::parse_credential;
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::http_policy;
-use crate::keys::ENV_PROJECT_ID;
+use crate::http_policy::{self, excerpt, without_url};
 
 /// Required: the OIDC identity provider's URN.
 pub const ENV_PROVIDER_URN: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";

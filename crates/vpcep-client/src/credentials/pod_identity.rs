@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::sts::{excerpt, parse_credential, without_url};
+use super::sts::parse_credential;
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::http_policy;
+use crate::http_policy::{self, excerpt, without_url};
 
 /// The official variable holding the pod identity agent's URL.
 pub const ENV_FULL_URI: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";

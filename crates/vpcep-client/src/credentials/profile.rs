@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use futures::future::BoxFuture;
 
 use super::{Env, Identity, ProvideCredentials, ProviderError};
-use crate::keys::AkSk;
+use crate::secrets::AkSk;
 
 /// The official variable naming the credentials file.
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";

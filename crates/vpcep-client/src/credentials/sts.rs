@@ -6,8 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use super::{Identity, ProviderError};
-use crate::http_policy::Failure;
-use crate::keys::AkSk;
+use crate::secrets::AkSk;
 
 /// Reads `{"credential": {"access", "secret", "securitytoken", "expires_at"}}` and the
 /// spellings the official SDK also accepts: a `credentials` wrapper or none,
@@ -66,23 +65,6 @@ pub(crate) fn parse_expiry(text: &str) -> Option<SystemTime> {
         SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
     };
     Some(base + Duration::from_nanos(u64::from(t.nanosecond())))
-}
-
-/// A failure of a provider's request, for its message: a reqwest error without its URL
-/// (the message names it once).
-pub(crate) fn without_url(failure: Failure) -> Failure {
-    match failure {
-        Failure::Http(e) => Failure::Http(e.without_url()),
-        other => other,
-    }
-}
-
-/// The start of an error body, on one line, for messages (error bodies carry no secret;
-/// success bodies are never quoted).
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let start: String = text.chars().take(200).collect();
-    crate::text::printable(&start).trim().to_owned()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 
 use crate::error::Error;
-use crate::types::{EndpointListResp, EndpointResp};
+use crate::generated::types::{EndpointListResp, EndpointResp};
 
 /// How many positions consecutive pages share: 1% of the page (at least 1) on a quiet
 /// list, more while the list moves, so that each page still shares an endpoint with the

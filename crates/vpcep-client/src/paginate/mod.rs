@@ -108,10 +108,10 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, StreamExt};
 
+use crate::body_window::BodyTurn;
 use crate::error::Result;
+use crate::generated::types::{EndpointListResp, EndpointResp};
 use crate::receipt::{CallStats, Progress, Receipt};
-use crate::types::{EndpointListResp, EndpointResp};
-use crate::window::BodyTurn;
 
 /// Page size used by [`ListAll`] when the request sets none: the largest allowed.
 pub const LIST_ALL_PAGE_SIZE: u32 = 1000;
@@ -249,14 +249,14 @@ impl ListAll {
         }
     }
 
-    /// Pages requested at once, at least 1 (default [`DEFAULT_CONCURRENCY`]).
+    /// Pages requested at once, at least 1 (default 8).
     pub fn concurrency(mut self, pages_in_flight: usize) -> Self {
         self.concurrency = pages_in_flight.max(1);
         self
     }
 
     /// Memory for pages read and not yet yielded, in bytes (default
-    /// [`DEFAULT_MEMORY_BUDGET`]); at least one page is always read. Requests beyond it
+    /// 16 MiB); at least one page is always read. Requests beyond it
     /// still go out (to hide latency) but leave their bodies in the socket until their turn
     /// (their attempt timeout does not run meanwhile); the budget also caps those (for
     /// pages of 1000: 2 read at once, 23 requests in flight by default), so a larger

@@ -1,6 +1,6 @@
 //! Pages held in memory for the tests of `paginate`: endpoints `ep-{i}` by number.
 
-use crate::types::{EndpointListResp, EndpointResp};
+use crate::generated::types::{EndpointListResp, EndpointResp};
 
 /// A page of the endpoints numbered `ids`, with `total`.
 pub(super) fn page(ids: impl IntoIterator<Item = i64>, total: Option<i64>) -> EndpointListResp {

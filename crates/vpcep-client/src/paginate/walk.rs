@@ -13,10 +13,10 @@ use futures::stream::{FuturesOrdered, StreamExt};
 
 use super::chain::{self, Chain, Link, Overlap};
 use super::{AbortOnDrop, FetchPage, StartListing};
+use crate::body_window::BodyWindow;
 use crate::error::{Error, Result};
+use crate::generated::types::EndpointListResp;
 use crate::receipt::{CallStats, Progress};
-use crate::types::EndpointListResp;
-use crate::window::BodyWindow;
 
 /// A page fetch of a listing in progress, with its offset and the overlap it was planned
 /// with.
@@ -279,7 +279,7 @@ impl Walk {
     fn spawn(
         &self,
         offset: i64,
-        turn: Option<crate::window::BodyTurn>,
+        turn: Option<crate::body_window::BodyTurn>,
     ) -> impl std::future::Future<Output = Result<EndpointListResp>> + Send + 'static {
         let fetch = self.fetch.as_ref().expect("started before fetching");
         let task = AbortOnDrop(tokio::spawn(fetch(offset, turn)));
@@ -502,9 +502,9 @@ mod tests {
     use super::super::test_pages::{ids, page};
     use super::super::{ListAll, Listing, DEFAULT_MEMORY_BUDGET, LIST_ALL_PAGE_SIZE};
     use super::*;
+    use crate::body_window::BodyTurn;
     use crate::receipt::Receipt;
     use crate::retry::FailureKind;
-    use crate::window::BodyTurn;
 
     /// Everything one in-memory listing saw: the offsets asked for, in order.
     #[derive(Clone, Default)]

@@ -1,7 +1,7 @@
-//! Key material: an AK/SK pair (optionally temporary, with a security token), an IAM
-//! token, and the official SDKs' environment variable names. Below both [`crate::auth`]
-//! (which re-exports all of it) and [`crate::credentials`] (whose providers make
-//! [`AkSk`]s), so that neither depends on the other's internals.
+//! The secrets a request carries: an AK/SK pair (optionally temporary, with a security
+//! token) and an IAM token, and the rules a usable one follows. Below both [`crate::auth`]
+//! (which re-exports them) and [`crate::credentials`] (whose providers make [`AkSk`]s), so
+//! that neither depends on the other's internals.
 //!
 //! Secrets are held in [`SecretString`] (zeroized on drop) and are never printed: `Debug`
 //! shows the access key but masks the secret key, the security token and IAM tokens.
@@ -9,15 +9,6 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-
-/// Environment variable holding the access key (same name as the official SDKs).
-pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
-/// Environment variable holding the secret key.
-pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
-/// Environment variable holding the security token of temporary credentials (optional).
-pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
-/// Environment variable holding the project id.
-pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 
 const MASK: &str = "***";
 
@@ -103,8 +94,8 @@ impl AkSk {
 fn unusable_text(value: &str) -> Option<&'static str> {
     if value.is_empty() {
         Some("must not be empty")
-    } else if !crate::text::is_header_text(value) {
-        Some(crate::text::HEADER_TEXT_RULE)
+    } else if !crate::http_policy::is_header_text(value) {
+        Some(crate::http_policy::HEADER_TEXT_RULE)
     } else {
         None
     }

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use proptest::prelude::*;
 use vpcep_client::{Client, Error, RetryConfig};
 use vpcep_fake::{FakeServer, Fault, RecordedRequest};
-use vpcep_tests::{page_body, scripted};
+use vpcep_integration_tests::{page_body, scripted};
 
 fn paging(total: u64) -> impl Fn(usize, &RecordedRequest) -> Option<Fault> + Send + Sync + 'static {
     move |_, request| {

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use vpcep_client::auth::CredentialsError;
 use vpcep_client::{Client, Error, RetryConfig, TimeoutKind};
 use vpcep_fake::{FakeServer, Fault};
-use vpcep_tests::{
-    client_builder as client, client_builder_at, page_body, scripted, send, PROJECT_ID as PROJECT,
+use vpcep_integration_tests::{
+    client_builder as client, client_builder_at, list_page_error, page_body, page_error, scripted,
+    send, PROJECT_ID as PROJECT,
 };
 
 fn ok_page() -> Option<Fault> {
@@ -61,19 +62,16 @@ async fn honours_retry_after_on_429() {
 #[tokio::test]
 async fn server_that_never_answers_times_out_per_attempt() {
     let server = scripted(|_, _| Some(Fault::Hang));
-    let err = client(&server)
-        .attempt_timeout(Duration::from_millis(200))
-        .retry(
-            RetryConfig::standard()
-                .with_max_attempts(2)
-                .with_initial_backoff(Duration::from_millis(1)),
-        )
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(
+        client(&server)
+            .attempt_timeout(Duration::from_millis(200))
+            .retry(
+                RetryConfig::standard()
+                    .with_max_attempts(2)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            ),
+    )
+    .await;
     match &err {
         Error::Timeout { kind, attempts, .. } => {
             assert_eq!(*kind, TimeoutKind::Attempt);
@@ -88,15 +86,12 @@ async fn server_that_never_answers_times_out_per_attempt() {
 #[tokio::test]
 async fn operation_timeout_bounds_the_whole_call() {
     let server = scripted(|_, _| Some(Fault::Hang));
-    let err = client(&server)
-        .attempt_timeout(Duration::from_secs(30))
-        .operation_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(
+        client(&server)
+            .attempt_timeout(Duration::from_secs(30))
+            .operation_timeout(Duration::from_millis(300)),
+    )
+    .await;
     assert!(
         matches!(
             err,
@@ -402,14 +397,7 @@ async fn html_502_is_retried_and_reported_readably() {
 #[tokio::test]
 async fn retries_can_be_switched_off() {
     let server = scripted(|_, _| Some(Fault::json(503, "{}")));
-    let err = client(&server)
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(client(&server).retry(RetryConfig::disabled())).await;
     assert_eq!(err.status(), Some(503));
     assert_eq!(server.requests().len(), 1);
 }
@@ -595,7 +583,7 @@ async fn missing_configuration_is_explained() {
         .token("t")
         .build()
         .unwrap();
-    let err = c.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&c).await;
     assert!(err.to_string().contains("no project ID"), "{err}");
     let err = Client::builder()
         .region("cn-north-4")
@@ -624,17 +612,14 @@ async fn unreachable_server_is_a_transport_error() {
         .local_addr()
         .unwrap()
         .port();
-    let err = Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .project_id(PROJECT)
-        .token("t")
-        .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(
+        Client::builder()
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .project_id(PROJECT)
+            .token("t")
+            .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1))),
+    )
+    .await;
     match &err {
         Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
         other => panic!("expected a transport error, got {other:?}"),

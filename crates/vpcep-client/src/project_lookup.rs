@@ -1,6 +1,8 @@
-//! The project ID of a region from IAM, when the client has credentials but no project ID
-//! (`BasicCredentials.process_auth_params` in the official SDK): `GET
-//! {iam}/v3/projects?name={region}` (KeystoneListProjects), signed with the credentials.
+//! The project-ID lookup: the project ID of a region from IAM, when the client has
+//! credentials but no project ID (`BasicCredentials.process_auth_params` in the official
+//! SDK): `GET {iam}/v3/projects?name={region}` (KeystoneListProjects), signed with the
+//! credentials the client has. Not a credential provider: it uses credentials, it does not
+//! make them.
 //!
 //! The IAM endpoint is, in order: the client's [`crate::ClientBuilder::iam_endpoint`], the
 //! profile's `iam_endpoint`, `HUAWEICLOUD_SDK_IAM_ENDPOINT`, the region's endpoint from the
@@ -13,12 +15,12 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderValue, USER_AGENT};
 
-use super::sts::{excerpt, without_url};
-use crate::keys::AkSk;
+use crate::http_policy::{excerpt, without_url};
+use crate::secrets::AkSk;
 
 /// Regions whose IAM endpoint is `https://iam.{region}.myhuaweicloud.com`
 /// (`huaweicloudsdkcore/auth/endpoint.py`); others use [`DEFAULT_IAM_ENDPOINT`].
-pub const IAM_REGIONS: &[&str] = &[
+pub(crate) const IAM_REGIONS: &[&str] = &[
     "ae-ad-1",
     "af-south-1",
     "ap-southeast-1",
@@ -49,10 +51,10 @@ pub const IAM_REGIONS: &[&str] = &[
 ];
 
 /// The official SDK's IAM endpoint for regions outside its table.
-pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+pub(crate) const DEFAULT_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
 
 /// The IAM endpoint of a region by the official table.
-pub fn iam_endpoint_for(region: &str) -> String {
+pub(crate) fn iam_endpoint_for(region: &str) -> String {
     if IAM_REGIONS.contains(&region) {
         format!("https://iam.{region}.myhuaweicloud.com")
     } else {
@@ -102,7 +104,7 @@ pub(crate) async fn project_id(
     let failed = |m: String| {
         format!(
             "could not get the project ID of region '{region}' from IAM at {iam}: {}; or {HOW}",
-            crate::text::printable(&m)
+            crate::terminal::printable(&m)
         )
     };
     let answer = crate::http_policy::fetch(http, request, limit)
@@ -154,7 +156,7 @@ pub(crate) async fn project_id(
              choose one: {HOW}",
             several
                 .iter()
-                .map(|p| crate::text::printable(&p.id))
+                .map(|p| crate::terminal::printable(&p.id))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),

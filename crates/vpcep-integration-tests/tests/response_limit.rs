@@ -5,7 +5,7 @@
 
 use vpcep_client::{Client, Error, DEFAULT_MAX_RESPONSE_BYTES};
 use vpcep_fake::Fault;
-use vpcep_tests::{page_body, scripted};
+use vpcep_integration_tests::{page_body, page_error, scripted};
 
 fn client(base_url: &str, limit: Option<u64>) -> Client {
     let mut builder = Client::builder()
@@ -23,11 +23,7 @@ async fn a_declared_length_above_the_limit_is_refused() {
     let body = page_body(0, 20, 20);
     assert!(body.len() > 1000);
     let server = scripted(move |_, _| Some(Fault::json(200, body.clone())));
-    let err = client(&server.url(), Some(1000))
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client(&server.url(), Some(1000))).await;
     // The X-Request-Id the fake sent.
     let sent_id = server.requests()[0].request_id.clone();
     match &err {
@@ -63,11 +59,7 @@ async fn a_body_at_the_limit_is_read() {
 async fn an_endless_chunked_body_stops_at_the_default_limit() {
     // 1 KiB chunks of JSON whitespace, up to 256 MiB: far above the 32 MiB default.
     let server = scripted(|_, _| Some(Fault::endless(" ".repeat(1024), 256 << 20)));
-    let err = client(&server.url(), None)
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client(&server.url(), None)).await;
     match &err {
         Error::ResponseTooLarge {
             limit, request_id, ..

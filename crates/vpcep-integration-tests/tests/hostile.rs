@@ -4,7 +4,7 @@
 
 use vpcep_client::{Client, Error};
 use vpcep_fake::Fault;
-use vpcep_tests::{page_body, scripted};
+use vpcep_integration_tests::{page_body, page_error, scripted};
 
 fn client(base_url: &str) -> Client {
     Client::builder()
@@ -127,11 +127,7 @@ async fn invalid_utf8_is_a_decode_error() {
             &b"{\"endpoints\":[{\"id\":\"\xff\xfe\"}],\"total_count\":1}"[..],
         ))
     });
-    let err = client(&server.url())
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client(&server.url())).await;
     match &err {
         Error::Decode { path, message, .. } => {
             assert_eq!(path, "endpoints[0].id", "{err}");

@@ -13,9 +13,9 @@ use vpcep_client::credentials::{
 };
 use vpcep_client::{Client, Credentials, Error};
 use vpcep_fake::{FakeConfig, FakeServer, Fault, MetadataMode};
-use vpcep_tests::{scripted, LogCapture};
+use vpcep_integration_tests::{list_page_error, page_error, scripted, LogCapture};
 
-use vpcep_tests::PROJECT_ID as PROJECT;
+use vpcep_integration_tests::PROJECT_ID as PROJECT;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -128,7 +128,7 @@ async fn nothing_found_lists_every_provider_and_why() {
         .credentials(Credentials::Provider(provider))
         .build()
         .unwrap();
-    let err = client.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&client).await;
     assert!(matches!(err, Error::Credentials(_)), "{err:?}");
     assert!(err.to_string().contains("no credentials found"), "{err}");
     assert!(vpcep.requests().is_empty(), "nothing may be sent unsigned");
@@ -483,7 +483,7 @@ async fn refresh_failure_keeps_valid_credentials_and_fails_after_expiry() {
         .retry(vpcep_client::RetryConfig::standard().with_max_attempts(1))
         .build()
         .unwrap();
-    let err = expired.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&expired).await;
     assert!(
         err.to_string().contains("the security token has expired"),
         "{err}"
@@ -532,21 +532,13 @@ async fn project_id_from_iam_found_none_several() {
     client("cn-north-4").list_endpoints().send().await.unwrap();
     assert_eq!(fake.platform().iam_calls(), 1, "cached per AK and region");
 
-    let err = client("cn-east-3")
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client("cn-east-3")).await;
     let text = err.to_string();
     assert!(text.contains("no project named 'cn-east-3'"), "{text}");
     assert!(text.contains("--project-id"), "{text}");
     assert!(text.contains("X-IAM-Trace-Id="), "{text}");
 
-    let err = client("cn-south-1")
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client("cn-south-1")).await;
     let text = err.to_string();
     assert!(
         text.contains("several projects named 'cn-south-1'"),
@@ -559,15 +551,7 @@ async fn project_id_from_iam_found_none_several() {
     assert!(!text.contains("SKIAM-secret"));
 
     // A token cannot look the project up: the error says how to set one.
-    let err = Client::builder()
-        .base_url(fake.url())
-        .token("t")
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(Client::builder().base_url(fake.url()).token("t")).await;
     assert!(err.to_string().contains("no project ID"), "{err}");
 }
 
@@ -617,15 +601,7 @@ async fn metadata_without_an_agency_is_not_retried() {
 #[tokio::test]
 async fn no_project_and_no_region_is_named_before_any_request() {
     let vpcep = scripted(|_, _| Some(Fault::json(500, "{}")));
-    let err = Client::builder()
-        .base_url(vpcep.url())
-        .aksk("AK", "SK")
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(Client::builder().base_url(vpcep.url()).aksk("AK", "SK")).await;
     assert_eq!(
         err.to_string(),
         "no project ID: set it on the client or the request (CLI --project-id), in \
@@ -650,7 +626,7 @@ async fn provider_values_that_cannot_be_sent_are_refused_and_nothing_is_sent() {
             .retry(vpcep_client::RetryConfig::disabled())
             .build()
             .unwrap();
-        async move { client.list_endpoints().send().await.unwrap_err() }
+        async move { page_error(&client).await }
     };
     let expect = |err: Error, provider: &str, key: &str| {
         match &err {

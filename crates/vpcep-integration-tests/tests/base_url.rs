@@ -3,7 +3,7 @@
 //! `build()`, before any I/O, and the message never shows the password.
 
 use vpcep_client::{Client, Error};
-use vpcep_tests::scripted;
+use vpcep_integration_tests::scripted;
 
 const PASSWORD: &str = "Pa55w0rdInTheUrl";
 

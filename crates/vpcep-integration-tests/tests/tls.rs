@@ -5,6 +5,7 @@
 use vpcep_client::{Client, ClientBuilder, Error, RetryConfig};
 use vpcep_fake::pki::Pki;
 use vpcep_fake::{FakeConfig, FakeServer, TlsConfig};
+use vpcep_integration_tests::{list_page_error, page_error};
 
 const TOKEN: &str = "tls-token-SECRET";
 
@@ -61,12 +62,7 @@ async fn an_unknown_ca_is_rejected_clearly() {
     let fake = https_fake(&pki);
     let other_ca = Pki::localhost().ca_pem;
     for root in [None, Some(other_ca.as_str())] {
-        let err = client(&fake.url(), root)
-            .unwrap()
-            .list_endpoints()
-            .send()
-            .await
-            .unwrap_err();
+        let err = page_error(&client(&fake.url(), root).unwrap()).await;
         let text = err.to_string();
         assert!(matches!(err, Error::Tls { .. }), "{err:?}");
         assert!(text.contains("certificate"), "{text}");
@@ -80,12 +76,7 @@ async fn an_unknown_ca_is_rejected_clearly() {
 async fn a_certificate_for_another_name_is_rejected() {
     let pki = Pki::new("vpcep test CA", &["vpcep.example.com"]);
     let fake = https_fake(&pki);
-    let err = client(&fake.url(), Some(&pki.ca_pem))
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&client(&fake.url(), Some(&pki.ca_pem)).unwrap()).await;
     let text = err.to_string();
     assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     assert!(text.contains("not valid for name"), "{text}");
@@ -120,16 +111,13 @@ async fn a_stalled_handshake_names_the_connect_timeout() {
     // The kernel completes the TCP handshake; nobody ever reads the ClientHello.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://127.0.0.1:{}", silent.local_addr().unwrap().port());
-    let err = builder(&url, None)
-        .retry(RetryConfig::disabled())
-        .connect_timeout(std::time::Duration::from_millis(300))
-        .attempt_timeout(std::time::Duration::from_secs(30))
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(
+        builder(&url, None)
+            .retry(RetryConfig::disabled())
+            .connect_timeout(std::time::Duration::from_millis(300))
+            .attempt_timeout(std::time::Duration::from_secs(30)),
+    )
+    .await;
     let text = err.to_string();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(text.contains("connect timeout of 300ms"), "{text}");

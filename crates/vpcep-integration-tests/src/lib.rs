@@ -1,6 +1,9 @@
-//! Helpers of the cross-crate tests: a fake whose answers a script decides
-//! ([`scripted`]; the faults are `vpcep_fake::Fault`), a client for it, synthetic pages,
-//! captured logs (throw-away certificates are `vpcep_fake::pki`, feature `pki`).
+//! Helpers of the integration tests (the client's behaviour against the fake, which the
+//! client's own tests cannot use: the fake depends on the client; see tests/README.md at
+//! the workspace root): a fake whose answers a script decides ([`scripted`]; the faults
+//! are `vpcep_fake::Fault`), a client for it, one page or its error ([`list_page`],
+//! [`list_page_error`], [`page_error`]), synthetic pages, captured logs (throw-away
+//! certificates are `vpcep_fake::pki`, feature `pki`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -79,14 +82,38 @@ pub fn client_builder_at(url: &str) -> vpcep_client::ClientBuilder {
         )
 }
 
-/// One ListEndpoints call with the default test client ([`client_builder`]).
-pub async fn send(server: &FakeServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
-    client_builder(server)
+/// One ListEndpoints page with the client `builder` makes (which must build): the chain
+/// `builder.build().unwrap().list_endpoints().send().await` of the tests.
+pub async fn list_page(
+    builder: vpcep_client::ClientBuilder,
+) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
+    builder
         .build()
-        .unwrap()
+        .expect("the test's client builds")
         .list_endpoints()
         .send()
         .await
+}
+
+/// One ListEndpoints call with the default test client ([`client_builder`]).
+pub async fn send(server: &FakeServer) -> vpcep_client::Result<vpcep_client::EndpointListResp> {
+    list_page(client_builder(server)).await
+}
+
+/// The error of [`list_page`], which must fail.
+pub async fn list_page_error(builder: vpcep_client::ClientBuilder) -> vpcep_client::Error {
+    list_page(builder)
+        .await
+        .expect_err("the ListEndpoints page should fail")
+}
+
+/// The error of one ListEndpoints page of `client`, which must fail.
+pub async fn page_error(client: &vpcep_client::Client) -> vpcep_client::Error {
+    client
+        .list_endpoints()
+        .send()
+        .await
+        .expect_err("the ListEndpoints page should fail")
 }
 
 /// A page body of `n` synthetic endpoints numbered from `start`, with `total`.

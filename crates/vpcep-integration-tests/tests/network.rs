@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use vpcep_client::{Client, Error};
 use vpcep_fake::{Fault, RecordedRequest};
-use vpcep_tests::{client_builder as client, page_body, scripted, send, PROJECT_ID as PROJECT};
+use vpcep_integration_tests::{
+    client_builder as client, list_page, list_page_error, page_body, scripted, send,
+    PROJECT_ID as PROJECT,
+};
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -31,13 +34,7 @@ fn gzip_json(request: &RecordedRequest, status: u16, body: &str) -> Fault {
 #[tokio::test]
 async fn no_api_version_header_and_gzip_asked_for_by_default() {
     let server = scripted(|_, _| Some(Fault::json(200, page_body(0, 2, 2))));
-    client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    list_page(client(&server)).await.unwrap();
     let request = &server.requests()[0];
     assert_eq!(request.header("api-version"), None, "{:?}", request.headers);
     assert_eq!(request.header("accept-encoding"), Some("gzip"));
@@ -49,14 +46,7 @@ async fn no_api_version_header_and_gzip_asked_for_by_default() {
 #[tokio::test]
 async fn no_accept_encoding_when_compression_is_off() {
     let server = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 2, 2))));
-    let page = client(&server)
-        .compression(false)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = list_page(client(&server).compression(false)).await.unwrap();
     assert_eq!(page.total_count, Some(2));
     let request = &server.requests()[0];
     assert_eq!(
@@ -93,13 +83,7 @@ async fn gzip_error_body_is_decoded() {
             r#"{"error":{"code":"EndPoint.2001","message":"Invalid parameter: limit"}}"#,
         ))
     });
-    let err = client(&server)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(client(&server)).await;
     let Error::Api(api) = &err else {
         panic!("expected an API error, got {err:?}");
     };
@@ -130,13 +114,7 @@ async fn truncated_gzip_body_is_retried() {
 
     // Always truncated: reported as a transport error after the attempts.
     let always = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 200, 200)).truncated()));
-    let err = client(&always)
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = list_page_error(client(&always)).await;
     assert!(
         matches!(
             err,
@@ -194,16 +172,14 @@ async fn a_corrupt_gzip_body_is_a_decode_error_after_one_retry() {
 #[tokio::test]
 async fn aksk_signature_covers_accept_encoding() {
     let server = scripted(|_, r| Some(gzip_json(r, 200, &page_body(0, 2, 2))));
-    let page = Client::builder()
-        .base_url(server.url())
-        .project_id(PROJECT)
-        .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE"))
-        .build()
-        .unwrap()
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap();
+    let page = list_page(
+        Client::builder()
+            .base_url(server.url())
+            .project_id(PROJECT)
+            .credentials(vpcep_client::Credentials::aksk("AKEXAMPLE", "SKEXAMPLE")),
+    )
+    .await
+    .unwrap();
     assert_eq!(page.total_count, Some(2));
     let request = &server.requests()[0];
     assert_eq!(request.header("accept-encoding"), Some("gzip"));

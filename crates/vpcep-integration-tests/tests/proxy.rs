@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use vpcep_client::{Client, RetryConfig};
 use vpcep_fake::{FakeConfig, FakeServer};
+use vpcep_integration_tests::list_page;
 
 /// Set on the child: the base URL it lists.
 const CHILD_BASE_URL: &str = "VPCEP_TEST_PROXY_CHILD_BASE_URL";
@@ -74,17 +75,15 @@ fn list_once(base_url: &str) {
         .build()
         .unwrap();
     let page = runtime.block_on(async {
-        Client::builder()
-            .base_url(base_url)
-            .project_id(vpcep_fake::DEFAULT_PROJECT_ID)
-            .token(TOKEN)
-            .retry(RetryConfig::disabled())
-            .attempt_timeout(Duration::from_secs(2))
-            .build()
-            .unwrap()
-            .list_endpoints()
-            .send()
-            .await
+        list_page(
+            Client::builder()
+                .base_url(base_url)
+                .project_id(vpcep_fake::DEFAULT_PROJECT_ID)
+                .token(TOKEN)
+                .retry(RetryConfig::disabled())
+                .attempt_timeout(Duration::from_secs(2)),
+        )
+        .await
     });
     let page = page.unwrap_or_else(|e| panic!("{base_url}: {e}"));
     assert_eq!(page.endpoints.unwrap_or_default().len(), 2);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use vpcep_client::{Client, Credentials, RetryConfig};
 use vpcep_fake::Fault;
-use vpcep_tests::{page_body, scripted, LogCapture};
+use vpcep_integration_tests::{page_body, page_error, scripted, LogCapture};
 
 const TOKEN: &str = "MIIToken-SECRET-0123456789";
 const SK: &str = "SecretKey-SECRET-abcdefghij";
@@ -38,7 +38,7 @@ async fn no_secret_in_debug_errors_or_traces() {
         .build()
         .unwrap();
     token_client.list_endpoints().send().await.unwrap();
-    let err = token_client.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&token_client).await;
     assert_no_secret(&format!("{err} {err:?}"), "an API error");
 
     let aksk_client = Client::builder()

@@ -4,7 +4,7 @@
 
 use vpcep_client::{Client, Credentials, Error, RetryConfig};
 use vpcep_fake::Fault;
-use vpcep_tests::{page_body, scripted};
+use vpcep_integration_tests::{page_body, page_error, scripted};
 
 const TOKEN: &str = "MIIToken-SECRET-redirect";
 const SK: &str = "SecretKey-SECRET-redirect";
@@ -52,7 +52,7 @@ async fn check(status: u16, same_origin: bool, aksk: bool) {
         token_client(&origin.url())
     };
     let what = format!("{status} same_origin={same_origin} aksk={aksk}");
-    let err = client.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&client).await;
     match &err {
         Error::Redirect {
             status: s,
@@ -110,11 +110,7 @@ async fn no_redirect_is_followed() {
 #[tokio::test]
 async fn a_redirect_without_location_is_an_error_too() {
     let origin = scripted(|_, _| Some(Fault::json(302, "")));
-    let err = token_client(&origin.url())
-        .list_endpoints()
-        .send()
-        .await
-        .unwrap_err();
+    let err = page_error(&token_client(&origin.url())).await;
     assert!(
         matches!(
             err,
@@ -146,7 +142,7 @@ async fn a_supplied_client_that_follows_redirects_is_refused() {
         .http_client(reqwest::Client::new())
         .build()
         .unwrap();
-    let err = client.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&client).await;
     match &err {
         Error::Redirect {
             followed: true,
@@ -171,7 +167,7 @@ async fn a_supplied_client_that_follows_redirects_is_refused() {
         )
         .build()
         .unwrap();
-    let err = client.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&client).await;
     assert!(
         matches!(
             err,

@@ -4,7 +4,7 @@
 
 use vpcep_client::{Client, Error};
 use vpcep_fake::Fault;
-use vpcep_tests::scripted;
+use vpcep_integration_tests::{page_error, scripted};
 
 /// Peak resident set size of this process, in KiB (Linux).
 fn vm_hwm_kib() -> u64 {
@@ -29,7 +29,7 @@ async fn an_endless_body_keeps_memory_flat() {
         .build()
         .unwrap();
     let before = vm_hwm_kib();
-    let err = client.list_endpoints().send().await.unwrap_err();
+    let err = page_error(&client).await;
     assert!(
         matches!(err, Error::ResponseTooLarge { limit: LIMIT, .. }),
         "{err:?}"
