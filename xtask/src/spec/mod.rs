@@ -8,6 +8,8 @@
 //! - `spec validate`: openapiv3 parse + `openapi-spec-validator` + examples.
 //! - `spec oas30`: the reference `OAS30Validator` on every example and every body the
 //!   fake sends ([`oas30`]).
+//! - `spec fixtures`: `openapi/fixtures/` against every spec version each fixture claims
+//!   ([`fixtures`]).
 //! - `spec compat [--base REF]`: compatibility with the latest blessed version
 //!   ([`blessed::check`]), or with the spec at a git revision ([`compat`]).
 //! - `spec bless`: record the current spec as `openapi/versions/vpcep-<version>.json`
@@ -38,6 +40,7 @@ pub mod compat;
 pub mod deref;
 mod diff;
 pub mod examples;
+pub mod fixtures;
 mod keywords;
 mod oas30;
 pub mod schema;
@@ -61,9 +64,10 @@ const NPM_INSTALL: &str = "npm ci   (at the repo root; or run .ci/spec.sh)";
 /// `cargo xtask spec <job>`.
 #[derive(Debug, Subcommand)]
 pub enum SpecJob {
-    /// Everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator, Redocly
-    /// lint, examples vs schemas, openapi/vpcep.json drift, compat against the latest
-    /// blessed version, openapi/CHANGES.md drift.
+    /// Everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator, the
+    /// fixtures against their versions, Redocly lint, examples vs schemas,
+    /// openapi/vpcep.json drift, compat against the latest blessed version,
+    /// openapi/CHANGES.md drift.
     Check,
     /// Render openapi/vpcep.json from openapi/vpcep.yaml, and openapi/vpcep.deref.json
     /// (every $ref inlined).
@@ -79,6 +83,9 @@ pub enum SpecJob {
     /// The reference OAS30Validator (openapi-schema-validator) on every example and every
     /// body the fake sends (runs cargo test -p vpcep-fake --test schema).
     Oas30,
+    /// openapi/fixtures/: the manifest is whole, and every fixture validates against each
+    /// blessed version it claims (OAS30Validator) and fails the one before.
+    Fixtures,
     /// Versioning policy: the spec against the latest blessed version in openapi/versions/
     /// (bump size, immutable blessed files, CHANGELOG entry), or against --base.
     Compat {
@@ -113,6 +120,7 @@ pub fn run(job: SpecJob) -> Result<()> {
         SpecJob::Lint => lint(&root),
         SpecJob::Validate => validate(&root),
         SpecJob::Oas30 => oas30::run(&root),
+        SpecJob::Fixtures => fixtures::check(&root),
         SpecJob::Compat { base: None } => blessed::check(&root),
         SpecJob::Compat { base: Some(rev) } => compat::run_against_rev(&root, &rev),
         SpecJob::Bless => {
@@ -128,9 +136,10 @@ pub fn run(job: SpecJob) -> Result<()> {
 /// `spec check`: each step runs even when an earlier one failed, so one run shows every
 /// problem.
 pub fn check(root: &Path) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 6] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 7] = [
         ("validate", &|| validate(root)),
         ("oas30", &|| oas30::run(root)),
+        ("fixtures", &|| fixtures::check(root)),
         ("lint", &|| lint(root)),
         ("bundle --check", &|| bundle(root, Mode::Check)),
         ("compat", &|| blessed::check(root)),
