@@ -4,8 +4,9 @@
 #   openapi-python-client, datamodel-code-generator (pydantic v2): .venv-consumers, pytest, mypy --strict
 #   openapi-typescript + openapi-fetch, @hey-api/openapi-ts + zod: npm ci, tsc (strict), node --test
 # Idempotent: creates or reuses .venv-consumers and node_modules, installs the pinned
-# versions, builds the release fake, starts five fakes on 127.0.0.1:0 (bounded waits) and
-# always stops them. Every generator runs every step even when an earlier one failed; the
+# versions and the vpcep-fake wheel (.ci/wheel.sh build; the Python tests start their
+# fakes with its pytest plugin), builds the release fake, starts five fakes on 127.0.0.1:0
+# for the TypeScript tests (bounded waits) and always stops them. Every generator runs every step even when an earlier one failed; the
 # script prints a table (generator × step) and fails if any step failed.
 # Usage: bash .ci/consumers.sh [GENERATOR...]   (default: all four)
 #        VPCEP_SPEC=path/to/spec.json bash .ci/consumers.sh   (default: openapi/vpcep.json)
@@ -28,6 +29,11 @@ fi
 for d in openapi-typescript hey-api; do
     (cd "$C/$d" && npm ci --no-audit --no-fund --loglevel=error)
 done
+# The Python tests start their fakes with the vpcep-fake wheel's pytest plugin: build the
+# wheel (.ci/wheel.sh build: a no-op when fresh) and install it.
+WHEEL=$(bash .ci/wheel.sh build | tail -n1)
+.venv-consumers/bin/python -m pip install --quiet --disable-pip-version-check \
+    --force-reinstall --no-deps "$WHEEL"
 echo "installs: $((SECONDS - started)) s"
 
 cargo build --release -p vpcep-fake
