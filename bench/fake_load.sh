@@ -5,6 +5,7 @@
 # Loopback only; the fake is always stopped at the end.
 #
 #   bench/fake_load.sh            # DURATION=10s CONNECTIONS=16 THREADS=2 N=100000
+#   BIN=path/to/vpcep-fake bench/fake_load.sh   # another build (e.g. main's), no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,29 +15,14 @@ THREADS=${THREADS:-2}
 N=${N:-100000}
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -p vpcep-fake
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/vpcep-fake"
+if [ -z "${BIN:-}" ]; then
+    cargo build --release -p vpcep-fake
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/vpcep-fake"
+fi
 
-WORK=$(mktemp -d)
-FAKE_PID=""
-cleanup() {
-    if [ -n "$FAKE_PID" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-start_ns=$(date +%s%N)
-"$BIN" --listen 127.0.0.1:0 --no-auth --generate "$N" >"$WORK/out" 2>"$WORK/err" &
-FAKE_PID=$!
-URL=""
-for _ in $(seq 1 600); do   # up to 60 s
-    URL=$(sed -n 's/^listening on //p' "$WORK/out" | head -n1)
-    [ -n "$URL" ] && break
-    sleep 0.01
-done
-[ -n "$URL" ] || { cat "$WORK/err" >&2; echo "fake did not start" >&2; exit 1; }
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-echo "fake ready at $URL after ${ready_ms} ms ($N endpoints; $(head -n1 "$WORK/err"))"
+. "$ROOT/bench/fake_common.sh"
+fake_start "$BIN" --listen 127.0.0.1:0 --no-auth --generate "$N" || { echo "fake did not start" >&2; exit 1; }
+echo "fake ready at $URL after ${READY_MS} ms ($N endpoints; $(head -n1 "$WORK/err"))"
 
 LIST="$URL/v1/295dacf46a4842fcbf7844dc2dc2489d/vpc-endpoints"
 run() {

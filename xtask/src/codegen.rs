@@ -157,11 +157,19 @@ fn contract_module(spec: &OpenAPI) -> Result<Contract> {
                 .as_deref()
                 .with_context(|| format!("{method} {path} has no operationId"))?;
             out.push_str(&format!(
-                "/// The parameters of `{id}` (`{} {path}`), in the spec's order.\n\
+                "/// The path of `{id}`, as the spec writes it (`{{name}}` for a path \
+                 parameter).\npub const {}_PATH: &str = {path:?};\n\
+                 /// The parameters of `{id}` (`{} {path}`), in the spec's order.\n\
                  pub const {}: &[Parameter] = &[\n",
+                screaming_snake(id),
                 method.to_uppercase(),
                 screaming_snake(id)
             ));
+            let default_code = op
+                .extensions
+                .get(ERROR_CODE)
+                .map(extension_text)
+                .transpose()?;
             let mut request_parameters = Vec::new();
             for (index, p) in op.parameters.iter().enumerate() {
                 let param = match p {
@@ -176,7 +184,7 @@ fn contract_module(spec: &OpenAPI) -> Result<Contract> {
                         }
                     }
                 };
-                out.push_str(&parameter_entry(param, &components)?);
+                out.push_str(&parameter_entry(param, &components, default_code)?);
                 if let Parameter::Path { parameter_data, .. }
                 | Parameter::Query { parameter_data, .. } = param
                 {
@@ -241,7 +249,8 @@ fn contract_items(contract: &Contract, file: &syn::File) -> Result<syn::Item> {
         "/// The request contract of each operation, from the spec (the hand-written \
          `contract` module re-exports it).\n\
          pub mod contract {\n\
-         use crate::codegen_support::{convert, CliFlag, Kind, Location, Parameter, ValidationError};\n\
+         #[allow(unused_imports)]\n\
+         use crate::codegen_support::{convert, CliFlag, Direction, Kind, Location, Match, Parameter, Role, ValidationError};\n\
          #[allow(unused_imports)]\n\
          use super::types;\n",
     );
@@ -518,6 +527,73 @@ fn builder_setter_types(
     Ok(types)
 }
 
+/// `x-vpcep-error-code`: VPCEP's error code for a bad value of a parameter (on an
+/// operation: for its parameters that give none).
+const ERROR_CODE: &str = "x-vpcep-error-code";
+
+/// A text extension's value.
+fn extension_text(value: &serde_json::Value) -> Result<&str> {
+    value
+        .as_str()
+        .with_context(|| format!("an x-vpcep- extension must be text, not {value}"))
+}
+
+/// The `Role` a parameter's `x-vpcep-match`, `x-vpcep-paging` or `x-vpcep-sort` (with
+/// `x-vpcep-sort-fields` / `x-vpcep-sort-directions`) gives it, as Rust, or `None`
+/// (openapi/README.md documents them).
+fn role_of(data: &openapiv3::ParameterData) -> Result<String> {
+    let ext = |name: &str| data.extensions.get(name);
+    let text = |name: &str| ext(name).map(extension_text).transpose();
+    let pairs = |name: &str, value: &dyn Fn(&str) -> Result<String>| -> Result<String> {
+        let map = ext(name)
+            .and_then(|v| v.as_object())
+            .with_context(|| format!("parameter {}: `{name}` (a map) is required", data.name))?;
+        let mut out = Vec::new();
+        for (k, v) in map {
+            out.push(format!("({k:?}, {})", value(extension_text(v)?)?));
+        }
+        Ok(format!("&[{}]", out.join(", ")))
+    };
+    let roles = [
+        text("x-vpcep-match")?.map(|m| match m {
+            "exact" => Ok("Role::Filter(Match::Exact)".to_owned()),
+            "case-insensitive-substring" => {
+                Ok("Role::Filter(Match::CaseInsensitiveSubstring)".to_owned())
+            }
+            other => bail!("parameter {}: unknown x-vpcep-match {other:?}", data.name),
+        }),
+        text("x-vpcep-paging")?.map(|p| match p {
+            "page-size" => Ok("Role::PageSize".to_owned()),
+            "page-offset" => Ok("Role::PageOffset".to_owned()),
+            other => bail!("parameter {}: unknown x-vpcep-paging {other:?}", data.name),
+        }),
+        text("x-vpcep-sort")?.map(|s| match s {
+            "field" => Ok(format!(
+                "Role::SortField({})",
+                pairs("x-vpcep-sort-fields", &|f| Ok(format!("{f:?}")))?
+            )),
+            "direction" => Ok(format!(
+                "Role::SortDirection({})",
+                pairs("x-vpcep-sort-directions", &|d| match d {
+                    "ascending" => Ok("Direction::Ascending".to_owned()),
+                    "descending" => Ok("Direction::Descending".to_owned()),
+                    other => bail!("parameter {}: unknown direction {other:?}", data.name),
+                })?
+            )),
+            other => bail!("parameter {}: unknown x-vpcep-sort {other:?}", data.name),
+        }),
+    ];
+    let mut given = roles.into_iter().flatten();
+    let role = given.next().transpose()?;
+    if given.next().is_some() {
+        bail!(
+            "parameter {}: at most one of x-vpcep-match, x-vpcep-paging, x-vpcep-sort",
+            data.name
+        );
+    }
+    Ok(role.map_or("None".to_owned(), |r| format!("Some({r})")))
+}
+
 /// What a parameter's schema says: its type and every rule, as the table writes them.
 struct Rules {
     /// `String` or `Integer` (the table's `Kind`).
@@ -600,7 +676,11 @@ fn schema_rules(
 }
 
 /// One `Parameter { .. }` of the contract table.
-fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Result<String> {
+fn parameter_entry(
+    param: &Parameter,
+    components: &openapiv3::Components,
+    default_code: Option<&str>,
+) -> Result<String> {
     let data = match param {
         Parameter::Path { parameter_data, .. }
         | Parameter::Query { parameter_data, .. }
@@ -615,12 +695,22 @@ fn parameter_entry(param: &Parameter, components: &openapiv3::Components) -> Res
     let rules = schema_rules(data, components)?;
     let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
     let description = first_paragraph(data.description.as_deref());
+    let role = role_of(data)?;
+    let error_code = match data.extensions.get(ERROR_CODE) {
+        Some(code) => extension_text(code)?,
+        None => default_code.with_context(|| {
+            format!(
+                "parameter {}: no {ERROR_CODE}, on it nor on its operation",
+                data.name
+            )
+        })?,
+    };
     Ok(format!(
         "Parameter {{ name: {name:?}, location: Location::{location}, required: {required}, \
          kind: Kind::{kind}, min_length: {min_length}, max_length: {max_length}, \
          minimum: {minimum}, maximum: {maximum}, format: {format}, allowed: &{allowed:?}, \
          default: {default}, \
-         description: {description:?}, \
+         description: {description:?}, role: {role}, error_code: {error_code:?}, \
          cli: {cli} }},\n",
         name = data.name,
         required = data.required,

@@ -13,5 +13,7 @@ pub(crate) use crate::error::ValidationError;
 pub(crate) use crate::lenient::{
     AccountStatus, ActiveStatusList, EndpointStatus, LenientBool, ServiceType, StringList,
 };
-pub(crate) use crate::parameter::{convert, CliFlag, Kind, Location, Parameter};
+pub(crate) use crate::parameter::{
+    convert, CliFlag, Direction, Kind, Location, Match, Parameter, Role,
+};
 pub(crate) use crate::transport::CallState;

@@ -3,8 +3,11 @@
 //!
 //! - [`LIST_ENDPOINTS`]: every parameter of ListEndpoints with its location and rules,
 //!   generated from `openapi/vpcep.yaml` by `cargo xtask codegen` (in the generated module,
-//!   re-exported here). The fake and the CLI read their enumerations and defaults here, and
-//!   each layer's completeness test enumerates it.
+//!   re-exported here), and what the service does with it (the spec's `x-vpcep-…`
+//!   extensions: [`Role`], [`Parameter::error_code`]); [`LIST_ENDPOINTS_PATH`] its path.
+//!   The fake and the CLI read their enumerations and defaults here, the fake its
+//!   filters, paging, sorting and error codes, and each layer's completeness test
+//!   enumerates it.
 //! - [`ListEndpointsQuery`]: one request's path and query parameters, each held as the
 //!   type progenitor generated for it (`types::ListEndpointsVpcId` checks 1..=64
 //!   characters, …), also generated (its fields, `set`, `get` and the builder's `apply`
@@ -14,8 +17,8 @@
 //!   express (an integer's `maximum`, a `minimum` other than 1, its int32 range), read
 //!   from the table: nothing here repeats a limit of the spec.
 
-pub use crate::generated::contract::{ListEndpointsQuery, LIST_ENDPOINTS};
-pub use crate::parameter::{CliFlag, Kind, Location, Parameter};
+pub use crate::generated::contract::{ListEndpointsQuery, LIST_ENDPOINTS, LIST_ENDPOINTS_PATH};
+pub use crate::parameter::{CliFlag, Direction, Kind, Location, Match, Parameter, Role};
 
 /// The ListEndpoints parameter named `name` (wire name), if there is one.
 pub fn parameter(name: &str) -> Option<&'static Parameter> {

@@ -1903,7 +1903,7 @@ Authentication: an IAM token in `X-Auth-Token`, or AK/SK request signing
 (`SDK-HMAC-SHA256`) as done by Huawei's official SDKs.
 
 
-Version: 2.1.0*/
+Version: 2.2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1945,7 +1945,7 @@ impl Client {
 }
 impl ClientInfo<crate::codegen_support::CallState> for Client {
     fn api_version() -> &'static str {
-        "2.1.0"
+        "2.2.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -2342,11 +2342,15 @@ pub mod prelude {
 }
 /// The request contract of each operation, from the spec (the hand-written `contract` module re-exports it).
 pub mod contract {
+    #[allow(unused_imports)]
     use crate::codegen_support::{
-        convert, CliFlag, Kind, Location, Parameter, ValidationError,
+        convert, CliFlag, Direction, Kind, Location, Match, Parameter, Role,
+        ValidationError,
     };
     #[allow(unused_imports)]
     use super::types;
+    /// The path of `ListEndpoints`, as the spec writes it (`{name}` for a path parameter).
+    pub const LIST_ENDPOINTS_PATH: &str = "/v1/{project_id}/vpc-endpoints";
     /// The parameters of `ListEndpoints` (`GET /v1/{project_id}/vpc-endpoints`), in the spec's order.
     pub const LIST_ENDPOINTS: &[Parameter] = &[
         Parameter {
@@ -2362,6 +2366,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Project ID. Length 1..64.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0014",
             cli: CliFlag {
                 long: "project-id",
                 value_name: None,
@@ -2383,6 +2389,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Name of the endpoint service. Case-insensitive substring match (\"fuzzy on both ends\"). Length 1..128.",
+            role: Some(Role::Filter(Match::CaseInsensitiveSubstring)),
+            error_code: "EndPoint.0002",
             cli: CliFlag {
                 long: "service-name",
                 value_name: Some("NAME"),
@@ -2404,6 +2412,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "ID of the VPC that holds the endpoint. Length 1..64.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0020",
             cli: CliFlag {
                 long: "vpc-id",
                 value_name: Some("VPC_ID"),
@@ -2425,6 +2435,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "ID of the endpoint (unique). Length 1..64.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0002",
             cli: CliFlag {
                 long: "id",
                 value_name: Some("ID"),
@@ -2446,6 +2458,8 @@ pub mod contract {
             allowed: &[],
             default: Some("10"),
             description: "Page size, 1..1000, default 10 (usually 10, 20 or 50). The vendor's prose says \"0~1000\" but its constraint row says minimum 1; 1 is what clients must send.",
+            role: Some(Role::PageSize),
+            error_code: "EndPoint.0006",
             cli: CliFlag {
                 long: "limit",
                 value_name: Some("N"),
@@ -2467,6 +2481,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Number of matching endpoints to skip before this page starts. At least 0.",
+            role: Some(Role::PageOffset),
+            error_code: "EndPoint.0010",
             cli: CliFlag {
                 long: "offset",
                 value_name: Some("N"),
@@ -2488,6 +2504,12 @@ pub mod contract {
             allowed: &["create_at", "update_at"],
             default: Some("create_at"),
             description: "Field to sort by, `create_at` (creation time, the default) or `update_at`.",
+            role: Some(
+                Role::SortField(
+                    &[("create_at", "created_at"), ("update_at", "updated_at")],
+                ),
+            ),
+            error_code: "EndPoint.0017",
             cli: CliFlag {
                 long: "sort-key",
                 value_name: Some("KEY"),
@@ -2509,6 +2531,12 @@ pub mod contract {
             allowed: &["desc", "asc"],
             default: Some("desc"),
             description: "Sort direction, `desc` (the default) or `asc`.",
+            role: Some(
+                Role::SortDirection(
+                    &[("asc", Direction::Ascending), ("desc", Direction::Descending)],
+                ),
+            ),
+            error_code: "EndPoint.0018",
             cli: CliFlag {
                 long: "sort-dir",
                 value_name: Some("DIR"),
@@ -2530,6 +2558,8 @@ pub mod contract {
             allowed: &[],
             default: None,
             description: "Only endpoints whose public border group (edge attribute) equals this value. The vendor documents no length limit; clients send any non-empty value.",
+            role: Some(Role::Filter(Match::Exact)),
+            error_code: "EndPoint.0002",
             cli: CliFlag {
                 long: "public-border-group",
                 value_name: Some("GROUP"),
@@ -2551,6 +2581,8 @@ pub mod contract {
             allowed: &[],
             default: Some("application/json"),
             description: "MIME type of the request; `application/json` recommended. The vendor doc marks it required; it is optional here because OpenAPI 3.0 tools ignore a `Content-Type` header parameter and clients send it themselves. Length 1..64.",
+            role: None,
+            error_code: "EndPoint.0002",
             cli: CliFlag {
                 long: "content-type",
                 value_name: None,

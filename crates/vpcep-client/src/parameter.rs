@@ -25,6 +25,66 @@ pub enum Kind {
     Integer,
 }
 
+/// What the service does with a parameter, as the spec's `x-vpcep-…` extensions on it
+/// say (openapi/README.md); the fake acts it out, other layers may ignore it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Role {
+    /// `x-vpcep-match`: only endpoints whose field of the parameter's name matches the
+    /// value, this way, are listed (a path parameter: the resources of that project).
+    Filter(Match),
+    /// `x-vpcep-paging: page-size`: how many endpoints a page holds at most.
+    PageSize,
+    /// `x-vpcep-paging: page-offset`: how many matching endpoints come before the page.
+    PageOffset,
+    /// `x-vpcep-sort: field`: the endpoint field the list is sorted by, per value
+    /// (`x-vpcep-sort-fields`, e.g. `create_at` → `created_at`).
+    SortField(&'static [(&'static str, &'static str)]),
+    /// `x-vpcep-sort: direction`: the direction of the sort, per value
+    /// (`x-vpcep-sort-directions`, e.g. `asc` → ascending).
+    SortDirection(&'static [(&'static str, Direction)]),
+}
+
+/// How a filter compares an endpoint's field with the parameter's value
+/// (`x-vpcep-match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Match {
+    /// `exact`: the same text.
+    Exact,
+    /// `case-insensitive-substring`: the value is a part of the field, ignoring case.
+    CaseInsensitiveSubstring,
+}
+
+/// A sort direction (`x-vpcep-sort-directions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// `ascending`: oldest (smallest) first.
+    Ascending,
+    /// `descending`: newest (largest) first.
+    Descending,
+}
+
+impl Role {
+    /// The endpoint field a [`Role::SortField`] parameter's `value` sorts by.
+    pub fn sort_field(&self, value: &str) -> Option<&'static str> {
+        match self {
+            Role::SortField(fields) => fields.iter().find(|(v, _)| *v == value).map(|f| f.1),
+            _ => None,
+        }
+    }
+
+    /// The direction a [`Role::SortDirection`] parameter's `value` sorts in.
+    pub fn sort_direction(&self, value: &str) -> Option<Direction> {
+        match self {
+            Role::SortDirection(directions) => {
+                directions.iter().find(|(v, _)| *v == value).map(|d| d.1)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One parameter of an operation and every rule the spec gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -57,6 +117,12 @@ pub struct Parameter {
     /// How the `vpcep` CLI offers it as a flag: the spec's `x-cli` extension, with the
     /// defaults filled in (openapi/README.md).
     pub cli: CliFlag,
+    /// What the service does with it (`x-vpcep-match`, `x-vpcep-paging`,
+    /// `x-vpcep-sort`), if the spec says.
+    pub role: Option<Role>,
+    /// VPCEP's error code for a bad value (`x-vpcep-error-code` of the parameter, else of
+    /// its operation), e.g. `EndPoint.0006` for `limit`.
+    pub error_code: &'static str,
 }
 
 /// A parameter as a flag of the `vpcep` CLI: what the spec cannot say about a flag, from
@@ -132,7 +198,9 @@ impl Parameter {
     pub fn check(&self, value: &str) -> Result<(), ValidationError> {
         let broken = match self.kind {
             Kind::String => self.text_rule_broken(value),
-            Kind::Integer => self.integer_rule_broken(value.parse::<i64>().ok()),
+            Kind::Integer => self
+                .overflow_rule(value)
+                .or_else(|| self.integer_rule_broken(value.parse::<i64>().ok())),
         };
         match broken {
             Some(rule) => Err(ValidationError::new(self.name, rule, value)),
@@ -184,6 +252,31 @@ impl Parameter {
             return Some(format!("must be at least {low} ({format})"));
         }
         None
+    }
+}
+
+impl Parameter {
+    /// The rule an integer too large (or small) for 64 bits breaks, e.g. `offset` =
+    /// `99999999999999999999`: the upper bound (`maximum`, else the `format`'s), as for
+    /// any value above it; `None` for text that is not such an integer.
+    fn overflow_rule(&self, value: &str) -> Option<String> {
+        let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+        let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        if !integer || value.parse::<i64>().is_ok() {
+            return None;
+        }
+        let format = self.format.unwrap_or("integer");
+        let (low, high) = match self.format {
+            Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        Some(match (value.starts_with('-'), self.minimum, self.maximum) {
+            (_, Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (false, _, None) => format!("must be at most {high} ({format})"),
+            (false, _, Some(max)) => format!("must be at most {max}"),
+            (true, Some(min), None) => format!("must be at least {min}"),
+            (true, None, _) => format!("must be at least {low} ({format})"),
+        })
     }
 }
 
@@ -257,6 +350,30 @@ from_integer_non_zero!(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn integers_beyond_64_bits_break_the_upper_or_lower_bound() {
+        let offset = crate::contract::parameter("offset").unwrap();
+        let message = |p: &super::Parameter, v: &str| p.check(v).unwrap_err().to_string();
+        assert_eq!(
+            message(offset, "99999999999999999999"),
+            r#"invalid offset: must be at most 2147483647 (int32) (got "99999999999999999999")"#
+        );
+        assert_eq!(
+            message(offset, "-99999999999999999999"),
+            r#"invalid offset: must be at least 0 (got "-99999999999999999999")"#
+        );
+        let limit = crate::contract::parameter("limit").unwrap();
+        assert_eq!(
+            message(limit, "99999999999999999999"),
+            r#"invalid limit: must be between 1 and 1000 (got "99999999999999999999")"#
+        );
+        // Not an integer at all: the range rule, as before.
+        assert_eq!(
+            message(offset, "1e3"),
+            r#"invalid offset: must be at least 0 (got "1e3")"#
+        );
+    }
+
     #[test]
     fn examples_are_valid_and_not_the_default() {
         for p in crate::contract::LIST_ENDPOINTS {

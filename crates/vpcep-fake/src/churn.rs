@@ -23,10 +23,8 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use serde_json::Value;
-use vpcep_client::types::EndpointResp;
-
 use crate::generate::{Pools, DEFAULT_PROJECT_ID};
+use crate::store::Store;
 
 /// Endpoints created and deleted after every page the fake answers (see
 /// [`crate::FakeConfig::churn`]).
@@ -60,16 +58,9 @@ impl Churn {
 
 /// When one endpoint existed: present in generations `born..died`.
 struct Life {
-    id: Option<String>,
+    id: Option<Box<str>>,
     born: u64,
     died: Option<u64>,
-}
-
-/// One endpoint served now, its recorded JSON (replayed data) and its [`Life`].
-struct Current {
-    endpoint: EndpointResp,
-    json: Option<Value>,
-    life: usize,
 }
 
 /// The churn in force and the lives of every endpoint served since the fake started.
@@ -78,40 +69,34 @@ pub(crate) struct ChurnLog {
     pools: Pools,
     rng: fastrand::Rng,
     generation: u64,
-    /// Index (for [`Pools::endpoint`]) of the next endpoint created.
+    /// Index (for [`Pools::json`]) of the next endpoint created.
     next_index: usize,
     lives: Vec<Life>,
-    current: Vec<Current>,
-    /// Whether the data is replayed (created endpoints then get their JSON too).
-    replayed: bool,
+    /// The life of handle 0 of the data served (handle `h` is life `first_life + h`).
+    first_life: usize,
 }
 
 impl ChurnLog {
-    pub(crate) fn new(config: Churn, endpoints: &[EndpointResp], json: Option<&[Value]>) -> Self {
+    pub(crate) fn new(config: Churn, store: &Store) -> Self {
         let mut log = ChurnLog {
             pools: Pools::new(config.seed, &config.project_id),
             rng: fastrand::Rng::with_seed(config.seed),
             config,
             generation: 0,
-            next_index: endpoints.len(),
+            next_index: store.len(),
             lives: Vec::new(),
-            current: Vec::new(),
-            replayed: false,
+            first_life: 0,
         };
-        log.load(endpoints, json);
+        log.born(store, 0..store.handles_ever());
         log
     }
 
-    fn load(&mut self, endpoints: &[EndpointResp], json: Option<&[Value]>) {
-        self.replayed = json.is_some();
-        for (k, endpoint) in endpoints.iter().enumerate() {
-            self.current.push(Current {
-                endpoint: endpoint.clone(),
-                json: json.map(|json| json[k].clone()),
-                life: self.lives.len(),
-            });
+    /// Records the endpoints of `handles` as born in the current generation.
+    fn born(&mut self, store: &Store, handles: Range<usize>) {
+        for h in handles {
+            debug_assert_eq!(self.first_life + h, self.lives.len());
             self.lives.push(Life {
-                id: endpoint.id.clone(),
+                id: store.id_of(h as u32).map(Into::into),
                 born: self.generation,
                 died: None,
             });
@@ -122,56 +107,36 @@ impl ChurnLog {
         self.generation
     }
 
-    /// One churn step: the next generation's data (endpoints, and their JSON for
-    /// replayed data), to serve from now on.
-    pub(crate) fn step(&mut self) -> (Vec<EndpointResp>, Option<Vec<Value>>) {
-        let next = self.generation + 1;
-        let deleted = self.config.per_request.min(self.current.len());
-        for _ in 0..deleted {
-            let at = self.rng.usize(..self.current.len());
-            let gone = self.current.remove(at);
-            self.lives[gone.life].died = Some(next);
+    /// One churn step from `store`: the next generation's data, to serve from now on.
+    pub(crate) fn step(&mut self, store: &Store) -> Store {
+        let created = (0..self.config.per_request)
+            .map(|k| self.pools.json(self.next_index + k))
+            .collect();
+        self.next_index += self.config.per_request;
+        let rng = &mut self.rng;
+        let (next, deleted, added) =
+            store.churned(|len| rng.usize(..len), self.config.per_request, created);
+        self.generation += 1;
+        for h in deleted {
+            self.lives[self.first_life + h as usize].died = Some(self.generation);
         }
-        for _ in 0..self.config.per_request {
-            let endpoint = self.pools.endpoint(self.next_index);
-            self.next_index += 1;
-            let json = self
-                .replayed
-                .then(|| serde_json::to_value(&endpoint).expect("an endpoint serializes"));
-            self.lives.push(Life {
-                id: endpoint.id.clone(),
-                born: next,
-                died: None,
-            });
-            self.current.push(Current {
-                endpoint,
-                json,
-                life: self.lives.len() - 1,
-            });
+        if let (Some(&first), Some(&last)) = (added.first(), added.last()) {
+            self.born(&next, first as usize..last as usize + 1);
         }
-        self.generation = next;
-        self.data()
+        next
     }
 
     /// New data (`FakeHandle::set_endpoints`): a generation of its own, in which every
     /// endpoint served before is gone and the new ones are born.
-    pub(crate) fn replace(&mut self, endpoints: &[EndpointResp], json: Option<&[Value]>) {
+    pub(crate) fn replace(&mut self, store: &Store) {
         self.generation += 1;
-        for gone in self.current.drain(..) {
-            self.lives[gone.life].died = Some(self.generation);
+        for life in &mut self.lives[self.first_life..] {
+            if life.died.is_none() {
+                life.died = Some(self.generation);
+            }
         }
-        self.load(endpoints, json);
-    }
-
-    fn data(&self) -> (Vec<EndpointResp>, Option<Vec<Value>>) {
-        let endpoints = self.current.iter().map(|c| c.endpoint.clone()).collect();
-        let json = self.replayed.then(|| {
-            self.current
-                .iter()
-                .map(|c| c.json.clone().expect("replayed data has its JSON"))
-                .collect()
-        });
-        (endpoints, json)
+        self.first_life = self.lives.len();
+        self.born(store, 0..store.handles_ever());
     }
 
     /// Ids of the endpoints present in every generation of `generations` (in the first
@@ -192,7 +157,7 @@ impl ChurnLog {
         self.lives
             .iter()
             .filter(|life| keep(life))
-            .filter_map(|life| life.id.clone())
+            .filter_map(|life| life.id.as_deref().map(str::to_owned))
             .collect()
     }
 }

@@ -11,7 +11,7 @@ use crate::auth::AuthConfig;
 use crate::churn::Churn;
 use crate::data::doc_example_endpoints;
 use crate::faults::RandomFaults;
-use crate::generate::{generate, DEFAULT_PROJECT_ID};
+use crate::generate::DEFAULT_PROJECT_ID;
 use crate::platform::{MetadataMode, PlatformConfig};
 use crate::replay::RecordedEndpoint;
 use crate::tls::TlsConfig;
@@ -29,6 +29,18 @@ pub fn exposure_warning(listen: SocketAddr, auth_disabled: bool) -> Option<Strin
     ))
 }
 
+/// Endpoints the fake generates when it starts ([`FakeConfig::generate`]): those of
+/// [`crate::generate()`]`(count, seed, project_id)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// How many.
+    pub count: usize,
+    /// The generator's seed.
+    pub seed: u64,
+    /// Their `project_id`.
+    pub project_id: String,
+}
+
 /// How to run a fake. Build with [`FakeConfig::new`] and the chained setters.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
@@ -37,9 +49,12 @@ pub struct FakeConfig {
     /// The endpoints served (default: the doc's two examples).
     pub endpoints: Vec<EndpointResp>,
     /// Replayed data ([`FakeConfig::recorded`]): the JSON served for each of `endpoints`,
-    /// same order and length (starting a fake panics otherwise), which are then only what
-    /// filters, sorts and pages read. `None` (the default): `endpoints` are serialized.
+    /// same order and length (starting a fake panics otherwise); filters, sorts and pages
+    /// read its string fields. `None` (the default): `endpoints` are serialized.
     pub recorded_json: Option<Vec<serde_json::Value>>,
+    /// Generated data ([`FakeConfig::generate`]), made when the fake starts, straight
+    /// into its store; when set, `endpoints` and `recorded_json` are not served.
+    pub generated: Option<Generated>,
     /// Authentication (default: none).
     pub auth: AuthConfig,
     /// Random faults and latency (default: none).
@@ -67,6 +82,15 @@ pub struct FakeConfig {
     /// Endpoints created and deleted after every page answered (default none); see
     /// [`FakeConfig::churn`].
     pub churn: Option<Churn>,
+    /// Time a connection has to deliver a complete request head, from when the fake
+    /// starts waiting for it (default 10 s; see the README's "Connections").
+    pub header_read_timeout: Duration,
+    /// A connection with nothing read or written for this long, and no request the fake
+    /// is working on, is closed (default 60 s).
+    pub idle_timeout: Duration,
+    /// Open connections at most (default 512); at the cap, the one that waited longest
+    /// for a request is closed to make room.
+    pub max_connections: usize,
 }
 
 impl Default for FakeConfig {
@@ -82,6 +106,7 @@ impl FakeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             endpoints: doc_example_endpoints(),
             recorded_json: None,
+            generated: None,
             auth: AuthConfig::default(),
             faults: RandomFaults::default(),
             quirks: false,
@@ -94,6 +119,9 @@ impl FakeConfig {
             compression: true,
             bandwidth_mbps: None,
             churn: None,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
         }
     }
 
@@ -107,6 +135,7 @@ impl FakeConfig {
     pub fn endpoints(mut self, endpoints: Vec<EndpointResp>) -> Self {
         self.endpoints = endpoints;
         self.recorded_json = None;
+        self.generated = None;
         self
     }
 
@@ -117,13 +146,33 @@ impl FakeConfig {
         let (endpoints, json) = recorded.into_iter().map(|r| (r.endpoint, r.json)).unzip();
         self.endpoints = endpoints;
         self.recorded_json = Some(json);
+        self.generated = None;
         self
     }
 
-    /// Serves `n` synthetic endpoints (see [`generate()`]) of the doc's project,
+    /// Serves `n` synthetic endpoints (see [`crate::generate()`]) of the doc's project,
     /// [`DEFAULT_PROJECT_ID`].
     pub fn generate(self, n: usize, seed: u64) -> Self {
-        self.endpoints(generate(n, seed, DEFAULT_PROJECT_ID))
+        self.generate_for_project(n, seed, DEFAULT_PROJECT_ID)
+    }
+
+    /// Serves `n` synthetic endpoints of `project_id` (see [`crate::generate()`]): the same as
+    /// `endpoints(generate(n, seed, project_id))`, written straight into the fake's store
+    /// when it starts (no typed endpoint is built; see the README's sizing note).
+    pub fn generate_for_project(
+        mut self,
+        n: usize,
+        seed: u64,
+        project_id: impl Into<String>,
+    ) -> Self {
+        self.endpoints = Vec::new();
+        self.recorded_json = None;
+        self.generated = Some(Generated {
+            count: n,
+            seed,
+            project_id: project_id.into(),
+        });
+        self
     }
 
     /// Accepts this `X-Auth-Token` (and turns authentication on).
@@ -216,6 +265,24 @@ impl FakeConfig {
     /// (10⁶ bits; headers and compressed bodies count as sent). `None` (the default): no limit.
     pub fn bandwidth_mbps(mut self, mbps: Option<f64>) -> Self {
         self.bandwidth_mbps = mbps;
+        self
+    }
+
+    /// Time a connection has to deliver a complete request head (default 10 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Closes connections idle this long (default 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Open connections at most (default 512).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
         self
     }
 

@@ -17,9 +17,17 @@
 //! * creation and update times are random but independent, so the two sort orders differ;
 //!   one in ten endpoints was created in one of 40 batches (and one in six was never
 //!   updated), so equal timestamps exercise the tie-breaking by id.
+//!
+//! Each endpoint is written straight as JSON text ([`Pools::write`]: the bytes
+//! `serde_json` makes of the same `EndpointResp`, keys in the struct's order, no value
+//! built on the way), from its random draws ([`Draws`], a few numbers per endpoint, made
+//! again at will since they depend only on the seed and the index). So the fake holds
+//! only the text, and can lay it out in any order without holding two copies;
+//! [`generate`] decodes that text for callers that want the typed endpoints.
 
-use vpcep_client::lenient::{AccountStatus, EndpointStatus, LenientBool, OneOrMany, ServiceType};
-use vpcep_client::types::{EndpointResp, PolicyStatement, QueryError, TagList};
+use std::io::Write;
+
+use vpcep_client::types::{EndpointResp, PolicyStatement, QueryError};
 
 /// Project id of the vendor doc's example, used by default for generated endpoints.
 pub const DEFAULT_PROJECT_ID: &str = "295dacf46a4842fcbf7844dc2dc2489d";
@@ -58,21 +66,40 @@ const INTERFACE_SERVICES: [&str; 9] = [
 const TAG_KEYS: [&str; 5] = ["env", "team", "cost-center", "owner", "app"];
 const TAG_VALUES: [&str; 5] = ["prod", "dev", "", "payments", "ops"];
 
-fn uuid(rng: &mut fastrand::Rng) -> String {
+/// The 36-character text of a UUID held as a number (lower-case hex: the text sorts as
+/// the number does).
+pub(crate) fn write_uuid(out: &mut Vec<u8>, v: u128) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let v = rng.u128(..);
-    let mut s = String::with_capacity(36);
-    for i in 0..32 {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            s.push('-');
+    let mut text = [0u8; 36];
+    let mut at = 0;
+    for byte in 0..16 {
+        if matches!(byte, 4 | 6 | 8 | 10) {
+            text[at] = b'-';
+            at += 1;
         }
-        s.push(HEX[((v >> (124 - 4 * i)) & 0xf) as usize] as char);
+        let b = (v >> (120 - 8 * byte)) as u8;
+        text[at] = HEX[usize::from(b >> 4)];
+        text[at + 1] = HEX[usize::from(b & 0xf)];
+        at += 2;
     }
-    s
+    out.extend_from_slice(&text);
+}
+
+fn uuid_text(v: u128) -> String {
+    let mut out = Vec::with_capacity(36);
+    write_uuid(&mut out, v);
+    String::from_utf8(out).expect("ASCII")
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time (seconds, UTC).
 pub fn format_time(secs: i64) -> String {
+    let mut out = Vec::with_capacity(20);
+    write_time(&mut out, secs);
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// [`format_time`] written to `out`.
+fn write_time(out: &mut Vec<u8>, secs: i64) {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.
@@ -86,18 +113,20 @@ pub fn format_time(secs: i64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     if !(0..10_000).contains(&year) {
-        return format!(
+        let _ = write!(
+            out,
             "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
             rem / 3600,
             rem % 3600 / 60,
             rem % 60
         );
+        return;
     }
-    let mut out = [0u8; 20];
-    let mut put = |at: usize, n: i64, width: u32| {
-        for k in 0..width as usize {
-            let digit = n / 10i64.pow(width - 1 - k as u32) % 10;
-            out[at + k] = b'0' + digit as u8;
+    let mut text = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, mut n: i64, width: usize| {
+        for k in (0..width).rev() {
+            text[at + k] = b'0' + (n % 10) as u8;
+            n /= 10;
         }
     };
     put(0, year, 4);
@@ -106,29 +135,374 @@ pub fn format_time(secs: i64) -> String {
     put(11, rem / 3600, 2);
     put(14, rem % 3600 / 60, 2);
     put(17, rem % 60, 2);
-    for (at, c) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'Z'),
-    ] {
-        out[at] = c;
-    }
-    String::from_utf8(out.to_vec()).expect("ASCII")
+    out.extend_from_slice(&text);
 }
 
 /// What every endpoint of one `(seed, project_id)` draws from (VPCs, subnets, service
-/// ids, pools); [`Pools::endpoint`] makes endpoint `i`, the same for the same arguments.
+/// ids, pools, and the JSON of the few nested values), and the writer of endpoint `i`.
 pub(crate) struct Pools {
     vpcs: Vec<String>,
     subnets: Vec<Vec<String>>,
     gateway_ids: Vec<String>,
     interface_ids: Vec<String>,
     pools: Vec<String>,
-    project_id: String,
+    /// `project_id`'s JSON string.
+    project_json: Vec<u8>,
     seed: u64,
+    /// The JSON of `error` (failed endpoints) and `policy_document`, and of the
+    /// `policy_statement` of endpoint `i` by `(i % 17, i % 16 == 1)`.
+    error_json: Vec<u8>,
+    policy_document_json: Vec<u8>,
+    statements_json: Vec<Vec<u8>>,
+    /// The interface services' names in lower case (for `dns_names`).
+    interface_lower: Vec<String>,
+}
+
+/// The random draws of one endpoint, in the order they are made (so that the endpoint
+/// is the same whatever else is generated).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Draws {
+    pub(crate) i: usize,
+    pub(crate) id: u128,
+    /// Index of the endpoint service (gateway or interface list).
+    service: usize,
+    vpc: usize,
+    subnet: usize,
+    pub(crate) created: i64,
+    pub(crate) updated: i64,
+    /// Gateways: the route tables (one or two); interfaces: the IP's last two bytes.
+    routes: [u128; 2],
+    ip: (u8, u8),
+}
+
+const BASE: i64 = 1_514_764_800; // 2018-01-01T00:00:00Z
+const YEAR: u64 = 365 * 86_400;
+
+impl Pools {
+    pub(crate) fn new(seed: u64, project_id: &str) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut uuid = || uuid_text(rng.u128(..));
+        let vpcs = (0..7).map(|_| uuid()).collect();
+        let subnets = (0..7).map(|_| (0..3).map(|_| uuid()).collect()).collect();
+        let gateway_ids = (0..GATEWAY_SERVICES.len()).map(|_| uuid()).collect();
+        let interface_ids = (0..INTERFACE_SERVICES.len()).map(|_| uuid()).collect();
+        let pools = (0..3).map(|_| uuid()).collect();
+        let json = |value: &dyn erased::Json| value.to_json();
+        let error = vec![QueryError {
+            error_code: Some("EndPoint.2004".to_owned()),
+            error_message: Some(
+                "Failed to create the endpoint: no IP address left in the subnet".to_owned(),
+            ),
+        }];
+        let policy_document = serde_json::json!({
+            "Version": "5.0",
+            "Statement": [{ "Effect": "Allow", "Action": ["*"] }]
+        });
+        let statements_json = (0..34)
+            .map(|k| {
+                let (m, condition) = (k / 2, k % 2 == 1);
+                json(&vec![PolicyStatement {
+                    sid: Some(format!("stmt-{m}")),
+                    effect: Some("Allow".to_owned()),
+                    action: Some(vpcep_client::lenient::OneOrMany(vec![
+                        "obs:object:GetObject".to_owned(),
+                        "obs:object:PutObject".to_owned(),
+                    ])),
+                    resource: Some(vec![format!("obs:*:*:object:bucket-{m}/*")]),
+                    condition: condition.then(|| {
+                        json_object(serde_json::json!({
+                            "StringEquals": { "obs:prefix": [format!("logs-{m}/")] }
+                        }))
+                    }),
+                }])
+            })
+            .collect();
+        Pools {
+            vpcs,
+            subnets,
+            gateway_ids,
+            interface_ids,
+            pools,
+            project_json: json(&project_id),
+            seed,
+            error_json: json(&error),
+            policy_document_json: json(&json_object(policy_document)),
+            statements_json,
+            interface_lower: INTERFACE_SERVICES
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect(),
+        }
+    }
+
+    /// The random draws of endpoint `i`.
+    pub(crate) fn draws(&self, i: usize) -> Draws {
+        let mut rng = fastrand::Rng::with_seed(mix(self.seed ^ mix(i as u64)));
+        let id = rng.u128(..);
+        let gateway = i % 4 == 1;
+        let service = if gateway {
+            rng.usize(..GATEWAY_SERVICES.len())
+        } else {
+            rng.usize(..INTERFACE_SERVICES.len())
+        };
+        let vpc = rng.usize(..self.vpcs.len());
+        let subnet = rng.usize(..3);
+        let batch = i % 10 == 7;
+        let created = if batch {
+            BASE + 86_400 * rng.i64(0..40)
+        } else {
+            BASE + rng.u64(0..5 * YEAR) as i64
+        };
+        let updated = if i.is_multiple_of(6) {
+            created
+        } else if batch {
+            BASE + 5 * YEAR as i64 + 3_600 * rng.i64(0..40)
+        } else {
+            created + rng.u64(1..2 * YEAR) as i64
+        };
+        let mut routes = [0; 2];
+        let mut ip = (0, 0);
+        if gateway {
+            for route in routes.iter_mut().take(1 + i % 2) {
+                *route = rng.u128(..);
+            }
+        } else if matches!(status(i), "accepted" | "rejected") {
+            ip = (rng.u8(..), rng.u8(1..255));
+        }
+        Draws {
+            i,
+            id,
+            service,
+            vpc,
+            subnet,
+            created,
+            updated,
+            routes,
+            ip,
+        }
+    }
+
+    /// Writes endpoint `d.i` as JSON: the bytes `serde_json` makes of the same
+    /// `EndpointResp` (fields in the struct's order, those without a value left out).
+    /// Returns where in `out` the text of its id starts (36 bytes, no escape).
+    pub(crate) fn write(&self, d: &Draws, out: &mut Vec<u8>) -> usize {
+        let i = d.i;
+        let status = status(i);
+        let gateway = i % 4 == 1;
+        let (service_name, service_id) = if gateway {
+            (GATEWAY_SERVICES[d.service], &self.gateway_ids[d.service])
+        } else {
+            (
+                INTERFACE_SERVICES[d.service],
+                &self.interface_ids[d.service],
+            )
+        };
+        let key = |out: &mut Vec<u8>, first: bool, name: &str| {
+            out.extend_from_slice(if first { b"{\"" } else { b",\"" });
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+        };
+        // Every text value here is a constant, hex or digits: nothing to escape (the
+        // project's ID, given, is escaped once in `Pools::new`).
+        let text = |out: &mut Vec<u8>, name: &str, value: &str| {
+            key(out, false, name);
+            write_plain_str(out, value);
+        };
+        key(out, true, "active_status");
+        out.extend_from_slice(if i % 11 == 3 {
+            b"[\"frozen\"]"
+        } else {
+            b"[\"active\"]"
+        });
+        key(out, false, "created_at");
+        out.push(b'"');
+        write_time(out, d.created);
+        out.push(b'"');
+        key(out, false, "description");
+        if i.is_multiple_of(3) {
+            out.extend_from_slice(b"\"\"");
+        } else {
+            out.extend_from_slice(b"\"synthetic endpoint ");
+            write_integer(out, i as u64);
+            out.push(b'"');
+        }
+        let dns = !gateway && !i.is_multiple_of(3);
+        if dns {
+            // Made of hex digits, a service's name and constants: nothing to escape.
+            key(out, false, "dns_names");
+            let mut id = Vec::with_capacity(36);
+            write_uuid(&mut id, d.id);
+            let short = &id[..8];
+            out.extend_from_slice(b"[\"");
+            out.extend_from_slice(short);
+            out.push(b'.');
+            out.extend_from_slice(self.interface_lower[d.service].as_bytes());
+            out.extend_from_slice(b".vpcep.cn-north-4.myhuaweicloud.com\"");
+            if i.is_multiple_of(13) {
+                out.extend_from_slice(b",\"");
+                out.extend_from_slice(short);
+                out.extend_from_slice(b".internal.example\"");
+            }
+            out.push(b']');
+        }
+        key(out, false, "enable_dns");
+        out.extend_from_slice(if dns { b"true" } else { b"false" });
+        let listed = i.is_multiple_of(5);
+        if !gateway {
+            key(out, false, "enable_whitelist");
+            out.extend_from_slice(if listed { b"true" } else { b"false" });
+        }
+        text(out, "endpoint_pool_id", &self.pools[i % self.pools.len()]);
+        text(out, "endpoint_service_id", service_id);
+        text(out, "endpoint_service_name", service_name);
+        if status == "failed" {
+            key(out, false, "error");
+            out.extend_from_slice(&self.error_json);
+        }
+        key(out, false, "id");
+        out.push(b'"');
+        let id_at = out.len();
+        write_uuid(out, d.id);
+        out.push(b'"');
+        if !gateway && matches!(status, "accepted" | "rejected") {
+            key(out, false, "ip");
+            out.extend_from_slice(b"\"192.168.");
+            write_integer(out, u64::from(d.ip.0));
+            out.push(b'.');
+            write_integer(out, u64::from(d.ip.1));
+            out.push(b'"');
+        }
+        key(out, false, "marker_id");
+        write_integer(out, 16_777_216 + i as u64);
+        if !gateway && i % 10 == 2 {
+            key(out, false, "policy_document");
+            out.extend_from_slice(&self.policy_document_json);
+        }
+        if gateway && i % 8 == 1 {
+            key(out, false, "policy_statement");
+            let k = (i % 17) * 2 + usize::from(i % 16 == 1);
+            out.extend_from_slice(&self.statements_json[k]);
+        }
+        key(out, false, "project_id");
+        out.extend_from_slice(&self.project_json);
+        match i % 9 {
+            4 => text(out, "public_border_group", PUBLIC_BORDER_GROUPS[0]),
+            8 => text(out, "public_border_group", PUBLIC_BORDER_GROUPS[1]),
+            _ => {}
+        }
+        if gateway {
+            key(out, false, "routetables");
+            out.push(b'[');
+            for (k, route) in d.routes.iter().take(1 + i % 2).enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.push(b'"');
+                write_uuid(out, *route);
+                out.push(b'"');
+            }
+            out.push(b']');
+        }
+        text(
+            out,
+            "service_type",
+            if gateway { "gateway" } else { "interface" },
+        );
+        text(out, "status", status);
+        text(out, "subnet_id", &self.subnets[d.vpc][d.subnet]);
+        key(out, false, "tags");
+        out.push(b'[');
+        for k in 0..i % 4 {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"key\":");
+            write_plain_str(out, TAG_KEYS[(i + k) % TAG_KEYS.len()]);
+            out.extend_from_slice(b",\"value\":");
+            let value = if k == 2 {
+                ""
+            } else {
+                TAG_VALUES[(i / 4 + k) % TAG_VALUES.len()]
+            };
+            write_plain_str(out, value);
+            out.push(b'}');
+        }
+        out.push(b']');
+        key(out, false, "updated_at");
+        out.push(b'"');
+        write_time(out, d.updated);
+        out.push(b'"');
+        text(out, "vpc_id", &self.vpcs[d.vpc]);
+        if !gateway {
+            key(out, false, "whitelist");
+            out.extend_from_slice(if listed {
+                b"[\"10.0.0.0/8\",\"192.168.0.1\"]"
+            } else {
+                b"[]"
+            });
+        }
+        out.push(b'}');
+        id_at
+    }
+
+    /// The JSON text of endpoint `i`.
+    pub(crate) fn json(&self, i: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1024);
+        self.write(&self.draws(i), &mut out);
+        out
+    }
+
+    /// Endpoint `i` of [`generate`]`(n, seed, project_id)` for any `n > i`.
+    pub(crate) fn endpoint(&self, i: usize) -> EndpointResp {
+        serde_json::from_slice(&self.json(i)).expect("the generator writes valid endpoints")
+    }
+}
+
+/// The status of endpoint `i`.
+fn status(i: usize) -> &'static str {
+    if i % 37 == 20 {
+        "deleting"
+    } else {
+        STATUSES[i % STATUSES.len()]
+    }
+}
+
+/// A non-negative integer in decimal, as `serde_json` writes it.
+fn write_integer(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// A JSON string that needs no escape (a constant of this module, hex, digits).
+fn write_plain_str(out: &mut Vec<u8>, s: &str) {
+    debug_assert!(
+        s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'),
+        "{s:?} needs escaping"
+    );
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// `serde_json` text of a value (for the few nested values, made once per [`Pools`]).
+mod erased {
+    pub(super) trait Json {
+        fn to_json(&self) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Vec<u8> {
+            serde_json::to_vec(self).expect("serializes")
+        }
+    }
 }
 
 /// SplitMix64: independent-looking seeds for each endpoint's generator.
@@ -171,188 +545,6 @@ pub fn generate(n: usize, seed: u64, project_id: &str) -> Vec<EndpointResp> {
     })
 }
 
-impl Pools {
-    pub(crate) fn new(seed: u64, project_id: &str) -> Self {
-        let mut rng = fastrand::Rng::with_seed(seed);
-        Pools {
-            vpcs: (0..7).map(|_| uuid(&mut rng)).collect(),
-            subnets: (0..7)
-                .map(|_| (0..3).map(|_| uuid(&mut rng)).collect())
-                .collect(),
-            gateway_ids: (0..GATEWAY_SERVICES.len())
-                .map(|_| uuid(&mut rng))
-                .collect(),
-            interface_ids: (0..INTERFACE_SERVICES.len())
-                .map(|_| uuid(&mut rng))
-                .collect(),
-            pools: (0..3).map(|_| uuid(&mut rng)).collect(),
-            project_id: project_id.to_owned(),
-            seed,
-        }
-    }
-
-    /// Endpoint `i` of [`generate`]`(n, seed, project_id)` for any `n > i`.
-    pub(crate) fn endpoint(&self, i: usize) -> EndpointResp {
-        endpoint(i, self)
-    }
-}
-
-fn endpoint(i: usize, p: &Pools) -> EndpointResp {
-    const BASE: i64 = 1_514_764_800; // 2018-01-01T00:00:00Z
-    const YEAR: u64 = 365 * 86_400;
-    let mut rng = fastrand::Rng::with_seed(mix(p.seed ^ mix(i as u64)));
-    let (vpcs, subnets, gateway_ids, interface_ids, pools, project_id) = (
-        &p.vpcs,
-        &p.subnets,
-        &p.gateway_ids,
-        &p.interface_ids,
-        &p.pools,
-        p.project_id.as_str(),
-    );
-    {
-        let id = uuid(&mut rng);
-        let status = if i % 37 == 20 {
-            "deleting"
-        } else {
-            STATUSES[i % STATUSES.len()]
-        };
-        let gateway = i % 4 == 1;
-        let (service_name, service_id) = if gateway {
-            let k = rng.usize(..GATEWAY_SERVICES.len());
-            (GATEWAY_SERVICES[k], &gateway_ids[k])
-        } else {
-            let k = rng.usize(..INTERFACE_SERVICES.len());
-            (INTERFACE_SERVICES[k], &interface_ids[k])
-        };
-        let v = rng.usize(..vpcs.len());
-        let subnet = &subnets[v][rng.usize(..3)];
-
-        let batch = i % 10 == 7;
-        let created = if batch {
-            BASE + 86_400 * rng.i64(0..40)
-        } else {
-            BASE + rng.u64(0..5 * YEAR) as i64
-        };
-        let updated = if i.is_multiple_of(6) {
-            created
-        } else if batch {
-            BASE + 5 * YEAR as i64 + 3_600 * rng.i64(0..40)
-        } else {
-            created + rng.u64(1..2 * YEAR) as i64
-        };
-
-        let tags = (0..i % 4)
-            .map(|k| TagList {
-                key: Some(TAG_KEYS[(i + k) % TAG_KEYS.len()].to_owned()),
-                value: Some(if k == 2 {
-                    String::new()
-                } else {
-                    TAG_VALUES[(i / 4 + k) % TAG_VALUES.len()].to_owned()
-                }),
-            })
-            .collect();
-
-        let mut e = EndpointResp {
-            id: Some(id),
-            service_type: Some(if gateway {
-                ServiceType::Gateway
-            } else {
-                ServiceType::Interface
-            }),
-            status: Some(EndpointStatus::from(status)),
-            active_status: Some(OneOrMany(vec![if i % 11 == 3 {
-                AccountStatus::Frozen
-            } else {
-                AccountStatus::Active
-            }])),
-            endpoint_service_name: Some(service_name.to_owned()),
-            endpoint_service_id: Some(service_id.clone()),
-            marker_id: Some(16_777_216 + i as i64),
-            vpc_id: Some(vpcs[v].clone()),
-            subnet_id: Some(subnet.clone()),
-            created_at: Some(format_time(created)),
-            updated_at: Some(format_time(updated)),
-            project_id: Some(project_id.to_owned()),
-            tags: Some(tags),
-            description: Some(if i.is_multiple_of(3) {
-                String::new()
-            } else {
-                format!("synthetic endpoint {i}")
-            }),
-            endpoint_pool_id: Some(pools[i % pools.len()].clone()),
-            public_border_group: match i % 9 {
-                4 => Some(PUBLIC_BORDER_GROUPS[0].to_owned()),
-                8 => Some(PUBLIC_BORDER_GROUPS[1].to_owned()),
-                _ => None,
-            },
-            ..Default::default()
-        };
-        if status == "failed" {
-            e.error = Some(vec![QueryError {
-                error_code: Some("EndPoint.2004".to_owned()),
-                error_message: Some(
-                    "Failed to create the endpoint: no IP address left in the subnet".to_owned(),
-                ),
-            }]);
-        }
-        if gateway {
-            e.enable_dns = Some(LenientBool(false));
-            e.routetables = Some(
-                (0..1 + i % 2)
-                    .map(|_| uuid(&mut rng))
-                    .collect::<Vec<String>>(),
-            );
-            if i % 8 == 1 {
-                e.policy_statement = Some(vec![PolicyStatement {
-                    sid: Some(format!("stmt-{}", i % 17)),
-                    effect: Some("Allow".to_owned()),
-                    action: Some(OneOrMany(vec![
-                        "obs:object:GetObject".to_owned(),
-                        "obs:object:PutObject".to_owned(),
-                    ])),
-                    resource: Some(vec![format!("obs:*:*:object:bucket-{}/*", i % 17)]),
-                    condition: (i % 16 == 1).then(|| {
-                        json_object(serde_json::json!({
-                            "StringEquals": { "obs:prefix": [format!("logs-{}/", i % 17)] }
-                        }))
-                    }),
-                }]);
-            }
-        } else {
-            let dns = !i.is_multiple_of(3);
-            e.enable_dns = Some(LenientBool(dns));
-            if dns {
-                let short = &e.id.as_deref().unwrap_or_default()[..8];
-                let mut names = vec![format!(
-                    "{short}.{}.vpcep.cn-north-4.myhuaweicloud.com",
-                    service_name.to_lowercase()
-                )];
-                if i.is_multiple_of(13) {
-                    names.push(format!("{short}.internal.example"));
-                }
-                e.dns_names = Some(OneOrMany(names));
-            }
-            if status == "accepted" || status == "rejected" {
-                e.ip = Some(format!("192.168.{}.{}", rng.u8(..), rng.u8(1..255)));
-            }
-            let listed = i.is_multiple_of(5);
-            e.whitelist = Some(if listed {
-                vec!["10.0.0.0/8".to_owned(), "192.168.0.1".to_owned()]
-            } else {
-                Vec::new()
-            });
-            e.enable_whitelist = Some(LenientBool(listed));
-            if i % 10 == 2 {
-                e.policy_document = Some(json_object(serde_json::json!({
-                    "Version": "5.0",
-                    "Statement": [{ "Effect": "Allow", "Action": ["*"] }]
-                })));
-            }
-        }
-        e
-    }
-}
-
 fn json_object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
     match value {
         serde_json::Value::Object(map) => map,
@@ -363,6 +555,7 @@ fn json_object(value: serde_json::Value) -> serde_json::Map<String, serde_json::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vpcep_client::lenient::EndpointStatus;
 
     #[test]
     fn formats_times() {
@@ -388,6 +581,25 @@ mod tests {
             .collect();
         assert!(statements.iter().all(|s| s.sid.is_some()));
         assert!(statements.iter().any(|s| s.condition.is_some()));
+    }
+
+    /// The text is exactly what `serde_json` writes of the endpoint it decodes to, so
+    /// serving the text is serving the typed endpoint (and `generate` is that endpoint).
+    #[test]
+    fn the_text_is_what_serde_writes_of_the_endpoint() {
+        for seed in [0, 7] {
+            let pools = Pools::new(seed, "p");
+            for i in 0..5_000 {
+                let text = pools.json(i);
+                let endpoint: EndpointResp = serde_json::from_slice(&text).unwrap();
+                assert_eq!(
+                    serde_json::to_vec(&endpoint).unwrap(),
+                    text,
+                    "endpoint {i}: {}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
     }
 
     #[test]

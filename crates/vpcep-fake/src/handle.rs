@@ -16,7 +16,7 @@ use crate::faults::{FaultPlan, RandomFaults};
 use crate::platform::Platform;
 use crate::replay::RecordedEndpoint;
 use crate::request_log::RecordedRequest;
-use crate::state::FakeState;
+use crate::state::{Data, FakeState};
 
 /// Controls a fake while it runs: data, quirks, faults, request log. Cheap to clone.
 #[derive(Clone)]
@@ -53,20 +53,20 @@ impl FakeHandle {
     /// Replaces the endpoints served (indexes are rebuilt; requests in flight finish
     /// with the old data).
     pub fn set_endpoints(&self, endpoints: Vec<EndpointResp>) {
-        self.state.set_endpoints(endpoints, None);
+        self.state.set_data(Data::Endpoints(endpoints));
     }
 
     /// Replaces the data served with recorded endpoints, replayed as recorded (see
     /// [`FakeConfig::recorded`]).
     pub fn set_recorded(&self, recorded: Vec<RecordedEndpoint>) {
-        let (endpoints, json) = recorded.into_iter().map(|r| (r.endpoint, r.json)).unzip();
-        self.state.set_endpoints(endpoints, Some(json));
+        let json = recorded.into_iter().map(|r| r.json).collect();
+        self.state.set_data(Data::Recorded(json));
     }
 
     /// The endpoints served, in the order given (for replayed data: what was read from
     /// the recorded JSON).
     pub fn endpoints(&self) -> Vec<EndpointResp> {
-        self.state.store().endpoints().to_vec()
+        self.state.store().endpoints()
     }
 
     /// Number of endpoints served.
@@ -87,8 +87,7 @@ impl FakeHandle {
     pub fn select(&self, query: &ListEndpointsQuery) -> (usize, Vec<EndpointResp>) {
         let store = self.state.store();
         let (total, page) = self.state.select(&store, query);
-        let all = store.endpoints();
-        (total, page.into_iter().map(|i| all[i].clone()).collect())
+        (total, store.decode(&page))
     }
 
     /// The generation of the data (see [`crate::Churn`]): how many churn steps were made,
@@ -120,12 +119,7 @@ impl FakeHandle {
     }
 
     fn current_ids(&self) -> BTreeSet<String> {
-        let store = self.state.store();
-        store
-            .endpoints()
-            .iter()
-            .filter_map(|e| e.id.clone())
-            .collect()
+        self.state.store().ids().map(str::to_owned).collect()
     }
 
     /// Turns quirks mode on or off.
@@ -153,6 +147,12 @@ impl FakeHandle {
     /// bodies as they went on the wire (compressed when they were).
     pub fn bytes_sent(&self) -> u64 {
         self.state.link.bytes_sent()
+    }
+
+    /// Connections open now (each counts from its accept until it is closed, by either
+    /// side or a limit).
+    pub fn connections(&self) -> usize {
+        self.state.connections.len()
     }
 
     /// The requests received so far (up to the log's capacity), oldest first.

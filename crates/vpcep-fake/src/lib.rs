@@ -24,12 +24,14 @@
 mod auth;
 mod churn;
 mod config;
+mod connection_limits;
 mod connections;
 mod data;
 mod fault_layer;
 mod faults;
 mod generate;
 mod handle;
+mod json_fields;
 mod link;
 /// Throw-away CA and server certificates (feature `pki`).
 #[cfg(feature = "pki")]
@@ -50,7 +52,7 @@ pub use auth::AuthConfig;
 /// The body type of [`Fault::Respond`] (re-exported so tests need not depend on `bytes`).
 pub use bytes::Bytes;
 pub use churn::Churn;
-pub use config::{exposure_warning, FakeConfig};
+pub use config::{exposure_warning, FakeConfig, Generated};
 pub use data::{doc_example_endpoints, load_endpoints, parse_endpoints, DOC_EXAMPLE_RESPONSE};
 pub use faults::{gateway_html_page, Fault, FaultPlan, RandomFaults};
 pub use generate::{format_time, generate, DEFAULT_PROJECT_ID, PUBLIC_BORDER_GROUPS};

@@ -31,6 +31,8 @@ const MAX_WRITE: usize = 16 * 1024;
 /// an idle spell.
 const CATCH_UP: Duration = Duration::from_millis(20);
 
+const ONE_DAY: Duration = Duration::from_secs(86_400);
+
 /// The response compression layer (a no-op when `enabled` is false).
 pub(crate) fn compression(enabled: bool) -> CompressionLayer {
     CompressionLayer::new()
@@ -71,7 +73,10 @@ impl Link {
         let mut free_at = self.free_at.lock().unwrap_or_else(|e| e.into_inner());
         // An idle link saves up no more than CATCH_UP of credit.
         let start = (*free_at).max(now.checked_sub(CATCH_UP).unwrap_or(now));
-        *free_at = start + Duration::from_secs_f64(n as f64 / rate);
+        // A rate so low that a write would book the link for longer than a Duration holds
+        // books it for a day (the CLI refuses such rates).
+        let busy = Duration::try_from_secs_f64(n as f64 / rate).unwrap_or(ONE_DAY);
+        *free_at = start + busy.min(ONE_DAY);
         (*free_at > now).then_some(*free_at)
     }
 }
@@ -104,38 +109,78 @@ impl<S: AsyncRead + Unpin> AsyncRead for Throttled<S> {
     }
 }
 
+impl<S: AsyncWrite + Unpin> Throttled<S> {
+    /// One write through `write`, of `attempted` bytes at most: waits for the link if a
+    /// previous write booked it, counts the bytes as sent before writing (so that a
+    /// client that has read a whole response never sees a count without its last bytes)
+    /// and takes back what was not written, then books the link for what was.
+    fn counted(
+        &mut self,
+        cx: &mut Context<'_>,
+        attempted: usize,
+        write: impl FnOnce(Pin<&mut S>, &mut Context<'_>) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        if let Some(wait) = self.wait.as_mut() {
+            ready!(wait.as_mut().poll(cx));
+            self.wait = None;
+        }
+        self.link
+            .sent
+            .fetch_add(attempted as u64, Ordering::Relaxed);
+        let n = match write(Pin::new(&mut self.inner), cx) {
+            Poll::Ready(Ok(n)) => n,
+            other => {
+                self.link
+                    .sent
+                    .fetch_sub(attempted as u64, Ordering::Relaxed);
+                return other;
+            }
+        };
+        self.link
+            .sent
+            .fetch_sub((attempted - n) as u64, Ordering::Relaxed);
+        if let Some(until) = self.link.pace(n) {
+            self.wait = Some(Box::pin(tokio::time::sleep_until(until)));
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
 impl<S: AsyncWrite + Unpin> AsyncWrite for Throttled<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if let Some(wait) = self.wait.as_mut() {
-            ready!(wait.as_mut().poll(cx));
-            self.wait = None;
-        }
         let limit = if self.link.rate.is_some() {
             buf.len().min(MAX_WRITE)
         } else {
             buf.len()
         };
-        // Counted before the write, so that a client that has read a whole response never
-        // sees a count without its last bytes; what was not written is taken back.
-        self.link.sent.fetch_add(limit as u64, Ordering::Relaxed);
-        let n = match Pin::new(&mut self.inner).poll_write(cx, &buf[..limit]) {
-            Poll::Ready(Ok(n)) => n,
-            other => {
-                self.link.sent.fetch_sub(limit as u64, Ordering::Relaxed);
-                return other;
-            }
-        };
-        self.link
-            .sent
-            .fetch_sub((limit - n) as u64, Ordering::Relaxed);
-        if let Some(until) = self.link.pace(n) {
-            self.wait = Some(Box::pin(tokio::time::sleep_until(until)));
+        self.counted(cx, limit, |inner, cx| inner.poll_write(cx, &buf[..limit]))
+    }
+
+    /// Vectored writes (so that hyper sends a page's shared buffers as they are instead of
+    /// copying them into one per connection), paced like [`Throttled::poll_write`].
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.link.rate.is_some() {
+            // Limited: at most MAX_WRITE at a time, from the first non-empty buffer.
+            let first = bufs
+                .iter()
+                .find(|b| !b.is_empty())
+                .map_or(&[][..], |b| &b[..]);
+            return self.poll_write(cx, first);
         }
-        Poll::Ready(Ok(n))
+        let total = bufs.iter().map(|b| b.len()).sum();
+        self.counted(cx, total, |inner, cx| inner.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -174,5 +219,12 @@ mod tests {
         let before = Instant::now();
         let third = link.pace(1_000_000).unwrap();
         assert!(third >= before + Duration::from_secs(1) - CATCH_UP);
+    }
+
+    #[test]
+    fn a_rate_too_low_for_a_duration_books_a_day_not_a_panic() {
+        let link = Link::new(Some(1e-300));
+        let until = link.pace(16 * 1024).unwrap();
+        assert!(until <= Instant::now() + ONE_DAY);
     }
 }

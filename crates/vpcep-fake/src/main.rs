@@ -25,9 +25,9 @@ struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "generate")]
     data: Option<PathBuf>,
 
-    /// Serve N deterministic synthetic endpoints (see --seed).
-    #[arg(long, value_name = "N")]
-    generate: Option<usize>,
+    /// Serve N deterministic synthetic endpoints (see --seed); at most 50,000,000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_GENERATE))]
+    generate: Option<u64>,
 
     /// Seed of --generate, of the random faults and of --churn-per-request.
     #[arg(long, default_value_t = 0)]
@@ -36,12 +36,13 @@ struct Cli {
     /// After every page answered, delete N endpoints drawn at random and create N new
     /// ones (of --project-id), deterministically for --seed: offset paging shifts in
     /// every sort order. Default 0: the data never changes.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    churn_per_request: usize,
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    churn_per_request: u64,
 
     /// project_id of the generated endpoints (list them under /v1/P/vpc-endpoints with
     /// --project-scoped).
-    #[arg(long, default_value = DEFAULT_PROJECT_ID)]
+    #[arg(long, default_value = DEFAULT_PROJECT_ID, value_parser = project_id)]
     project_id: String,
 
     /// Accept this X-Auth-Token (repeatable).
@@ -69,11 +70,11 @@ struct Cli {
     tls_key: Option<PathBuf>,
 
     /// Largest accepted distance between X-Sdk-Date and the server clock, in seconds.
-    #[arg(long, default_value_t = 900)]
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     max_skew_secs: u64,
 
-    /// Milliseconds added to every response.
-    #[arg(long, default_value_t = 0)]
+    /// Milliseconds added to every response (at most an hour).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
     latency_ms: u64,
 
     /// Limit the bytes sent per second, all connections together (one link), to N Mbit/s;
@@ -118,8 +119,29 @@ struct Cli {
     project_scoped: bool,
 
     /// Seconds requests in flight may take to finish on shutdown.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
     grace_secs: u64,
+
+    /// Seconds a connection has to deliver a complete request head, from when the fake
+    /// starts waiting for it (on accept, TLS handshake included; on a keep-alive
+    /// connection, from the first byte of the next request): half-sent requests are
+    /// closed after it.
+    #[arg(long, default_value_t = 10, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout_secs: u64,
+
+    /// Seconds a connection may stay with nothing read or written and no request being
+    /// answered (idle keep-alive, a client that stopped reading) before it is closed.
+    #[arg(long, default_value_t = 60, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    idle_timeout_secs: u64,
+
+    /// Open connections at most; at the cap, a new connection closes the one that waited
+    /// longest for a request (or is refused with a 503 when all are busy). Keep it below
+    /// the open-files limit (ulimit -n).
+    #[arg(long, default_value_t = 512, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
 
     /// The ECS metadata service it plays (PUT /meta-data/latest/api/token, GET
     /// /openstack/latest/securitykey): open (session token optional), token-required
@@ -127,8 +149,9 @@ struct Cli {
     #[arg(long, default_value = "open", value_name = "MODE")]
     metadata: vpcep_fake::MetadataMode,
 
-    /// Lifetime of the temporary credentials the metadata service hands out, in seconds.
-    #[arg(long, default_value_t = 3600)]
+    /// Lifetime of the temporary credentials the metadata service hands out, in seconds
+    /// (at most a year).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     credential_lifetime_secs: u64,
 
     /// An IAM project for GET /v3/projects?name=REGION (repeatable), as REGION=ID.
@@ -159,11 +182,64 @@ fn rate(s: &str) -> Result<f64, String> {
 
 fn mbps(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
-    if v.is_finite() && v > 0.0 {
+    if v.is_finite() && (0.001..=1_000_000.0).contains(&v) {
         Ok(v)
     } else {
-        Err("must be a number of Mbit/s above 0".into())
+        Err("must be a number of Mbit/s from 0.001 (1 kbit/s) to 1000000 (1 Tbit/s)".into())
     }
+}
+
+/// Most endpoints `--generate` makes (see the README's sizing note).
+const MAX_GENERATE: u64 = 50_000_000;
+
+/// Memory a generated endpoint takes in the fake, its JSON text and indexes included
+/// (about 880 bytes measured; bench/README.md), with some room.
+const BYTES_PER_GENERATED: u64 = 950;
+
+/// Refuses a `--generate N` that cannot fit in the memory this process may use (the
+/// address-space limit, `ulimit -v`, or the memory available), with what it needs,
+/// instead of an allocation failure half-way (Linux; elsewhere nothing is checked).
+fn memory_for_generate(n: u64) -> Result<(), String> {
+    const MIB: u64 = 1 << 20;
+    let needed = n.saturating_mul(BYTES_PER_GENERATED) + 256 * MIB;
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    // /proc/self/limits: "Max address space  <soft>  <hard>  bytes".
+    let address_space = read("/proc/self/limits").lines().find_map(|line| {
+        let rest = line.strip_prefix("Max address space")?;
+        rest.split_whitespace().next()?.parse::<u64>().ok()
+    });
+    // /proc/meminfo: "MemAvailable:  <n> kB".
+    let available = read("/proc/meminfo").lines().find_map(|line| {
+        let rest = line.strip_prefix("MemAvailable:")?;
+        rest.split_whitespace()
+            .next()?
+            .parse::<u64>()
+            .ok()
+            .map(|kib| kib * 1024)
+    });
+    let (limit, what) = match (address_space, available) {
+        (Some(a), Some(m)) if a < m => (a, "the address-space limit (ulimit -v)"),
+        (Some(a), None) => (a, "the address-space limit (ulimit -v)"),
+        (_, Some(m)) => (m, "the memory available"),
+        (None, None) => return Ok(()),
+    };
+    if needed <= limit {
+        return Ok(());
+    }
+    Err(format!(
+        "--generate {n} needs about {} MiB (about {BYTES_PER_GENERATED} bytes per endpoint), \
+         more than {what}: {} MiB; generate fewer endpoints or allow more memory",
+        needed / MIB,
+        limit / MIB
+    ))
+}
+
+/// A project ID as the spec allows it in the path.
+fn project_id(s: &str) -> Result<String, String> {
+    let rule = vpcep_client::contract::parameter("project_id")
+        .expect("the spec has a project_id parameter");
+    rule.check(s).map_err(|e| e.to_string())?;
+    Ok(s.to_owned())
 }
 
 async fn shutdown_signal() {
@@ -205,6 +281,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
+    if let Some(n) = cli.generate {
+        if let Err(e) = memory_for_generate(n) {
+            eprintln!("vpcep-fake: {e}");
+            return ExitCode::from(2);
+        }
+    }
+
     let started = Instant::now();
     let config = FakeConfig::new();
     let config = if let Some(path) = &cli.data {
@@ -216,7 +299,7 @@ fn main() -> ExitCode {
             }
         }
     } else if let Some(n) = cli.generate {
-        config.endpoints(vpcep_fake::generate(n, cli.seed, &cli.project_id))
+        config.generate_for_project(n as usize, cli.seed, &cli.project_id)
     } else {
         config
     };
@@ -227,7 +310,10 @@ fn main() -> ExitCode {
         .project_scoped(cli.project_scoped)
         .compression(!cli.no_compression)
         .bandwidth_mbps(cli.bandwidth_mbps)
-        .churn(Churn::new(cli.churn_per_request, cli.seed).project_id(&cli.project_id))
+        .churn(Churn::new(cli.churn_per_request as usize, cli.seed).project_id(&cli.project_id))
+        .header_read_timeout(Duration::from_secs(cli.header_read_timeout_secs))
+        .idle_timeout(Duration::from_secs(cli.idle_timeout_secs))
+        .max_connections(cli.max_connections as usize)
         // Nobody reads the log of a standalone fake: keep none, so load tests stay flat.
         .request_log_capacity(0)
         .max_skew(Duration::from_secs(cli.max_skew_secs))

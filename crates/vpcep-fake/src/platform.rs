@@ -340,11 +340,35 @@ async fn projects(AxState(state): AxState<PlatformRoutes>, req: Request) -> Resp
     resp
 }
 
+const TOKEN: &str = "/meta-data/latest/api/token";
+const SECURITY_KEY: &str = "/openstack/latest/securitykey";
+const PROJECTS: &str = "/v3/projects";
+
+/// A `405` with a JSON body for another method on `route`.
+fn wrong_method(
+    route: &'static str,
+    allow: &'static str,
+) -> impl Fn(Request) -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    move |req: Request| {
+        std::future::ready(crate::responses::method_not_allowed(
+            req.method(),
+            route,
+            allow,
+        ))
+    }
+}
+
 /// The platform's routes (not subject to the VPCEP fault plan or request log).
 pub(crate) fn routes(state: PlatformRoutes) -> Router {
     Router::new()
-        .route("/meta-data/latest/api/token", put(token))
-        .route("/openstack/latest/securitykey", get(securitykey))
-        .route("/v3/projects", get(projects))
+        .route(TOKEN, put(token).fallback(wrong_method(TOKEN, "PUT")))
+        .route(
+            SECURITY_KEY,
+            get(securitykey).fallback(wrong_method(SECURITY_KEY, "GET, HEAD")),
+        )
+        .route(
+            PROJECTS,
+            get(projects).fallback(wrong_method(PROJECTS, "GET, HEAD")),
+        )
         .with_state(state)
 }

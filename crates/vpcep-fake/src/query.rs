@@ -3,27 +3,18 @@
 //! Restates no rule of the spec: [`validate`] parses a request into the client's
 //! [`ListEndpointsQuery`] (the generated types and the contract table of `vpcep-client`),
 //! and a refusal carries the client's [`ValidationError`] text with VPCEP's error code for
-//! the parameter ([`bad_request_code`]).
+//! the parameter from the spec ([`bad_request_code`]).
 
-use http::header::CONTENT_TYPE;
 use http::HeaderMap;
 use vpcep_client::contract::{self, Location};
 use vpcep_client::{ListEndpointsQuery, ValidationError};
 
-/// VPCEP's error code for a rejected parameter (the service's error code table), keyed by
-/// the parameter's wire name. `EndPoint.2001` is "the VPC does not exist", not a bad
-/// parameter.
+/// VPCEP's error code for a rejected parameter (wire name): the spec's
+/// `x-vpcep-error-code` for it, in the contract table.
 pub(crate) fn bad_request_code(parameter: &str) -> &'static str {
-    match parameter {
-        "limit" => "EndPoint.0006",
-        "offset" => "EndPoint.0010",
-        "project_id" => "EndPoint.0014",
-        "sort_key" => "EndPoint.0017",
-        "sort_dir" => "EndPoint.0018",
-        "vpc_id" => "EndPoint.0020",
-        // "Parameter error.", the table's code for any other bad parameter.
-        _ => "EndPoint.0002",
-    }
+    contract::parameter(parameter)
+        .expect("a rejection names a parameter of the spec")
+        .error_code
 }
 
 /// A request the fake refuses with a 400: the parameter (wire name) and what is wrong,
@@ -45,23 +36,26 @@ impl From<ValidationError> for Rejected {
 
 /// Checks the request against the spec's rules (the contract table of `vpcep-client`,
 /// through [`ListEndpointsQuery::set`], the parsing the client's own validation uses)
-/// and returns its parameters: the path's `project_id` (as sent, percent-encoded), the
-/// `Content-Type` header, and every query parameter of the spec. Query parameters the
-/// spec does not list are ignored, as the service ignores them; one given twice is
-/// refused.
+/// and returns its parameters: the path's (as sent, percent-encoded: `(name, raw value)`,
+/// see [`path_parameters`]), the header parameters the request carries, and every query
+/// parameter of the spec. Query parameters the spec does not list are ignored, as the
+/// service ignores them; one given twice is refused.
 pub(crate) fn validate(
-    raw_project_id: &str,
+    path: &[(&'static str, &str)],
     raw_query: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<ListEndpointsQuery, Rejected> {
     let mut q = ListEndpointsQuery::default();
-    q.set("project_id", &percent_decode(raw_project_id))?;
-    if let Some(ct) = headers.get(CONTENT_TYPE) {
-        let parameter = contract::LIST_ENDPOINTS
-            .iter()
-            .find(|p| p.location == Location::Header && CONTENT_TYPE == p.name)
-            .expect("the spec lists the Content-Type header");
-        parameter.check(&String::from_utf8_lossy(ct.as_bytes()))?;
+    for (name, raw) in path {
+        q.set(name, &percent_decode(raw))?;
+    }
+    for parameter in contract::LIST_ENDPOINTS
+        .iter()
+        .filter(|p| p.location == Location::Header)
+    {
+        if let Some(value) = headers.get(parameter.name) {
+            parameter.check(&String::from_utf8_lossy(value.as_bytes()))?;
+        }
     }
     let mut seen: Vec<&'static str> = Vec::new();
     for (name, value) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
@@ -84,6 +78,29 @@ pub(crate) fn validate(
         q.set(parameter.name, &value)?;
     }
     Ok(q)
+}
+
+/// The path parameters of `path` against the operation's path `template` (the spec's,
+/// `/v1/{project_id}/vpc-endpoints`): `(name, raw segment)` for each `{name}`, or `None`
+/// when the path does not have the template's shape.
+pub(crate) fn path_parameters<'p>(
+    template: &'static str,
+    path: &'p str,
+) -> Option<Vec<(&'static str, &'p str)>> {
+    let (want, got): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.split('/').collect());
+    if want.len() != got.len() {
+        return None;
+    }
+    let mut found = Vec::new();
+    for (w, g) in want.into_iter().zip(got) {
+        match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            Some(name) => found.push((name, g)),
+            None if w == g => {}
+            None => return None,
+        }
+    }
+    Some(found)
 }
 
 /// A path segment percent-decoded (invalid UTF-8 replaced).
@@ -112,8 +129,29 @@ fn percent_decode(s: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn path_parameters_are_read_against_the_template() {
+        let template = contract::LIST_ENDPOINTS_PATH;
+        assert_eq!(
+            path_parameters(template, "/v1/a%2Fb/vpc-endpoints"),
+            Some(vec![("project_id", "a%2Fb")])
+        );
+        assert_eq!(
+            path_parameters(template, "/v1//vpc-endpoints"),
+            Some(vec![("project_id", "")])
+        );
+        for other in [
+            "/v1/p/vpc-endpoints/",
+            "/v2/p/vpc-endpoints",
+            "/v1/p/q/vpc-endpoints",
+        ] {
+            assert_eq!(path_parameters(template, other), None, "{other}");
+        }
+    }
+
     fn refused(project_id: &str, query: &str) -> (&'static str, String) {
-        let rejected = validate(project_id, Some(query), &HeaderMap::new()).unwrap_err();
+        let path = [("project_id", project_id)];
+        let rejected = validate(&path, Some(query), &HeaderMap::new()).unwrap_err();
         (bad_request_code(rejected.parameter), rejected.message)
     }
 
@@ -141,7 +179,7 @@ mod tests {
     #[test]
     fn unknown_parameters_and_non_query_names_are_ignored() {
         let q = validate(
-            "p1",
+            &[("project_id", "p1")],
             Some("project_id=p2&Content-Type=&whatever=1&limit=5"),
             &HeaderMap::new(),
         )

@@ -13,17 +13,16 @@ use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use http::header::HeaderValue;
 use http::StatusCode;
 
 use crate::fault_layer::{self, RequestId};
 use crate::platform::{self, PlatformRoutes};
-use crate::query::{bad_request_code, validate};
-use crate::responses::{error_response, page_response};
+use crate::query::{bad_request_code, path_parameters, validate};
+use crate::responses::{self, error_response, page_response};
 use crate::state::FakeState;
 
-/// VPCEP's route (axum's syntax is the spec's).
-const LIST_ENDPOINTS: &str = "/v1/{project_id}/vpc-endpoints";
+/// VPCEP's route: the spec's path (axum's syntax is the spec's).
+const LIST_ENDPOINTS: &str = vpcep_client::contract::LIST_ENDPOINTS_PATH;
 
 /// The fake's router (routing, auth, validation, faults), usable on its own with any
 /// server; connection-level faults (`Drop`, `Truncate`) are best effort then.
@@ -73,20 +72,7 @@ async fn not_found(req: Request) -> Response {
 
 /// The route with a method other than GET and HEAD.
 async fn method_not_allowed(req: Request) -> Response {
-    let message = format!(
-        "Method {} is not allowed on /v1/{{project_id}}/vpc-endpoints; use GET",
-        req.method()
-    );
-    let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "VPCEP.0405", &message, None);
-    resp.headers_mut()
-        .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    resp
-}
-
-/// The project segment of the route's path, as sent (percent-encoded).
-fn raw_project(path: &str) -> &str {
-    let rest = path.strip_prefix("/v1/").unwrap_or(path);
-    rest.strip_suffix("/vpc-endpoints").unwrap_or(rest)
+    responses::method_not_allowed(req.method(), LIST_ENDPOINTS, "GET, HEAD")
 }
 
 /// `GET /v1/{project_id}/vpc-endpoints`: authentication, parameters, the page.
@@ -105,11 +91,9 @@ async fn list_endpoints(State(state): State<Arc<FakeState>>, req: Request) -> Re
             Some(&request_id),
         );
     }
-    let query = match validate(
-        raw_project(parts.uri.path()),
-        parts.uri.query(),
-        &parts.headers,
-    ) {
+    // The route matched, so the path has the template's shape.
+    let path = path_parameters(LIST_ENDPOINTS, parts.uri.path()).unwrap_or_default();
+    let query = match validate(&path, parts.uri.query(), &parts.headers) {
         Ok(q) => q,
         Err(rejected) => {
             return error_response(

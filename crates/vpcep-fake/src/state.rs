@@ -10,7 +10,8 @@ use vpcep_client::ListEndpointsQuery;
 
 use crate::auth::Authenticator;
 use crate::churn::ChurnLog;
-use crate::config::FakeConfig;
+use crate::config::{FakeConfig, Generated};
+use crate::connection_limits::{Limits, Registry};
 use crate::faults::{Dice, Fault, FaultPlan, RandomFaults};
 use crate::link::Link;
 use crate::platform::Platform;
@@ -31,7 +32,10 @@ pub(crate) struct FakeState {
     pub(crate) latency_ms: AtomicU64,
     pub(crate) plan: FaultPlan,
     pub(crate) log: RequestLog,
-    pub(crate) request_ids: RequestIds,
+    pub(crate) request_ids: Arc<RequestIds>,
+    /// Open connections and their limits (connection_limits.rs).
+    pub(crate) connections: Arc<Registry>,
+    pub(crate) limits: Limits,
     /// Becomes true when the server stops; hanging requests then close their connection.
     pub(crate) stopping: watch::Sender<bool>,
     /// Serve HTTPS with this certificate.
@@ -46,14 +50,13 @@ pub(crate) struct FakeState {
 impl FakeState {
     pub(crate) fn new(mut config: FakeConfig) -> Self {
         let temporary = Arc::new(TemporaryCredentials::default());
-        let endpoints = std::mem::take(&mut config.endpoints);
-        let json = config.recorded_json.take();
+        let store = new_store(Data::of(&mut config));
         let churn = config
             .churn
             .take()
-            .map(|churn| Mutex::new(ChurnLog::new(churn, &endpoints, json.as_deref())));
+            .map(|churn| Mutex::new(ChurnLog::new(churn, &store)));
         Self {
-            store: RwLock::new(new_store(endpoints, json, true)),
+            store: RwLock::new(store),
             churn,
             quirks: AtomicBool::new(config.quirks),
             project_scoped: config.project_scoped,
@@ -63,7 +66,13 @@ impl FakeState {
             dice: Mutex::new(Dice::new(config.faults.clone())),
             plan: FaultPlan::default(),
             log: RequestLog::new(config.request_log_capacity),
-            request_ids: RequestIds::new(),
+            request_ids: Arc::new(RequestIds::new()),
+            connections: Arc::default(),
+            limits: Limits {
+                header_read_timeout: config.header_read_timeout,
+                idle_timeout: config.idle_timeout,
+                max_connections: config.max_connections.max(1),
+            },
             stopping: watch::channel(false).0,
             platform: Arc::new(Platform::new(&config.platform, temporary)),
             compression: config.compression,
@@ -79,18 +88,16 @@ impl FakeState {
         *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
     }
 
-    pub(crate) fn set_endpoints(
-        &self,
-        endpoints: Vec<EndpointResp>,
-        json: Option<Vec<serde_json::Value>>,
-    ) {
+    /// Serves `data` from now on (with churn: a generation of its own).
+    pub(crate) fn set_data(&self, data: Data) {
+        let store = new_store(data);
         match &self.churn {
             Some(churn) => {
                 let mut log = lock(churn);
-                log.replace(&endpoints, json.as_deref());
-                self.swap_store(new_store(endpoints, json, true));
+                log.replace(&store);
+                self.swap_store(store);
             }
-            None => self.swap_store(new_store(endpoints, json, true)),
+            None => self.swap_store(store),
         }
     }
 
@@ -102,9 +109,7 @@ impl FakeState {
         };
         let mut log = lock(churn);
         let answered = self.store();
-        let (endpoints, json) = log.step();
-        // Not warmed: the next page makes the JSON text it needs.
-        self.swap_store(new_store(endpoints, json, false));
+        self.swap_store(Arc::new(log.step(&answered)));
         answered
     }
 
@@ -143,15 +148,11 @@ impl FakeState {
         fault
     }
 
-    /// The page the server answers to `query`: [`Store::select`] with the project of the
-    /// path as scope when project scoping is on. Scoped pages take the filtered path (and
+    /// The page the server answers to `query`: [`Store::select`], its path filtering too
+    /// (the project) when project scoping is on. Scoped pages take the filtered path (and
     /// are copied): unscoped ones are not affected at all.
-    pub(crate) fn select(&self, store: &Store, query: &ListEndpointsQuery) -> (usize, Vec<usize>) {
-        let scope = match &query.project_id {
-            Some(project) if self.project_scoped => Some(project.as_str()),
-            _ => None,
-        };
-        store.select(query, scope)
+    pub(crate) fn select(&self, store: &Store, query: &ListEndpointsQuery) -> (usize, Vec<u32>) {
+        store.select(query, self.project_scoped)
     }
 
     /// The fault of a request the script left alone: the queue's next, else the dice's.
@@ -167,27 +168,48 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Indexes the endpoints, and with `warm` makes their JSON text (on a background thread
-/// for more than 1,000; pages made before it gets there make their own). `json`:
-/// replayed data, served as is.
-fn new_store(
-    endpoints: Vec<EndpointResp>,
-    json: Option<Vec<serde_json::Value>>,
-    warm: bool,
-) -> Arc<Store> {
-    let raw = json.map(|json| {
-        json.iter()
-            .map(|v| {
-                serde_json::to_vec(v)
-                    .expect("serializing JSON never fails")
-                    .into_boxed_slice()
-            })
-            .collect()
-    });
-    let store = Arc::new(Store::with_raw(endpoints, raw));
-    if !warm {
-        return store;
+/// The data a fake is given to serve.
+pub(crate) enum Data {
+    Generated(Generated),
+    Endpoints(Vec<EndpointResp>),
+    /// Replayed: each endpoint's JSON as recorded.
+    Recorded(Vec<serde_json::Value>),
+}
+
+impl Data {
+    /// What `config` says to serve (taken out of it).
+    fn of(config: &mut FakeConfig) -> Data {
+        if let Some(generated) = config.generated.take() {
+            return Data::Generated(generated);
+        }
+        let endpoints = std::mem::take(&mut config.endpoints);
+        match config.recorded_json.take() {
+            Some(json) => {
+                assert_eq!(
+                    json.len(),
+                    endpoints.len(),
+                    "one recorded JSON text per endpoint"
+                );
+                Data::Recorded(json)
+            }
+            None => Data::Endpoints(endpoints),
+        }
     }
+}
+
+/// Indexes the data, and makes its filter columns (on a background thread for more than
+/// 1,000 endpoints; a filtered page before it gets there makes the column it needs).
+fn new_store(data: Data) -> Arc<Store> {
+    let store = Arc::new(match data {
+        Data::Generated(g) => Store::generated(g.count, g.seed, &g.project_id),
+        Data::Endpoints(endpoints) => Store::from_endpoints(&endpoints),
+        Data::Recorded(json) => Store::from_texts(
+            json.iter()
+                .map(|v| serde_json::to_vec(v).expect("serializing JSON never fails"))
+                .collect(),
+            true,
+        ),
+    });
     if store.len() > 1000 {
         let warming = store.clone();
         let _ = std::thread::Builder::new()

@@ -47,6 +47,11 @@ impl TemporaryCredentials {
     /// half of `lifetime` is left of it.
     pub(crate) fn current_or_new(&self, lifetime: Duration) -> Credential {
         let now = SystemTime::now();
+        // A lifetime beyond what the clock (and the metadata format) holds ends at the
+        // end of time.
+        let lifetime = far_future()
+            .duration_since(now)
+            .map_or(lifetime, |most| lifetime.min(most));
         let mut keys = self.lock();
         let keep = keys
             .current
@@ -124,5 +129,25 @@ impl TemporaryCredentials {
             return Err("the security token has expired".into());
         }
         Ok(())
+    }
+}
+
+/// 9999-12-31T23:59:59Z, the latest time the metadata service's format can write.
+fn far_future() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lifetime_beyond_the_clock_expires_at_the_end_of_time() {
+        let credentials = TemporaryCredentials::default();
+        let credential = credentials.current_or_new(Duration::MAX);
+        assert_eq!(credential.expires_at, far_future());
+        // And is kept (more than half of "forever" is left).
+        let again = credentials.current_or_new(Duration::MAX);
+        assert_eq!(again.access, credential.access);
     }
 }

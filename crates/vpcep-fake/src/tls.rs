@@ -90,6 +90,16 @@ where
     }
 }
 
+impl<S> Conn<S> {
+    /// Whether TLS negotiated HTTP/2 (ALPN `h2`).
+    pub(crate) fn negotiated_h2(&self) -> bool {
+        match self {
+            Conn::Plain(_) => false,
+            Conn::Tls(s) => s.get_ref().1.alpn_protocol() == Some(b"h2"),
+        }
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Conn<S> {
     fn poll_read(
         self: Pin<&mut Self>,

@@ -444,6 +444,14 @@ async fn every_violated_constraint_is_a_400_naming_the_parameter() {
         assert_eq!(message, want, "{q:?}");
         assert!(body["error"]["code"].is_string());
     }
+    // An offset beyond 64 bits breaks the int32 bound, not the minimum (the probe got
+    // "must be at least 0").
+    let (status, _, body) = get(&c, &url, &[("offset", "99999999999999999999")], &[]).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"]["message"],
+        r#"invalid offset: must be at most 2147483647 (int32) (got "99999999999999999999")"#
+    );
     // Boundaries that are fine.
     for (k, v) in [
         ("limit", "1".to_owned()),

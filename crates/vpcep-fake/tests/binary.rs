@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 
 use vpcep_fake::pki::Pki;
 
+mod common;
+use common::{get_list_and_close, PROJECT};
+
 /// The fake's binary, killed when dropped.
 struct Fake(Child);
 
@@ -20,9 +23,15 @@ impl Drop for Fake {
 /// Starts the binary with `args` on a free loopback port; returns it and the URL it
 /// printed on stdout.
 fn start(args: &[&str]) -> (Fake, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"));
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    start_command(command)
+}
+
+/// Starts `command` (the binary, or a shell that runs it); returns it and the URL it
+/// printed on stdout.
+fn start_command(mut command: Command) -> (Fake, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -173,4 +182,131 @@ async fn churn_per_request_changes_the_data_after_each_page() {
     }
     assert_eq!(seen[0].difference(&seen[1]).count(), 2, "2 deleted");
     assert_eq!(seen[1].difference(&seen[0]).count(), 2, "2 created");
+}
+
+/// Every flag is checked before the fake starts: exit 2 and a message naming the flag
+/// and its rule, never a panic (the probe: `--generate 18446744073709551615` overflowed,
+/// `--credential-lifetime-secs 18446744073709551615` and `--bandwidth-mbps 1e-300`
+/// started, then panicked in request tasks).
+#[test]
+fn every_flag_is_checked_at_start_with_a_clear_error() {
+    let huge = "18446744073709551615";
+    let cases: &[(&[&str], &str)] = &[
+        (&["--generate", huge], "--generate"),
+        (
+            &["--credential-lifetime-secs", huge],
+            "--credential-lifetime-secs",
+        ),
+        (
+            &["--credential-lifetime-secs", "0"],
+            "--credential-lifetime-secs",
+        ),
+        (&["--bandwidth-mbps", "1e-300"], "--bandwidth-mbps"),
+        (&["--bandwidth-mbps", "NaN"], "--bandwidth-mbps"),
+        (&["--bandwidth-mbps", "1e300"], "--bandwidth-mbps"),
+        (&["--latency-ms", huge], "--latency-ms"),
+        (&["--max-skew-secs", huge], "--max-skew-secs"),
+        (&["--grace-secs", huge], "--grace-secs"),
+        (&["--churn-per-request", huge], "--churn-per-request"),
+        (&["--project-id", ""], "--project-id"),
+        (
+            &["--header-read-timeout-secs", "0"],
+            "--header-read-timeout-secs",
+        ),
+        (&["--idle-timeout-secs", "0"], "--idle-timeout-secs"),
+        (&["--max-connections", "0"], "--max-connections"),
+        (&["--fail-rate", "2"], "--fail-rate"),
+        (&["--fail-status", "99"], "--fail-status"),
+    ];
+    for (args, flag) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep-fake"))
+            .args(["--listen", "127.0.0.1:0", "--no-auth"])
+            .args(*args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{args:?}: the fake started instead of refusing");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// A `--generate` that cannot fit in the memory the fake may use is refused at start,
+/// saying what it needs (it was an allocation failure and an abort half-way).
+#[test]
+fn a_generate_beyond_the_memory_allowed_is_refused_with_what_it_needs() {
+    let command =
+        "ulimit -v 1048576 && exec \"$0\" --listen 127.0.0.1:0 --no-auth --generate 5000000";
+    let out = Command::new("sh")
+        .args(["-c", command, env!("CARGO_BIN_EXE_vpcep-fake")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--generate 5000000 needs about"), "{err}");
+    assert!(err.contains("ulimit -v"), "{err}");
+}
+
+/// The soft limit on open files this test process has (and its children inherit).
+fn open_files_limit() -> usize {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -n"])
+        .output()
+        .expect("sh runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(1024)
+}
+
+/// The probe's case (issue 19): more half-sent requests from one client than the fake has
+/// file descriptors (the binary under `ulimit -n 1024`, 1,100 connections, when this
+/// process may open that many; proportionally fewer otherwise). Another client is
+/// answered.
+#[test]
+fn more_half_sent_requests_than_open_files_starve_nobody() {
+    use std::io::Write;
+    let ours = open_files_limit();
+    let fakes_limit = 1024.min(ours.saturating_sub(200) / 2).max(64);
+    let attackers = fakes_limit + fakes_limit * 76 / 1024;
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        &format!("ulimit -n {fakes_limit} && exec \"$0\" --listen 127.0.0.1:0 --no-auth"),
+        env!("CARGO_BIN_EXE_vpcep-fake"),
+    ]);
+    let (_fake, url) = start_command(command);
+    let addr: std::net::SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    let mut half_sent = Vec::new();
+    for _ in 0..attackers {
+        let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+            break; // the backlog is full: that is the attack
+        };
+        let _ = write!(
+            stream,
+            "GET /v1/{PROJECT}/vpc-endpoints HTTP/1.1\r\nHost: x\r\n"
+        );
+        half_sent.push(stream);
+    }
+    assert!(
+        half_sent.len() > fakes_limit,
+        "{} connections",
+        half_sent.len()
+    );
+    get_list_and_close(addr);
 }

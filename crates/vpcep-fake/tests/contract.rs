@@ -2,9 +2,11 @@
 //!
 //! - every query parameter of `vpcep_client::contract::LIST_ENDPOINTS` (the table
 //!   `cargo xtask codegen` generates from the spec) changes the fake's answer compared
-//!   with not giving it: a parameter added to the spec fails here, naming it, until
-//!   `store.rs` handles it;
-//! - every value the table's rules reject is a 400 naming the parameter;
+//!   with not giving it: a parameter added to the spec fails here, naming it, until the
+//!   spec says what the service does with it (`x-vpcep-match`, openapi/README.md), which
+//!   `store.rs` reads;
+//! - every value the table's rules reject is a 400 naming the parameter, with the
+//!   parameter's `x-vpcep-error-code`;
 //! - the generator fills every property of the spec's `EndpointResp` (and of the objects
 //!   in its arrays) in at least one endpoint: a response field added to the spec fails
 //!   here, naming it, until `generate.rs` fills it.
@@ -106,7 +108,8 @@ async fn every_query_parameter_changes_the_answer() {
         assert!(
             with != without,
             "vpcep-fake: query parameter `{}` does not change the answer (the fake ignores \
-             it): handle it in crates/vpcep-fake/src/store.rs (tried `{}={value}`)",
+             it): say what the service does with it in openapi/vpcep.yaml (`x-vpcep-match`, \
+             see openapi/README.md), then `cargo xtask codegen` (tried `{}={value}`)",
             p.name,
             p.name
         );
@@ -177,7 +180,11 @@ async fn every_value_the_rules_reject_is_a_400_naming_the_parameter() {
                 "vpcep-fake: the 400 for `{}` = {value:?} does not name it: {body}",
                 p.name
             );
-            assert!(body["error"]["code"].is_string(), "{body}");
+            assert_eq!(
+                body["error"]["code"], p.error_code,
+                "vpcep-fake: the 400 for `{}` does not carry its x-vpcep-error-code: {body}",
+                p.name
+            );
             cases += 1;
         }
     }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -47,4 +49,41 @@ pub fn ids(body: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["id"].as_str().expect("id").to_owned())
         .collect()
+}
+
+/// A plain TCP connection to the fake, reads bounded by 20 s.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+}
+
+/// Reads until the fake closes the connection: `Ok(bytes)` (a reset counts as a close),
+/// or the read error (a timeout means the fake kept the connection open for 20 s).
+pub fn read_to_close(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match stream.read_to_end(&mut bytes) {
+        Ok(_) => Ok(bytes),
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => Ok(bytes),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET` of the list path with `Connection: close` on a new connection, read to the end;
+/// panics unless the fake answers `200`.
+pub fn get_list_and_close(addr: SocketAddr) {
+    let mut stream = connect(addr);
+    write!(
+        stream,
+        "GET /v1/{PROJECT}/vpc-endpoints HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let bytes = read_to_close(&mut stream).expect("an answer");
+    assert!(
+        bytes.starts_with(b"HTTP/1.1 200 "),
+        "{:?}",
+        String::from_utf8_lossy(&bytes)
+    );
 }
