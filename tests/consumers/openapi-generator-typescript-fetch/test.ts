@@ -12,21 +12,16 @@ import { ErrorResponseFromJSON } from './generated/models/ErrorResponse.js';
 import * as c from '../ts-common/common.mjs';
 
 // The generated client calls `apiKey(header)` once per apiKey scheme of the operation's
-// `security` and sets that header to the result: answer only for X-Auth-Token (the
-// iamToken scheme); `sent` records the headers of every request.
+// `security` and sets that header to the result. Since spec 3.0.0 that is X-Auth-Token
+// alone, so a plain token string is right (with 2.x it went in Authorization too).
+// `sent` records the headers of every request.
 const sent: Headers[] = [];
 const recordingFetch: FetchAPI = async (url, init) => {
   sent.push(new Headers(init?.headers));
   return fetch(url, init);
 };
 const api = (basePath: string, token = c.TOKEN) =>
-  new EndpointsApi(
-    new Configuration({
-      basePath,
-      apiKey: (name: string) => (name === 'X-Auth-Token' ? token : ''),
-      fetchApi: recordingFetch,
-    }),
-  );
+  new EndpointsApi(new Configuration({ basePath, apiKey: token, fetchApi: recordingFetch }));
 
 const page = (base: string, limit?: number): Promise<EndpointListResp> =>
   api(base).listEndpoints({ projectId: c.PROJECT, limit });
@@ -151,13 +146,12 @@ test('error body with null members reads', () => {
   assert.equal(body.errorCode, 'APIGW.0101');
 });
 
-test('auth: the token goes in X-Auth-Token; the AK/SK scheme asks for Authorization too', async () => {
+test('auth: a plain apiKey token goes in X-Auth-Token alone', async () => {
   sent.length = 0;
   await page(c.PLAIN, 1);
   const h = sent[0]!;
   assert.equal(h.get('X-Auth-Token'), c.TOKEN);
-  // Spec 2.1.0 lists akskSignature (an apiKey in Authorization) as an alternative, so the
-  // generated code calls apiKey('Authorization') too and sets what it returns: a plain
-  // `apiKey: token` would send the token in Authorization as well. Answered '' here.
-  assert.equal(h.get('Authorization'), '');
+  // Spec 2.x listed akskSignature (an apiKey in Authorization) as an alternative: the
+  // generated code then set Authorization to the same token.
+  assert.equal(h.get('Authorization'), null);
 });
