@@ -17,11 +17,12 @@ fi
 
 cargo build --release -p vpcep-fake
 # The CLI and our chain's probe, for the credential cross-checks (tests/python/test_credentials.py).
-cargo build --release -p vpcep-cli -p vpcep-integration-tests --bin vpcep --bin vpcep-creds-probe
+cargo build --release -p vpcep-cli -p vpcep-integration-tests --bin vpcep --bin vpcep-creds-probe --bin vpcep-region-probe
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export VPCEP_FAKE_BIN="$TARGET_DIR/release/vpcep-fake"
 export VPCEP_BIN="$TARGET_DIR/release/vpcep"
 export VPCEP_PROBE_BIN="$TARGET_DIR/release/vpcep-creds-probe"
+export VPCEP_REGION_PROBE_BIN="$TARGET_DIR/release/vpcep-region-probe"
 
 WORK=$(mktemp -d)
 FAKE_PID=""

@@ -29,6 +29,11 @@ Examples:
   export HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=... HUAWEICLOUD_SDK_PROJECT_ID=...
   vpcep --region cn-north-4 endpoints list --all --output jsonl
 
+  # Every region and sub-project of the account and of two others (IAM agencies), as one
+  # listing: each record says its account, region and project
+  vpcep --region all --agency acme-dev/vpcep-reader --agency acme-prod/vpcep-reader \
+        endpoints list --all --output jsonl
+
   # Against a local fake server
   vpcep-fake --listen 127.0.0.1:8080 --generate 50 --no-auth &
   vpcep --endpoint-url http://127.0.0.1:8080 --project-id p --token t endpoints list
@@ -38,7 +43,8 @@ Examples:
 
 Exit codes: 0 success, 1 other error, 2 usage error, 3 invalid parameter (nothing sent),
 4 missing or bad configuration (nothing sent), 5 VPCEP answered with an error status,
-6 VPCEP could not be reached or did not answer in time, 7 unreadable or inconsistent response.";
+6 VPCEP could not be reached or did not answer in time, 7 unreadable or inconsistent response,
+8 several targets listed and some not complete (the others printed complete).";
 
 const ENDPOINTS_EXAMPLES: &str = "\
 Examples:
@@ -85,7 +91,11 @@ pub struct Cli {
 /// Options that apply to every command.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Region ID, e.g. cn-north-4; requests go to https://vpcep.REGION.myhuaweicloud.com.
+    /// Region ID, e.g. cn-north-4 (its endpoint: HUAWEICLOUD_SDK_REGION_VPCEP_CN_NORTH_4,
+    /// else the regions file ~/.huaweicloud/regions.yaml, else the client's table, else
+    /// https://vpcep.REGION.myhuaweicloud.com). Several separated by commas, or `all` (every
+    /// region's project and sub-project IAM lists for the credentials): one listing of
+    /// every target, with --all.
     #[arg(long, global = true, help_heading = "Global options", env = ENV_REGION, value_name = "REGION")]
     pub region: Option<String>,
 
@@ -145,6 +155,25 @@ pub struct GlobalArgs {
     /// Accept-Encoding: gzip; a 1000-endpoint page is ~9x smaller on the wire).
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_compression: bool,
+
+    /// Also list the account DOMAIN_NAME through its IAM agency AGENCY_NAME, assumed with
+    /// the base credentials (AK/SK); repeatable. Its projects are found as --region says.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Several targets",
+        value_name = "DOMAIN_NAME/AGENCY_NAME"
+    )]
+    pub agency: Vec<String>,
+
+    /// With --agency: list only the agencies' accounts, not the base credentials' own.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Several targets",
+        requires = "agency"
+    )]
+    pub no_base_account: bool,
 
     /// Logging on stderr: -v one line per HTTP attempt (status, time, request id), -vv
     /// more detail, -vvv the HTTP stack too. RUST_LOG, when set, takes precedence.

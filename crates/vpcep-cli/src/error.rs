@@ -27,6 +27,11 @@ pub const EXIT_UNREACHABLE: u8 = 6;
 /// complete (the list kept moving past what its repairs can follow).
 pub const EXIT_BAD_RESPONSE: u8 = 7;
 
+/// Exit code: a listing of several targets (`--region all`, several regions, `--agency`)
+/// where some targets are complete and printed, and others are not (failed: the summary on
+/// stderr names them and says why).
+pub const EXIT_PARTIAL: u8 = 8;
+
 /// Exit code: interrupted by SIGINT (128 + 2, as a shell reports it).
 pub const EXIT_SIGINT: u8 = 130;
 /// Exit code: interrupted by SIGTERM (128 + 15).
@@ -48,6 +53,13 @@ pub enum CliError {
     Client(vpcep_client::Error),
     /// Writing the output failed.
     Io(io::Error),
+    /// Some targets of a listing of several are not complete; the others are printed.
+    Partial {
+        /// Targets not complete.
+        incomplete: usize,
+        /// Targets in all.
+        targets: usize,
+    },
 }
 
 impl CliError {
@@ -58,6 +70,7 @@ impl CliError {
             CliError::Interrupted { signal, .. } => signal.exit_code(),
             CliError::Config(_) => EXIT_CONFIG,
             CliError::Io(_) => EXIT_OTHER,
+            CliError::Partial { .. } => EXIT_PARTIAL,
             CliError::Client(e) => match e {
                 E::Validation(_) => EXIT_INVALID_INPUT,
                 E::Config(_) | E::Credentials(_) => EXIT_CONFIG,
@@ -96,6 +109,14 @@ impl fmt::Display for CliError {
             CliError::Config(message) => f.write_str(message),
             CliError::Client(e) => write!(f, "{e}"),
             CliError::Io(e) => write!(f, "could not write the output: {e}"),
+            CliError::Partial {
+                incomplete,
+                targets,
+            } => write!(
+                f,
+                "{incomplete} of {targets} targets not complete (the summary above says why); \
+                 the endpoints of the others are printed complete"
+            ),
         }
     }
 }
@@ -157,12 +178,13 @@ mod tests {
             EXIT_API,
             EXIT_UNREACHABLE,
             EXIT_BAD_RESPONSE,
+            EXIT_PARTIAL,
             EXIT_SIGINT,
             EXIT_SIGTERM,
         ];
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), 10);
+        assert_eq!(codes.len(), 11);
         assert_eq!(crate::interrupt::Interrupt::Int.exit_code(), EXIT_SIGINT);
         assert_eq!(crate::interrupt::Interrupt::Term.exit_code(), EXIT_SIGTERM);
     }

@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod error;
+pub mod estate;
 pub mod interrupt;
 pub mod logging;
 pub mod output;

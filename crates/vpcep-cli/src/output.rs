@@ -11,6 +11,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use vpcep_client::estate::TargetId;
 use vpcep_client::terminal::{is_terminal_safe, printable};
 use vpcep_client::types::EndpointResp;
 
@@ -34,6 +35,21 @@ pub const TABLE_PROPERTIES: [&str; 6] = [
     "created_at",
 ];
 
+/// The columns a listing of several targets puts before [`TABLE_HEADERS`].
+pub const TARGET_HEADERS: [&str; 3] = ["ACCOUNT", "REGION", "PROJECT"];
+
+/// The field a listing of several targets adds to each endpoint's JSON object: where it
+/// came from (`{"account": …, "region": …, "project_id": …}`).
+pub const TARGET_FIELD: &str = "target";
+
+/// An endpoint with its target, serialised as the endpoint's object plus [`TARGET_FIELD`].
+#[derive(Serialize)]
+struct Tagged<'a> {
+    #[serde(flatten)]
+    endpoint: &'a EndpointResp,
+    target: &'a TargetId,
+}
+
 /// Writes endpoints in one format as pages arrive.
 pub struct Printer<W: Write> {
     format: OutputFormat,
@@ -48,6 +64,8 @@ pub struct Printer<W: Write> {
     rows: Vec<[String; 6]>,
     /// Endpoints without an ID that `ids` skipped.
     skipped_without_id: u64,
+    /// `table` of several targets: the target columns of each row.
+    target_cells: Vec<[String; 3]>,
 }
 
 impl<W: Write> Printer<W> {
@@ -61,6 +79,7 @@ impl<W: Write> Printer<W> {
             json_open: false,
             rows: Vec::new(),
             skipped_without_id: 0,
+            target_cells: Vec::new(),
         }
     }
 
@@ -77,23 +96,54 @@ impl<W: Write> Printer<W> {
     /// Writes one page. `total_count` is the page's `total_count` (the number of matching
     /// endpoints on the server); the first one given is kept.
     pub fn page(&mut self, total_count: Option<i64>, endpoints: &[EndpointResp]) -> io::Result<()> {
+        self.page_of(None, total_count, endpoints)
+    }
+
+    /// Writes one page of a target of a listing of several: each record says where it came
+    /// from ([`TARGET_FIELD`] in JSON, the [`TARGET_HEADERS`] columns in the table).
+    pub fn target_page(&mut self, target: &TargetId, endpoints: &[EndpointResp]) -> io::Result<()> {
+        self.page_of(Some(target), None, endpoints)
+    }
+
+    fn page_of(
+        &mut self,
+        target: Option<&TargetId>,
+        total_count: Option<i64>,
+        endpoints: &[EndpointResp],
+    ) -> io::Result<()> {
         if self.total_count.is_none() {
             self.total_count = total_count;
         }
         match self.format {
             OutputFormat::Table => {
                 self.rows.extend(endpoints.iter().map(table_row));
+                if let Some(target) = target {
+                    let cell = |v: &Option<String>| match v.as_deref() {
+                        Some(s) if !s.is_empty() => printable(s).into_owned(),
+                        _ => MISSING.to_owned(),
+                    };
+                    let cells = [
+                        cell(&target.account),
+                        cell(&target.region),
+                        cell(&target.project_id),
+                    ];
+                    self.target_cells
+                        .extend(std::iter::repeat_n(cells, endpoints.len()));
+                }
             }
             OutputFormat::Json => {
                 for endpoint in endpoints {
-                    self.json_element(endpoint)?;
+                    self.json_element(endpoint, target)?;
                 }
             }
             OutputFormat::Jsonl => {
                 for endpoint in endpoints {
                     let formatter = TerminalSafeJson(serde_json::ser::CompactFormatter);
                     let mut ser = serde_json::Serializer::with_formatter(&mut self.out, formatter);
-                    endpoint.serialize(&mut ser)?;
+                    match target {
+                        Some(target) => Tagged { endpoint, target }.serialize(&mut ser)?,
+                        None => endpoint.serialize(&mut ser)?,
+                    }
                     self.out.write_all(b"\n")?;
                 }
             }
@@ -116,6 +166,20 @@ impl<W: Write> Printer<W> {
     /// Writes what is left (closing brackets, the table) and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         match self.format {
+            OutputFormat::Table if !self.target_cells.is_empty() => {
+                let rows: Vec<[String; 9]> = self
+                    .target_cells
+                    .iter()
+                    .zip(&self.rows)
+                    .map(|(target, row)| {
+                        let mut cells = target.iter().chain(row).cloned();
+                        std::array::from_fn(|_| cells.next().unwrap_or_default())
+                    })
+                    .collect();
+                let mut headers = TARGET_HEADERS.iter().chain(&TABLE_HEADERS).copied();
+                let headers: [&str; 9] = std::array::from_fn(|_| headers.next().unwrap_or(""));
+                write_table_with(&mut self.out, headers, &rows)?;
+            }
             OutputFormat::Table => {
                 write_table(&mut self.out, &self.rows)?;
                 let shown = self.rows.len() as i64;
@@ -151,7 +215,11 @@ impl<W: Write> Printer<W> {
     }
 
     /// One element of the `endpoints` array, indented as `to_writer_pretty` would.
-    fn json_element(&mut self, endpoint: &EndpointResp) -> io::Result<()> {
+    fn json_element(
+        &mut self,
+        endpoint: &EndpointResp,
+        target: Option<&TargetId>,
+    ) -> io::Result<()> {
         if self.json_open {
             self.out.write_all(b",\n")?;
         } else {
@@ -163,7 +231,10 @@ impl<W: Write> Printer<W> {
             &mut buf,
             TerminalSafeJson(serde_json::ser::PrettyFormatter::with_indent(b"  ")),
         );
-        endpoint.serialize(&mut ser)?;
+        match target {
+            Some(target) => Tagged { endpoint, target }.serialize(&mut ser)?,
+            None => endpoint.serialize(&mut ser)?,
+        }
         // JSON strings never hold a raw newline, so every newline is a line break.
         for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
             if i > 0 {
@@ -249,16 +320,25 @@ pub fn table_row(e: &EndpointResp) -> [String; 6] {
 /// Writes aligned columns (two spaces apart, no trailing spaces), or a line saying there
 /// is nothing to show.
 pub fn write_table<W: Write>(out: &mut W, rows: &[[String; 6]]) -> io::Result<()> {
+    write_table_with(out, TABLE_HEADERS, rows)
+}
+
+/// [`write_table`] with any headers.
+fn write_table_with<W: Write, const N: usize>(
+    out: &mut W,
+    headers: [&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "No endpoints found.");
     }
-    let mut widths = TABLE_HEADERS.map(|h| h.chars().count());
+    let mut widths = headers.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let headers = TABLE_HEADERS.map(str::to_owned);
+    let headers = headers.map(str::to_owned);
     for row in std::iter::once(&headers).chain(rows) {
         let mut line = String::new();
         for (i, (cell, width)) in row.iter().zip(widths).enumerate() {

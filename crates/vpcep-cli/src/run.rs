@@ -57,6 +57,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 .build()?;
             runtime.block_on(whoami(&cli.global, json))
         }
+        Command::Endpoints(EndpointsCommand::List(args))
+            if crate::estate::is_several(&cli.global) =>
+        {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(list_several(&cli.global, &args))
+        }
         Command::Endpoints(EndpointsCommand::List(args)) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -104,6 +112,15 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
         builder = builder.region(region);
     }
     builder = builder.credentials(credentials(g)?);
+    Ok(common_settings(builder, g)?.build()?)
+}
+
+/// The settings every client of a command gets from the global options: retries,
+/// timeouts, response limit, compression, user agent, plain HTTP, extra CA.
+fn common_settings(
+    mut builder: vpcep_client::ClientBuilder,
+    g: &GlobalArgs,
+) -> Result<vpcep_client::ClientBuilder, CliError> {
     let attempts = g.retries.map_or(3, |r| r.saturating_add(1));
     builder = builder.retry(RetryConfig::standard().with_max_attempts(attempts));
     if let Some(seconds) = g.timeout {
@@ -124,7 +141,7 @@ pub fn build_client(g: &GlobalArgs) -> Result<Client, CliError> {
         })?;
         builder = builder.add_root_certificate(pem);
     }
-    Ok(builder.build()?)
+    Ok(builder)
 }
 
 /// `--token`, else AK/SK from the environment, else the official default chain.
@@ -208,6 +225,32 @@ pub fn output_format(asked: Option<OutputFormat>, stdout_is_terminal: bool) -> O
     })
 }
 
+/// `vpcep endpoints list` over several targets (`crate::estate`).
+async fn list_several(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
+    let stdout = io::stdout();
+    let format = output_format(args.output, stdout.is_terminal());
+    let printer = Printer::new(format, BufWriter::with_capacity(64 * 1024, stdout.lock()));
+    let mut interrupts = Interrupts::install().ok();
+    let settings = |builder| common_settings(builder, global);
+    let setup = crate::estate::Setup {
+        credentials: credentials(global)?,
+        settings: &settings,
+        progress: progress_bar(
+            show_progress(global, args),
+            crate::estate::PROGRESS_TEMPLATE,
+        ),
+    };
+    crate::estate::list(global, args, printer, &mut interrupts, setup).await
+}
+
+/// Whether to show a progress bar: asked for, not logging, stderr a terminal.
+fn show_progress(global: &GlobalArgs, args: &ListArgs) -> bool {
+    !args.no_progress
+        && global.verbose == 0
+        && !crate::logging::rust_log_set()
+        && io::stderr().is_terminal()
+}
+
 /// `vpcep endpoints list`.
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<(), CliError> {
     let client = build_client(global)?;
@@ -265,11 +308,11 @@ async fn list_all<W: Write>(
     mut printer: Printer<W>,
     interrupts: &mut Option<Interrupts>,
 ) -> Result<(), CliError> {
-    let show_progress = !args.no_progress
-        && global.verbose == 0
-        && !crate::logging::rust_log_set()
-        && io::stderr().is_terminal();
-    let progress = progress_bar(show_progress);
+    let progress = progress_bar(
+        show_progress(global, args),
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} endpoints \
+         ({eta} left)",
+    );
     if let Some(n) = args.concurrency {
         listing = listing.concurrency(usize::from(n));
     }
@@ -370,18 +413,13 @@ fn write_receipt(path: &Path, receipt: &vpcep_client::Receipt) -> Result<(), Cli
     })
 }
 
-fn progress_bar(visible: bool) -> ProgressBar {
+/// A progress bar on stderr with `template`, or a hidden one.
+fn progress_bar(visible: bool, template: &str) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} endpoints \
-             ({eta} left)",
-        )
-        .expect("valid progress template"),
-    );
+    bar.set_style(ProgressStyle::with_template(template).expect("valid progress template"));
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -421,6 +459,8 @@ mod tests {
             ca_bundle: None,
             max_response_mib: None,
             no_compression: false,
+            agency: Vec::new(),
+            no_base_account: false,
             verbose: 0,
         };
         let e = build_client(&g).unwrap_err();
@@ -478,7 +518,8 @@ mod tests {
     }
 
     #[test]
-    fn unknown_region_is_a_config_error() {
+    fn unknown_region_gets_the_standard_host_and_a_malformed_one_is_a_config_error() {
+        // Issue 22: a region in no table (a new one, a private cloud) is not refused.
         let g = globals(&[
             "--region",
             "xx-nowhere-1",
@@ -487,7 +528,21 @@ mod tests {
             "--token",
             "t",
         ]);
+        let client = build_client(&g).unwrap();
+        assert_eq!(
+            client.base_url(),
+            "https://vpcep.xx-nowhere-1.myhuaweicloud.com"
+        );
+        let g = globals(&[
+            "--region",
+            "xx/nowhere",
+            "--project-id",
+            "p",
+            "--token",
+            "t",
+        ]);
         let e = build_client(&g).unwrap_err();
         assert_eq!(e.exit_code(), crate::error::EXIT_CONFIG);
+        assert!(e.to_string().contains("invalid region"), "{e}");
     }
 }

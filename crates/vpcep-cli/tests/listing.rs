@@ -239,8 +239,7 @@ fn a_failed_listing_writes_an_incomplete_receipt() {
 /// never again, sends `signal` once the first page is out, and returns the exit status,
 /// stdout and stderr. Every wait is bounded.
 fn interrupted_listing(signal: &str, args: &[&str]) -> (Option<i32>, Vec<u8>, String) {
-    use std::io::Read;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let fake = FakeServer::start(FakeConfig {
         shutdown_grace: Duration::ZERO,
         ..FakeConfig::new().generate(5000, 7).token(TOKEN)
@@ -253,56 +252,8 @@ fn interrupted_listing(signal: &str, args: &[&str]) -> (Option<i32>, Vec<u8>, St
     let mut argv = target(&url);
     argv.extend_from_slice(&["endpoints", "list", "--all"]);
     argv.extend_from_slice(args);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vpcep"))
-        .env_clear()
-        .args(&argv)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = String::new();
-        let _ = stderr.read_to_string(&mut buf);
-        buf
-    });
     // The second request goes out once the first page is printed.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while fake.requests().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "the listing never asked for page two"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("vpcep did not exit after {signal}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code(),
-        out_reader.join().unwrap(),
-        err_reader.join().unwrap(),
-    )
+    common::signalled(&[], &argv, signal, || fake.requests().len() >= 2)
 }
 
 #[test]

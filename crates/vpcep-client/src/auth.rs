@@ -76,6 +76,36 @@ impl Credentials {
         Self::Provider(ChainBuilder::new().build())
     }
 
+    /// The temporary credentials of another account, through its IAM agency
+    /// `agency_name` (of the account `domain_name`), assumed with these credentials at the
+    /// IAM endpoint `iam` (see [`crate::credentials::agency`]); renewed before they
+    /// expire. An IAM token cannot assume an agency here: [`CredentialsError::Invalid`].
+    pub fn assume_agency(
+        self,
+        iam: impl Into<String>,
+        domain_name: impl Into<String>,
+        agency_name: impl Into<String>,
+    ) -> Result<Self, CredentialsError> {
+        use crate::credentials::agency::{AgencyProvider, BaseCredentials};
+        let base = match self {
+            Self::AkSk(keys) => BaseCredentials::Keys(keys),
+            Self::Provider(provider) => BaseCredentials::Provider(provider),
+            Self::Token(_) => {
+                return Err(CredentialsError::Invalid {
+                    provider: "agency",
+                    key: "X-Auth-Token",
+                    rule: "an agency is assumed with AK/SK credentials, not an IAM token".into(),
+                })
+            }
+        };
+        Ok(Self::from_provider(AgencyProvider::new(
+            base,
+            iam,
+            domain_name,
+            agency_name,
+        )))
+    }
+
     /// Credentials from any provider, renewed before signing when temporary.
     pub fn from_provider(provider: impl ProvideCredentials + 'static) -> Self {
         Self::Provider(CredentialsProvider::new(provider))

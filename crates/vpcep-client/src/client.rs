@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
+use crate::credentials::Env;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::http_policy::{self, HttpSettings, DEFAULT_MAX_RESPONSE_BYTES};
@@ -74,9 +75,63 @@ impl Client {
         Executor::new(self.shared.clone()).project_id().await
     }
 
+    /// Every project IAM lists for the client's credentials (AK/SK, static or from a
+    /// provider): KeystoneListProjects `GET {iam}/v3/projects` without a name, paged. The
+    /// IAM endpoint is found as for the project-ID lookup (see the crate's README).
+    pub async fn iam_projects(&self) -> Result<Vec<crate::project_lookup::IamProject>> {
+        Executor::new(self.shared.clone()).iam_projects().await
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// The region set on the builder, if any.
+    pub fn region(&self) -> Option<&str> {
+        self.shared.region.as_deref()
+    }
+
+    /// The project ID set on the builder, if any.
+    pub fn configured_project_id(&self) -> Option<&str> {
+        self.shared.project_id.as_deref()
+    }
+
+    /// A client like this one (credentials, which it shares: one renewal for both;
+    /// retries, timeouts, limits, HTTP settings) for another region and project: the
+    /// region's endpoint is resolved as [`ClientBuilder::region`] does (with this client's
+    /// [`ClientBuilder::env`]); without a project ID, the new client finds the region's
+    /// from the credentials or IAM. A client built with a base URL gets the region's
+    /// endpoint all the same.
+    pub fn for_region(&self, region: &str, project_id: Option<&str>) -> Result<Client> {
+        let shared = &self.shared;
+        if let Some(project) = project_id {
+            validate::project_id(project)?;
+        }
+        let base_url = region_url(&shared.env, region, shared.allow_http)?;
+        let destination = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Internal(format!("the checked base URL does not parse: {e}")))?;
+        // The HTTP client built for these rules before (one connection pool for all).
+        let http = shared.http_for(&destination)?;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                http,
+                http_settings: shared.http_settings.clone(),
+                base_url,
+                project_id: project_id.map(str::to_owned),
+                credentials: shared.credentials.clone(),
+                region: Some(region.to_owned()),
+                iam_endpoint: shared.iam_endpoint.clone(),
+                resolved_project: tokio::sync::OnceCell::new(),
+                retry: shared.retry.clone(),
+                timeouts: shared.timeouts.clone(),
+                user_agent: shared.user_agent.clone(),
+                max_response_bytes: shared.max_response_bytes,
+                compression: shared.compression,
+                env: shared.env.clone(),
+                allow_http: shared.allow_http,
+            }),
+        })
     }
 }
 
@@ -118,6 +173,33 @@ fn check_base_url(url: &str) -> Result<reqwest::Url> {
     Ok(parsed)
 }
 
+/// A base URL given or resolved, checked ([`check_base_url`]; plain HTTP only to loopback
+/// unless `allow_http`), without a trailing `/`.
+fn checked_url(url: &str, allow_http: bool) -> Result<String> {
+    let parsed = check_base_url(url)?;
+    if parsed.scheme() == "http" && !allow_http && !http_policy::is_loopback(&parsed) {
+        return Err(Error::Config(format!(
+            "refusing plain HTTP to {url:?}: credentials would cross the network \
+             unencrypted; use https://, or allow it explicitly \
+             (ClientBuilder::allow_http, CLI --allow-http); plain HTTP is \
+             allowed without asking only to loopback (127.0.0.0/8, ::1, localhost)"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The base URL of `region`, resolved (`region.rs`) and checked as a given one is.
+fn region_url(env: &Env, region: &str, allow_http: bool) -> Result<String> {
+    let resolved = crate::region::resolve(env, region).map_err(Error::Config)?;
+    checked_url(&resolved.endpoints[0], allow_http).map_err(|e| match e {
+        Error::Config(message) => Error::Config(format!(
+            "the endpoint of region {region:?} (from {}): {message}",
+            resolved.source
+        )),
+        other => other,
+    })
+}
+
 /// `url` with whatever stands between `scheme://` and the last `@` of the authority
 /// replaced by `***`: a URL that does not parse may still carry a password.
 fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
@@ -150,12 +232,16 @@ pub struct ClientBuilder {
     root_certificates: Vec<Vec<u8>>,
     iam_endpoint: Option<String>,
     no_compression: bool,
+    env: Option<Env>,
 }
 
 impl ClientBuilder {
-    /// Region ID, e.g. `cn-north-4`: requests go to `https://vpcep.{region}.myhuaweicloud.com`
-    /// (`.eu` for `eu-west-101`). A region the client does not know is an [`Error::Config`]
-    /// at [`build`](Self::build) that lists the known ones; set a base URL for it instead.
+    /// Region ID, e.g. `cn-north-4`. Its endpoint is resolved at [`build`](Self::build) as
+    /// Huawei's official SDKs resolve it: `HUAWEICLOUD_SDK_REGION_VPCEP_{REGION_ID}` (e.g.
+    /// `HUAWEICLOUD_SDK_REGION_VPCEP_CN_NORTH_4=https://…`), then the regions file
+    /// (`HUAWEICLOUD_SDK_REGIONS_FILE`, else `~/.huaweicloud/regions.yaml`), then this
+    /// crate's table, then `https://vpcep.{region}.myhuaweicloud.com` with a warning (see
+    /// [`crate::region`]). A base URL wins over all of them.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -270,6 +356,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Where [`region`](Self::region)'s endpoint variables and regions file are read
+    /// (default: the process environment, read at [`build`](Self::build)).
+    pub fn env(mut self, env: Env) -> Self {
+        self.env = Some(env);
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client> {
         let base_url = self.checked_base_url()?;
@@ -282,6 +375,7 @@ impl ClientBuilder {
             connect_timeout: self.timeouts.connect,
             root_certificates: self.root_certificates,
             gzip: !self.no_compression,
+            built: Default::default(),
         };
         let (http, http_settings) = http_client(self.http, settings, &base_url)?;
         let timeouts = effective_timeouts(self.timeouts, http_settings.is_none());
@@ -302,39 +396,22 @@ impl ClientBuilder {
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 compression: !self.no_compression,
+                env: self.env.unwrap_or_else(Env::process),
+                allow_http: self.allow_http,
             }),
         })
     }
 
-    /// The base URL requests go to, without a trailing `/`: the one given (checked, and
-    /// plain HTTP only to loopback unless allowed), else the region's.
+    /// The base URL requests go to, without a trailing `/`: the one given, else the
+    /// region's (see [`region`](Self::region)); checked, and plain HTTP only to loopback
+    /// unless allowed.
     fn checked_base_url(&self) -> Result<String> {
         match (&self.base_url, &self.region) {
-            (Some(url), _) => {
-                let parsed = check_base_url(url)?;
-                if parsed.scheme() == "http"
-                    && !self.allow_http
-                    && !http_policy::is_loopback(&parsed)
-                {
-                    return Err(Error::Config(format!(
-                        "refusing plain HTTP to {url:?}: credentials would cross the network \
-                         unencrypted; use https://, or allow it explicitly \
-                         (ClientBuilder::allow_http, CLI --allow-http); plain HTTP is \
-                         allowed without asking only to loopback (127.0.0.0/8, ::1, localhost)"
-                    )));
-                }
-                Ok(url.trim_end_matches('/').to_owned())
+            (Some(url), _) => checked_url(url, self.allow_http),
+            (None, Some(region)) => {
+                let env = self.env.clone().unwrap_or_else(Env::process);
+                region_url(&env, region, self.allow_http)
             }
-            (None, Some(region)) => crate::region::endpoint_for(region).ok_or_else(|| {
-                Error::Config(format!(
-                    "unknown region {region:?}; known regions: {}; or set a base URL",
-                    crate::region::REGIONS
-                        .iter()
-                        .map(|(id, _)| *id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            }),
             (None, None) => Err(Error::Config(
                 "no endpoint: set a region (e.g. cn-north-4) or a base URL".to_owned(),
             )),

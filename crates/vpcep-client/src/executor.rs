@@ -136,27 +136,14 @@ impl Executor {
                         crate::auth::ENV_PROJECT_ID
                     ))
                 })?;
-                let iam = shared
-                    .iam_endpoint
-                    .clone()
-                    .or(own_iam)
-                    .or_else(|| {
-                        std::env::var(crate::credentials::ENV_IAM_ENDPOINT)
-                            .ok()
-                            .filter(|v| !v.trim().is_empty())
-                    })
-                    .unwrap_or_else(|| crate::project_lookup::iam_endpoint_for(region));
-                let timeout = shared.timeouts.attempt.unwrap_or(Duration::from_secs(30));
-                // Its own HTTP client: IAM's proxy rule may differ from VPCEP's.
-                let destination = reqwest::Url::parse(&iam)
-                    .map_err(|e| Error::Config(format!("invalid IAM endpoint {iam:?}: {e}")))?;
+                let (iam, http) = self.iam(own_iam)?;
                 crate::project_lookup::project_id(
-                    &shared.http_for(&destination)?,
+                    &http,
                     &iam,
                     region,
                     &keys,
                     &shared.user_agent,
-                    timeout,
+                    self.iam_timeout(),
                     shared.max_response_bytes,
                 )
                 .await
@@ -165,6 +152,79 @@ impl Executor {
         };
         validate::project_id(&project)?;
         Ok(project)
+    }
+
+    /// The IAM endpoint (the client's, else the credentials', else
+    /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, else the region's by the official table, else the
+    /// global one) and an HTTP client for it.
+    fn iam(&self, own_iam: Option<String>) -> Result<(String, reqwest::Client)> {
+        self.iam_in(own_iam, self.shared.region.as_deref())
+    }
+
+    /// [`iam`](Self::iam) for `region` (`None`: the global endpoint unless one is set).
+    fn iam_in(
+        &self,
+        own_iam: Option<String>,
+        region: Option<&str>,
+    ) -> Result<(String, reqwest::Client)> {
+        let shared = &self.shared;
+        let iam = shared
+            .iam_endpoint
+            .clone()
+            .or(own_iam)
+            .or_else(|| {
+                std::env::var(crate::credentials::ENV_IAM_ENDPOINT)
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            })
+            .unwrap_or_else(|| match region {
+                Some(region) => crate::project_lookup::iam_endpoint_for(region),
+                None => crate::project_lookup::DEFAULT_IAM_ENDPOINT.to_owned(),
+            });
+        // Its own HTTP client: IAM's proxy rule may differ from VPCEP's.
+        let destination = reqwest::Url::parse(&iam)
+            .map_err(|e| Error::Config(format!("invalid IAM endpoint {iam:?}: {e}")))?;
+        let http = shared.http_for(&destination)?;
+        Ok((iam, http))
+    }
+
+    fn iam_timeout(&self) -> Duration {
+        self.shared
+            .timeouts
+            .attempt
+            .unwrap_or(Duration::from_secs(30))
+    }
+
+    /// Every project IAM lists for the client's AK/SK credentials (KeystoneListProjects
+    /// without a name, paged).
+    pub(crate) async fn iam_projects(&self) -> Result<Vec<crate::project_lookup::IamProject>> {
+        let shared = &self.shared;
+        let (keys, own_iam) = match &shared.credentials {
+            Some(Credentials::AkSk(keys)) => (keys.clone(), None),
+            Some(Credentials::Provider(provider)) => {
+                let id = provider.identity().await?;
+                (id.keys().clone(), id.iam_endpoint().map(str::to_owned))
+            }
+            _ => {
+                return Err(Error::Config(
+                    "listing the projects of an account in IAM needs AK/SK credentials \
+                     (an IAM token cannot sign the request)"
+                        .to_owned(),
+                ))
+            }
+        };
+        // Every project of the account: IAM's global endpoint unless one is set.
+        let (iam, http) = self.iam_in(own_iam, None)?;
+        crate::project_lookup::all_projects(
+            &http,
+            &iam,
+            &keys,
+            &shared.user_agent,
+            self.iam_timeout(),
+            shared.max_response_bytes,
+        )
+        .await
+        .map_err(Error::Config)
     }
 
     async fn execute_with_retries(

@@ -91,15 +91,6 @@ pub(crate) async fn project_id(
     let mut url = reqwest::Url::parse(&format!("{iam}/v3/projects"))
         .map_err(|e| format!("invalid IAM endpoint {iam:?}: {e}"))?;
     url.query_pairs_mut().append_pair("name", region);
-    let mut request = reqwest::Request::new(reqwest::Method::GET, url);
-    *request.timeout_mut() = Some(timeout);
-    request.headers_mut().insert(USER_AGENT, user_agent.clone());
-    request.headers_mut().insert(
-        reqwest::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    crate::signer::sign_request(&mut request, keys, SystemTime::now())
-        .map_err(|e| format!("could not sign the IAM request: {e}"))?;
     tracing::info!(region, iam, "no project ID: looking it up in IAM");
     let failed = |m: String| {
         format!(
@@ -107,37 +98,9 @@ pub(crate) async fn project_id(
             crate::terminal::printable(&m)
         )
     };
-    let answer = crate::http_policy::fetch(http, request, limit)
+    let (projects, trace_id) = get_projects(http, url, keys, user_agent, timeout, limit)
         .await
-        .map_err(|e| failed(without_url(e).to_string()))?;
-    let status = answer.status;
-    let trace_id = answer
-        .headers
-        .get("x-iam-trace-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("none")
-        .to_owned();
-    let body = answer.body;
-    if status != 200 {
-        return Err(failed(format!(
-            "IAM answered {status} (X-IAM-Trace-Id={trace_id}): {}",
-            excerpt(&body)
-        )));
-    }
-    #[derive(serde::Deserialize)]
-    struct Project {
-        id: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Projects {
-        #[serde(default)]
-        projects: Vec<Project>,
-    }
-    let projects: Projects = serde_json::from_slice(&body).map_err(|e| {
-        failed(format!(
-            "unexpected answer (X-IAM-Trace-Id={trace_id}): {e}"
-        ))
-    })?;
+        .map_err(failed)?;
     match projects.projects.as_slice() {
         [] => Err(format!(
             "no project named '{region}' in IAM at {iam} (X-IAM-Trace-Id={trace_id}): \
@@ -161,6 +124,138 @@ pub(crate) async fn project_id(
                 .join(", ")
         )),
     }
+}
+
+/// KeystoneListProjects at `url`, signed with `keys`, its answer read by the crate's HTTP
+/// rules: the projects of a 200 and its `X-IAM-Trace-Id`, else what went wrong (no
+/// secret).
+async fn get_projects(
+    http: &reqwest::Client,
+    url: reqwest::Url,
+    keys: &AkSk,
+    user_agent: &HeaderValue,
+    timeout: Duration,
+    limit: u64,
+) -> Result<(Projects, String), String> {
+    let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+    *request.timeout_mut() = Some(timeout);
+    request.headers_mut().insert(USER_AGENT, user_agent.clone());
+    request.headers_mut().insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    crate::signer::sign_request(&mut request, keys, SystemTime::now())
+        .map_err(|e| format!("could not sign the IAM request: {e}"))?;
+    let answer = crate::http_policy::fetch(http, request, limit)
+        .await
+        .map_err(|e| without_url(e).to_string())?;
+    let trace_id = answer
+        .headers
+        .get("x-iam-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none")
+        .to_owned();
+    if answer.status != 200 {
+        return Err(format!(
+            "IAM answered {} (X-IAM-Trace-Id={trace_id}): {}",
+            answer.status,
+            excerpt(&answer.body)
+        ));
+    }
+    let projects = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("unexpected answer (X-IAM-Trace-Id={trace_id}): {e}"))?;
+    Ok((projects, trace_id))
+}
+
+/// A project of IAM's answer.
+#[derive(serde::Deserialize)]
+struct Project {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    domain_id: Option<String>,
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// IAM's answer to KeystoneListProjects.
+#[derive(serde::Deserialize)]
+struct Projects {
+    #[serde(default)]
+    projects: Vec<Project>,
+}
+
+/// A project of an account, as IAM lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IamProject {
+    /// The project ID.
+    pub id: String,
+    /// Its name: a region ID (`cn-north-4`), a sub-project (`cn-north-4_dev`), or IAM's own
+    /// (`MOS`).
+    pub name: String,
+    /// The account (domain) ID.
+    pub domain_id: Option<String>,
+    /// Whether it is enabled (IAM says so; `true` when it does not).
+    pub enabled: bool,
+}
+
+impl IamProject {
+    /// The region of a region's project or sub-project; `None` for IAM's non-regional
+    /// projects (`MOS`).
+    pub fn region(&self) -> Option<&str> {
+        crate::region::region_of_project(&self.name)
+    }
+}
+
+/// Projects asked for per page of KeystoneListProjects.
+const PROJECTS_PER_PAGE: usize = 1000;
+/// Pages of projects read at most (a million projects).
+const MAX_PROJECT_PAGES: u32 = 1000;
+
+/// Every project of the account `keys` belong to: KeystoneListProjects without a name,
+/// paged (`page`, `per_page`) until a page is short.
+pub(crate) async fn all_projects(
+    http: &reqwest::Client,
+    iam: &str,
+    keys: &AkSk,
+    user_agent: &HeaderValue,
+    timeout: Duration,
+    limit: u64,
+) -> Result<Vec<IamProject>, String> {
+    let iam = iam.trim_end_matches('/');
+    let failed = |m: String| {
+        format!(
+            "could not list the projects of the account from IAM at {iam}: {}",
+            crate::terminal::printable(&m)
+        )
+    };
+    let mut found = Vec::new();
+    for page in 1..=MAX_PROJECT_PAGES {
+        let mut url = reqwest::Url::parse(&format!("{iam}/v3/projects"))
+            .map_err(|e| format!("invalid IAM endpoint {iam:?}: {e}"))?;
+        url.query_pairs_mut()
+            .append_pair("page", &page.to_string())
+            .append_pair("per_page", &PROJECTS_PER_PAGE.to_string());
+        let (projects, _) = get_projects(http, url, keys, user_agent, timeout, limit)
+            .await
+            .map_err(failed)?;
+        let n = projects.projects.len();
+        found.extend(projects.projects.into_iter().map(|p| IamProject {
+            name: p.name.unwrap_or_default(),
+            id: p.id,
+            domain_id: p.domain_id,
+            enabled: p.enabled.unwrap_or(true),
+        }));
+        if n < PROJECTS_PER_PAGE {
+            return Ok(found);
+        }
+    }
+    Err(failed(format!(
+        "more than {} projects",
+        MAX_PROJECT_PAGES as usize * PROJECTS_PER_PAGE
+    )))
 }
 
 #[cfg(test)]

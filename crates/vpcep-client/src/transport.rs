@@ -49,6 +49,10 @@ pub(crate) struct Shared {
     pub max_response_bytes: u64,
     /// Ask for gzip-compressed responses (`Accept-Encoding: gzip`, decoded by reqwest).
     pub compression: bool,
+    /// Where region endpoints are resolved (`Client::for_region`), and whether plain HTTP
+    /// beyond loopback is allowed.
+    pub env: crate::credentials::Env,
+    pub allow_http: bool,
 }
 
 impl Shared {
@@ -347,9 +351,17 @@ async fn send_buffered(
     // window: its server has answered, the page is only queued behind the ones before.
     let attempt_timeout = shared.timeouts.attempt;
     let requested = request.url().clone();
+    // A listing of several targets shares a cap on requests awaiting an answer: the slot
+    // is taken before sending (waiting for it is not the server's time: the attempt
+    // timeout starts after) and given back when the headers arrive.
+    let slot = match &state.body_turn {
+        Some(turn) => turn.request_slot().await,
+        None => None,
+    };
     let mut response = within(attempt_timeout, shared.http.execute(request))
         .await
         .ok_or_else(timed_out)??;
+    drop(slot);
     let request_id = response
         .headers()
         .get(X_REQUEST_ID)

@@ -33,6 +33,8 @@ mod generate;
 mod handle;
 mod json_fields;
 mod link;
+/// An organisation: several accounts, regions and projects, IAM and agencies (one server).
+pub mod organisation;
 /// Throw-away CA and server certificates (feature `pki`).
 #[cfg(feature = "pki")]
 pub mod pki;

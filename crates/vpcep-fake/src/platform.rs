@@ -194,7 +194,7 @@ impl Platform {
 }
 
 /// `2026-11-30T12:00:00.000000Z`, the metadata service's format.
-fn expires_text(t: SystemTime) -> String {
+pub(crate) fn expires_text(t: SystemTime) -> String {
     let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let dt = time::OffsetDateTime::from_unix_timestamp(d.as_secs() as i64)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);

@@ -573,11 +573,17 @@ async fn aksk_requests_are_signed_over_the_url_sent() {
 async fn missing_configuration_is_explained() {
     let err = Client::builder().build().unwrap_err();
     assert!(err.to_string().contains("set a region"), "{err}");
+    // A region in no table gets the standard host (issue 22); a malformed ID is refused.
+    let unknown = Client::builder().region("xx-nowhere-1").build().unwrap();
+    assert_eq!(
+        unknown.base_url(),
+        "https://vpcep.xx-nowhere-1.myhuaweicloud.com"
+    );
     let err = Client::builder()
-        .region("xx-nowhere-1")
+        .region("xx-nowhere-1/..")
         .build()
         .unwrap_err();
-    assert!(err.to_string().contains("unknown region"), "{err}");
+    assert!(err.to_string().contains("invalid region"), "{err}");
     let c = Client::builder()
         .base_url("http://127.0.0.1:9")
         .token("t")

@@ -56,3 +56,66 @@ pub fn credentials_file(tag: &str, text: &str) -> (std::path::PathBuf, std::path
     std::fs::write(&file, text).unwrap();
     (dir, file)
 }
+
+/// Runs `vpcep ARGS` (with an empty environment plus `env`), waits until `ready()` (checked
+/// every 20 ms, at most 30 s), sends `signal` (`-INT`, `-TERM`) 100 ms later, and returns the
+/// exit status, stdout and stderr. Every wait is bounded.
+pub fn signalled(
+    env: &[(&str, &str)],
+    args: &[&str],
+    signal: &str,
+    ready: impl Fn() -> bool,
+) -> (Option<i32>, Vec<u8>, String) {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vpcep"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = stderr.read_to_string(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(
+            Instant::now() < deadline,
+            "vpcep never got ready for {signal}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vpcep did not exit after {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (
+        status.code(),
+        out_reader.join().unwrap(),
+        err_reader.join().unwrap(),
+    )
+}

@@ -27,6 +27,7 @@ use futures::future::BoxFuture;
 
 use crate::secrets::{AkSk, IamToken, Part};
 
+pub mod agency;
 pub mod chain;
 pub mod env;
 pub mod metadata;

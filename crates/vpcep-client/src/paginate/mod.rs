@@ -108,7 +108,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, StreamExt};
 
-use crate::body_window::BodyTurn;
+use crate::body_window::{BodyTurn, SharedLimits};
 use crate::error::Result;
 use crate::generated::types::{EndpointListResp, EndpointResp};
 use crate::receipt::{CallStats, Progress, Receipt};
@@ -222,6 +222,8 @@ pub struct ListAll {
     page_size: Option<i64>,
     concurrency: usize,
     memory_budget: usize,
+    /// Limits shared with the listings of other targets (`estate.rs`).
+    shared: Option<SharedLimits>,
 }
 
 impl fmt::Debug for ListAll {
@@ -246,7 +248,24 @@ impl ListAll {
             page_size,
             concurrency: DEFAULT_CONCURRENCY,
             memory_budget: DEFAULT_MEMORY_BUDGET,
+            shared: None,
         }
+    }
+
+    /// What one page of this listing costs while it is held (read and not yet yielded).
+    pub(crate) fn bytes_per_page(&self) -> usize {
+        self.page_size
+            .map_or(LIST_ALL_PAGE_SIZE as usize, |l| l as usize)
+            .max(1)
+            * BYTES_PER_ENDPOINT_HELD
+    }
+
+    /// Shares the cap on requests in flight and the memory budget with the listings of
+    /// other targets: the listing's own window is then one page (its next to yield), and
+    /// its pages read their bodies within the shared budget.
+    pub(crate) fn shared_limits(mut self, shared: SharedLimits) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// Pages requested at once, at least 1 (default 8).
@@ -303,13 +322,18 @@ impl ListAll {
     /// come out empty when all its endpoints had been yielded), with the listing's
     /// [`Receipt`] at any moment ([`ListAllPages::receipt`]).
     pub fn pages(self) -> ListAllPages {
-        let per_page = self
-            .page_size
-            .map_or(LIST_ALL_PAGE_SIZE as usize, |l| l as usize)
-            .max(1)
-            * BYTES_PER_ENDPOINT_HELD;
-        let width = (self.memory_budget / per_page).max(1);
-        let in_flight_cap = width + self.memory_budget / BYTES_PER_WAITING_REQUEST;
+        let per_page = self.bytes_per_page();
+        let (width, in_flight_cap) = match self.shared {
+            // The shared budget bounds the pages read; the listing reads its next page only.
+            Some(_) => (1, self.concurrency),
+            None => {
+                let width = (self.memory_budget / per_page).max(1);
+                (
+                    width,
+                    width + self.memory_budget / BYTES_PER_WAITING_REQUEST,
+                )
+            }
+        };
         let stats = Arc::new(CallStats::default());
         let progress = Arc::new(Mutex::new(Progress::default()));
         let walk = walk::Walk::new(
@@ -318,6 +342,7 @@ impl ListAll {
             progress.clone(),
             width as u64,
             self.concurrency.min(in_flight_cap),
+            self.shared,
         );
         let inner = stream::unfold(walk, |mut walk| async move {
             let item = walk.next_page().await?;

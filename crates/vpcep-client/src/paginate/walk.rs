@@ -13,7 +13,7 @@ use futures::stream::{FuturesOrdered, StreamExt};
 
 use super::chain::{self, Chain, Link, Overlap};
 use super::{AbortOnDrop, FetchPage, StartListing};
-use crate::body_window::BodyWindow;
+use crate::body_window::{BodyWindow, SharedLimits};
 use crate::error::{Error, Result};
 use crate::generated::types::EndpointListResp;
 use crate::receipt::{CallStats, Progress};
@@ -121,13 +121,14 @@ impl Walk {
         progress: Arc<Mutex<Progress>>,
         window_width: u64,
         concurrency: usize,
+        shared: Option<SharedLimits>,
     ) -> Self {
         Walk {
             start: Some(start),
             fetch: None,
             stats,
             progress,
-            window: BodyWindow::new(window_width),
+            window: BodyWindow::new(window_width, shared),
             concurrency: Concurrency::new(concurrency),
             congestion_seen: 0,
             first_offset: 0,
@@ -206,7 +207,7 @@ impl Walk {
         self.chain = Chain::new(self.first_offset, self.limit);
         self.fetch = Some(listing.fetch);
         let offset = self.first_offset;
-        let first = self.fetch_now(offset).await?;
+        let first = self.fetch_now(offset, Some(self.window.turn(0))).await?;
         let first = self.checked(offset, first).await?;
         self.window.advance();
         self.planned = 1;
@@ -292,9 +293,15 @@ impl Walk {
         }
     }
 
-    /// Fetches the page at `offset` now, outside the plan (no turn to wait for).
-    async fn fetch_now(&mut self, offset: i64) -> Result<EndpointListResp> {
-        let page = self.spawn(offset, None).await?;
+    /// Fetches the page at `offset` now: the first page (its turn is the first), or a page
+    /// outside the plan (`None`: no turn to wait for).
+    async fn fetch_now(
+        &mut self,
+        offset: i64,
+        turn: Option<crate::body_window::BodyTurn>,
+    ) -> Result<EndpointListResp> {
+        let turn = turn.unwrap_or_else(|| self.window.unplanned());
+        let page = self.spawn(offset, Some(turn)).await?;
         self.record(|p| p.pages_fetched += 1);
         Ok(page)
     }
@@ -333,7 +340,7 @@ impl Walk {
                 self.held = Some((held_offset, held));
                 let offset = self.next_repair_offset(held_offset)?;
                 self.read_again(|| format!("closing the gap before offset {held_offset}"))?;
-                let page = self.fetch_now(offset).await?;
+                let page = self.fetch_now(offset, None).await?;
                 let page = self.checked(offset, page).await?;
                 return Ok((offset, page, Source::Repair));
             }
@@ -358,7 +365,7 @@ impl Walk {
         };
         tracing::info!(offset, reason = %first, "page contradicts itself: reading it again");
         self.read_again(|| format!("a consistent page at offset {offset}"))?;
-        let again = self.fetch_now(offset).await?;
+        let again = self.fetch_now(offset, None).await?;
         match chain::contradiction(offset, self.limit, &again) {
             None => Ok(again),
             Some(e) => Err(e),
