@@ -2,7 +2,8 @@
 # Spec checks for CI (called by .ci/run): installs what they need, idempotently, then runs
 #   cargo xtask spec check        (openapiv3 + openapi-spec-validator, OAS30Validator on
 #                                  every example and every body the fake sends, Redocly
-#                                  lint, examples, openapi/vpcep.json drift, compat)
+#                                  lint, examples, openapi/vpcep.json drift, compat,
+#                                  openapi/CHANGES.md drift)
 #   cargo xtask spec docs --test  (Redoc HTML page checked in headless Chromium)
 # Installs: Debian `chromium` (apt), a Python venv at .venv with
 # tests/requirements-spec.txt, and node_modules from package-lock.json (`npm ci`).

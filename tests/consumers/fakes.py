@@ -1,22 +1,31 @@
-"""Where .ci/consumers.sh started the fakes, read from the environment."""
+"""The five fakes of the Python consumer tests, started by the vpcep-fake wheel's pytest
+plugin (one session each; stopped when the session ends), and the reference reads.
+
+Each generator directory's conftest.py loads this module as a plugin
+(`pytest_plugins = ["fakes"]`); its autouse session fixture `started_fakes` fills in the
+URLs below before the first test. (.ci/consumers.sh starts the same five with the binary
+for the TypeScript tests, tests/consumers/ts-common/common.mts.)
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
+import pytest
+from vpcep_fake.pytest_plugin import StartFake
 
 TOKEN = os.environ.get("VPCEP_TOKEN", "consumer-token")
 PROJECT = "295dacf46a4842fcbf7844dc2dc2489d"
 # --generate 40 --seed 3; the same data with --quirks; --data recorded_example.json;
 # --fail-rate 1 --fail-status 429; --fail-rate 1 --fail-status 502 --fail-html.
-PLAIN = os.environ.get("FAKE_PLAIN", "")
-QUIRKS = os.environ.get("FAKE_QUIRKS", "")
-REPLAY = os.environ.get("FAKE_REPLAY", "")
-THROTTLED = os.environ.get("FAKE_THROTTLED", "")
-GATEWAY = os.environ.get("FAKE_GATEWAY", "")
+PLAIN = ""
+QUIRKS = ""
+REPLAY = ""
+THROTTLED = ""
+GATEWAY = ""
 RECORDED_FILE = os.path.join(
     os.path.dirname(__file__), "..", "..", "crates", "vpcep-fake", "data", "recorded_example.json"
 )
@@ -42,3 +51,15 @@ def recorded() -> dict[str, dict[str, Any]]:
     with open(RECORDED_FILE, encoding="utf-8") as f:
         items: list[dict[str, Any]] = json.load(f)["endpoints"]
     return {str(e["id"]): e for e in items}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def started_fakes(vpcep_fake_session: StartFake) -> Iterator[None]:
+    """Starts the five fakes (all requiring X-Auth-Token: TOKEN) for the session."""
+    global PLAIN, QUIRKS, REPLAY, THROTTLED, GATEWAY
+    PLAIN = vpcep_fake_session(generate=40, seed=3, token=TOKEN).url
+    QUIRKS = vpcep_fake_session(generate=40, seed=3, quirks=True, token=TOKEN).url
+    REPLAY = vpcep_fake_session(data=RECORDED_FILE, token=TOKEN).url
+    THROTTLED = vpcep_fake_session(fail_rate=1, fail_status=429, token=TOKEN).url
+    GATEWAY = vpcep_fake_session(fail_rate=1, fail_status=502, fail_html=True, token=TOKEN).url
+    yield

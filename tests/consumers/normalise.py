@@ -11,13 +11,16 @@ from enum import Enum
 
 
 def unwrap(value: object) -> object:
-    """The plain value inside generated wrappers: pydantic RootModels (nested ones too) and
-    str enums (e.g. openapi-python-client's LenientBooleanType1)."""
+    """The plain value inside generated wrappers: pydantic RootModels (nested ones too),
+    str enums (e.g. openapi-python-client's LenientBooleanType1) and OpenAPI Generator's
+    oneOf classes (`actual_instance`)."""
     while True:
         if isinstance(value, Enum):
             value = value.value
         elif hasattr(value, "root"):
             value = value.root
+        elif hasattr(value, "actual_instance"):  # OpenAPI Generator's oneOf wrappers
+            value = value.actual_instance
         else:
             return value
 

@@ -1899,11 +1899,12 @@ listed here (`additionalProperties: true`): keep or ignore them, never reject th
 Enumerations in responses are open (`x-extensible-enum`): clients must keep values
 they do not know. Request parameters are strict.
 
-Authentication: an IAM token in `X-Auth-Token`, or AK/SK request signing
-(`SDK-HMAC-SHA256`) as done by Huawei's official SDKs.
+Authentication: an IAM token in `X-Auth-Token` (the `security` requirement), or
+instead AK/SK request signing (`SDK-HMAC-SHA256`) as done by Huawei's official SDKs
+(described by the `akskSignature` scheme, which `security` does not list: see there).
 
 
-Version: 2.2.0*/
+Version: 3.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1945,7 +1946,7 @@ impl Client {
 }
 impl ClientInfo<crate::codegen_support::CallState> for Client {
     fn api_version() -> &'static str {
-        "2.2.0"
+        "3.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

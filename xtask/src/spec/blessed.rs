@@ -132,8 +132,11 @@ fn check_history(root: &Path, blessed: &[Blessed]) -> (Vec<String>, Vec<String>)
     for b in blessed {
         let log = git_raw(
             root,
+            // -m: also diff merge commits (a file blessed while resolving a merge first
+            // appears in the merge commit); the last line is the oldest commit adding it.
             &[
                 "log",
+                "-m",
                 "--diff-filter=A",
                 "--format=%H",
                 "--",
@@ -169,6 +172,7 @@ fn check_history(root: &Path, blessed: &[Blessed]) -> (Vec<String>, Vec<String>)
         root,
         &[
             "log",
+            "-m",
             "--diff-filter=A",
             "--name-only",
             "--format=",
@@ -597,6 +601,34 @@ mod tests {
         std::fs::write(&blessed, &original).unwrap();
         repo.commit("restore");
         check(&repo.root).unwrap();
+    }
+
+    #[test]
+    fn a_file_blessed_in_a_merge_commit_is_still_immutable() {
+        // main's 2.0.0 and 2.2.0 were blessed while resolving a merge: the file first
+        // appears in the merge commit, which `git log` does not diff by default.
+        let repo = Repo::new("merge");
+        repo.git(&["checkout", "-q", "-b", "side"]);
+        repo.git(&["commit", "-q", "--allow-empty", "-m", "side work"]);
+        repo.git(&["checkout", "-q", "main"]);
+        repo.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
+        repo.edit_spec(|s| {
+            add_optional_response_field(s);
+            set_version(s, "1.1.0");
+        });
+        repo.add_changelog("1.1.0");
+        bless(&repo.root).unwrap();
+        repo.commit("merge side; bless 1.1.0 in the merge");
+        check(&repo.root).unwrap();
+        let blessed = repo.root.join("openapi/versions/vpcep-1.1.0.json");
+        let original = std::fs::read_to_string(&blessed).unwrap();
+        std::fs::write(&blessed, original.replacen("new_field", "new_field_x", 1)).unwrap();
+        repo.commit("edit the blessed 1.1.0");
+        let err = repo.check_err();
+        assert!(
+            err.contains("vpcep-1.1.0.json was edited after it was blessed"),
+            "{err}"
+        );
     }
 
     #[test]

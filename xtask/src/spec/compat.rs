@@ -24,7 +24,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use drift::{ChangeClass, ChangeComparison};
+use drift::{ChangeClass, ChangeComparison, ChangeDetails};
 use serde_json::Value;
 
 use super::SPEC_YAML_REL;
@@ -34,12 +34,103 @@ use super::SPEC_YAML_REL;
 pub struct Report {
     pub old_version: String,
     pub new_version: String,
-    /// Changes that need a MAJOR bump, one line each.
+    /// Every change, each classified: what `spec changelog` lists.
+    pub changes: Vec<Change>,
+    /// Changes that need a MAJOR bump, one line each (from `changes`).
     pub breaking: Vec<String>,
-    /// Other changes (compatible or trivial), one line each.
+    /// Other changes outside documentation, one line each (from `changes`).
     pub other: Vec<String>,
+    /// How many documentation-only changes there are (listed in `changes`).
+    pub documentation: usize,
     /// The smallest bump of `info.version` the changes need.
     pub required: Level,
+}
+
+/// One change between two versions of the spec, with the policy's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Where: a JSON pointer into the new document (into the old one for what is gone),
+    /// e.g. `/components/schemas/EndpointResp/properties/id`.
+    pub at: String,
+    /// `request`, `response`, `request and response`, or empty when neither applies.
+    pub direction: &'static str,
+    /// What changed, in words, ending with the direction in parentheses when there is
+    /// one.
+    pub what: String,
+    /// Needs a MAJOR bump.
+    pub breaking: bool,
+    /// Which rule found and classified it.
+    pub rule: Rule,
+}
+
+/// The rule behind a [`Change`]'s verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rule {
+    /// Oxide's drift, with its classification (Unhandled counts as breaking).
+    Drift(ChangeClass),
+    /// Media types added or removed (`media_types`).
+    MediaType,
+    /// `nullable` and `x-extensible-enum` by direction (`keywords.rs`).
+    Keyword,
+    /// Ways to authenticate (`security.rs`).
+    Security,
+    /// A difference none of the rules above describes, outside documentation (e.g.
+    /// `deprecated`, `additionalProperties`, an extension, `servers`): compatible, MINOR.
+    Other,
+    /// Documentation only (`description`, `example`, … and `info`): PATCH.
+    Documentation,
+}
+
+impl Change {
+    /// `where: what (direction) [rule]`, one line.
+    pub fn line(&self) -> String {
+        let rule = match self.rule {
+            Rule::Drift(class) => format!("drift: {class:?}"),
+            Rule::MediaType => "media type check".into(),
+            Rule::Keyword => "nullable/x-extensible-enum check".into(),
+            Rule::Security => "security check".into(),
+            Rule::Other => "outside the checks: compatible".into(),
+            Rule::Documentation => "documentation".into(),
+        };
+        format!("{}: {} [{rule}]", self.at, self.what)
+    }
+}
+
+/// A change found by a rule, before it joins the report.
+struct Found {
+    change: Change,
+    /// The places it names exactly (e.g. each property added), if any.
+    named: Vec<String>,
+    /// The differences it explains, in words (drift's changes only).
+    details: Vec<String>,
+}
+
+impl Found {
+    /// Whether this change already describes difference `d` (so that it is not listed
+    /// twice): one of the places it names, or below them; else its own place or one
+    /// keyword below it (anywhere below it for security); or `d` adds or removes a whole
+    /// object the change lies in (a path item holding an operation added).
+    fn explains(&self, d: &super::diff::Difference) -> bool {
+        let (pointer, at) = (d.pointer.as_str(), self.change.at.as_str());
+        if !self.named.is_empty() {
+            return self.named.iter().any(|n| pointer == n || under(pointer, n));
+        }
+        if pointer == at || ((d.old.is_none() || d.new.is_none()) && under(at, pointer)) {
+            return true;
+        }
+        let Some(rest) = pointer.strip_prefix(at).and_then(|r| r.strip_prefix('/')) else {
+            return false;
+        };
+        match self.change.rule {
+            Rule::Security => true,
+            _ => !rest.contains('/'),
+        }
+    }
+}
+
+/// Whether JSON pointer `p` is strictly below `base`.
+fn under(p: &str, base: &str) -> bool {
+    p.strip_prefix(base).is_some_and(|r| r.starts_with('/'))
 }
 
 /// A version bump, or the bump a change needs; ordered by size.
@@ -149,11 +240,13 @@ impl Report {
 
     pub fn print(&self) {
         eprintln!(
-            "spec compat: info.version {} -> {}: {} breaking, {} other change(s)",
+            "spec compat: info.version {} -> {}: {} breaking, {} other change(s), {} of \
+             documentation",
             self.old_version,
             self.new_version,
             self.breaking.len(),
-            self.other.len()
+            self.other.len(),
+            self.documentation
         );
         for line in &self.breaking {
             eprintln!("  BREAKING {line}");
@@ -196,84 +289,193 @@ pub fn info_version(spec: &Value) -> Result<String> {
         .context("the spec has no info.version")
 }
 
-/// Compares two specs (as JSON values of the OpenAPI documents).
+/// Compares two specs (as JSON values of the OpenAPI documents): every change, with its
+/// verdict, and the bump they need together.
 pub fn compare(old: &Value, new: &Value) -> Result<Report> {
     let mut report = Report {
         old_version: info_version(old)?,
         new_version: info_version(new)?,
         ..Report::default()
     };
+    // Each change, with the places (JSON pointers) it names exactly, if any (see
+    // `Change::explains`), and the differences it explains (details of drift's terse
+    // messages, e.g. "string schema changed").
+    let mut found: Vec<Found> = Vec::new();
+
     // drift 0.2 asserts that a request or response keeps the same media types (it panics
     // on `text/html` added beside `application/json`); those are classified here and
     // hidden from it.
     let (old_common, new_common) = (&mut old.clone(), &mut new.clone());
-    media_types(old_common, new_common, &mut String::new(), &mut report);
+    media_types(old_common, new_common, &mut String::new(), &mut found);
     let changes =
         drift::compare(old_common, new_common).context("drift could not compare the specs")?;
     for change in changes {
-        let at = change
-            .paths
-            .first()
-            .map(|p| {
-                let dir = match p.comparison {
-                    ChangeComparison::Input => "request",
-                    ChangeComparison::Output => "response",
-                    ChangeComparison::Structural => "structure",
-                };
-                format!("{} ({dir})", p.new)
-            })
-            .unwrap_or_default();
+        let Some(path) = change.paths.first() else {
+            continue;
+        };
+        let direction = match path.comparison {
+            ChangeComparison::Input => "request",
+            ChangeComparison::Output => "response",
+            ChangeComparison::Structural => "",
+        };
+        // What is gone is named where it was (drift's new side is then `#/paths`).
+        let gone = path.new.current_pointer() == "#/paths";
+        let side = if gone { &path.old } else { &path.new };
+        let base = side.current_pointer().trim_start_matches('#');
         for info in change.changes {
-            let sub = if info.new_subpath.is_empty() {
-                String::new()
+            // Metadata (descriptions, `deprecated`, extensions…) is trivial for drift;
+            // the differences themselves describe it better (below).
+            if info.class == ChangeClass::Trivial && info.details == ChangeDetails::Metadata {
+                continue;
+            }
+            let sub = if gone {
+                &info.old_subpath
             } else {
-                format!("/{}", info.new_subpath)
+                &info.new_subpath
             };
+            let at = if sub.is_empty() {
+                base.to_owned()
+            } else {
+                format!("{base}/{sub}")
+            };
+            let breaking = matches!(
+                info.class,
+                ChangeClass::BackwardIncompatible
+                    | ChangeClass::Incompatible
+                    | ChangeClass::Unhandled
+            );
+            let mut change = Change {
+                at,
+                direction,
+                what: info.message.clone(),
+                breaking,
+                rule: Rule::Drift(info.class),
+            };
+            let mut named = Vec::new();
             // drift 0.2 calls every change of an object's property set "unhandled";
             // one that only adds properties is compatible (a new required one is
             // reported separately, as a change of `required`).
-            let mut message = info.message.clone();
             if info.class == ChangeClass::Unhandled && info.message == "object properties changed" {
-                if let Some((added, removed)) = change
-                    .paths
-                    .first()
-                    .and_then(|p| property_diff(old_common, new_common, p, &info))
-                {
+                if let Some((added, removed)) = property_diff(old_common, new_common, path, &info) {
+                    let names = |list: &[String]| {
+                        list.iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    named = added
+                        .iter()
+                        .chain(&removed)
+                        .map(|p| format!("{}/properties/{}", change.at, super::diff::escape(p)))
+                        .collect();
                     if removed.is_empty() {
-                        report.other.push(format!(
-                            "{at}{sub}: properties added: {} [drift: Unhandled; additions only]",
-                            added.join(", ")
-                        ));
-                        continue;
-                    }
-                    message = format!("properties removed: {}", removed.join(", "));
-                    if !added.is_empty() {
-                        message.push_str(&format!("; added: {}", added.join(", ")));
+                        change.what = format!("properties added: {}", names(&added));
+                        change.breaking = false;
+                    } else {
+                        change.what = format!("properties removed: {}", names(&removed));
+                        if !added.is_empty() {
+                            change.what.push_str(&format!("; added: {}", names(&added)));
+                        }
                     }
                 }
             }
-            let line = format!("{at}{sub}: {message} [{:?}]", info.class);
-            match info.class {
-                ChangeClass::BackwardIncompatible
-                | ChangeClass::Incompatible
-                | ChangeClass::Unhandled => report.breaking.push(line),
-                ChangeClass::ForwardIncompatible | ChangeClass::Trivial => report.other.push(line),
-            }
+            found.push(Found {
+                change,
+                named,
+                details: Vec::new(),
+            });
         }
     }
     // drift does not see `nullable` or `x-extensible-enum`; see keywords.rs.
     for change in super::keywords::compare(old, new) {
-        let line = format!("{} [nullable/x-extensible-enum check]", change.line);
-        if change.breaking {
-            report.breaking.push(line);
+        let keyword = if change.what.starts_with("nullable") {
+            "nullable"
         } else {
-            report.other.push(line);
+            "x-extensible-enum"
+        };
+        let named = vec![format!("{}/{keyword}", change.at.trim_end_matches('/'))];
+        let direction = direction_of(&change.what);
+        found.push(Found {
+            change: Change {
+                at: change.at,
+                direction,
+                what: change.what,
+                breaking: change.breaking,
+                rule: Rule::Keyword,
+            },
+            named,
+            details: Vec::new(),
+        });
+    }
+    // Nor `security`; see security.rs.
+    for change in super::security::compare(old, new) {
+        found.push(Found {
+            change: Change {
+                at: change.at,
+                direction: "request",
+                what: format!("{} (request)", change.what),
+                breaking: change.breaking,
+                rule: Rule::Security,
+            },
+            named: Vec::new(),
+            details: Vec::new(),
+        });
+    }
+    // Every other difference, so that nothing goes unlisted: documentation (PATCH), or
+    // outside the rules above (compatible: MINOR).
+    let mut rest = Vec::new();
+    for d in super::diff::differences(&without_version(old), &without_version(new)) {
+        let documentation = d.is_documentation();
+        if !documentation {
+            if let Some(f) = found.iter_mut().find(|f| f.explains(&d)) {
+                if f.named.is_empty() && matches!(f.change.rule, Rule::Drift(_)) {
+                    let key = d.pointer.strip_prefix(f.change.at.as_str()).unwrap_or("");
+                    let key = key.trim_start_matches('/');
+                    f.details.push(if key.is_empty() {
+                        d.describe()
+                    } else {
+                        format!("`{key}` {}", d.describe())
+                    });
+                }
+                continue;
+            }
+        }
+        rest.push(Change {
+            what: d.describe(),
+            at: d.pointer,
+            direction: "",
+            breaking: false,
+            rule: if documentation {
+                Rule::Documentation
+            } else {
+                Rule::Other
+            },
+        });
+    }
+    let described = found.into_iter().map(|f| {
+        let mut change = f.change;
+        if !f.details.is_empty() {
+            change.what = format!("{}: {}", change.what, f.details.join("; "));
+        }
+        if matches!(change.rule, Rule::Drift(_)) && !change.direction.is_empty() {
+            change.what = format!("{} ({})", change.what, change.direction);
+        }
+        change
+    });
+    report.changes = described.chain(rest).collect();
+    report
+        .changes
+        .sort_by(|a, b| (&a.at, &a.what).cmp(&(&b.at, &b.what)));
+    report.changes.dedup();
+    for change in &report.changes {
+        if change.breaking {
+            report.breaking.push(change.line());
+        } else if change.rule == Rule::Documentation {
+            report.documentation += 1;
+        } else {
+            report.other.push(change.line());
         }
     }
-    report.breaking.sort();
-    report.breaking.dedup();
-    report.other.sort();
-    report.other.dedup();
     report.required = if !report.breaking.is_empty() {
         Level::Major
     } else if strip_docs(old, "") != strip_docs(new, "") {
@@ -286,11 +488,24 @@ pub fn compare(old: &Value, new: &Value) -> Result<Report> {
     Ok(report)
 }
 
+/// The direction named at the end of a keyword change's text (`… (response)`).
+fn direction_of(what: &str) -> &'static str {
+    if what.ends_with("(request and response)") {
+        "request and response"
+    } else if what.ends_with("(request)") {
+        "request"
+    } else if what.ends_with("(response)") {
+        "response"
+    } else {
+        ""
+    }
+}
+
 /// Pairs every `content` map of `old` and `new` at the same JSON pointer, reports media
 /// types added or removed, and removes them from both sides so that drift compares the
 /// common ones. A media type added to a response is breaking (a client built from the
 /// old spec cannot decode it), one removed is not; in a request it is the reverse.
-fn media_types(old: &mut Value, new: &mut Value, at: &mut String, report: &mut Report) {
+fn media_types(old: &mut Value, new: &mut Value, at: &mut String, found: &mut Vec<Found>) {
     let (Value::Object(o), Value::Object(n)) = (old, new) else {
         return;
     };
@@ -313,15 +528,20 @@ fn media_types(old: &mut Value, new: &mut Value, at: &mut String, report: &mut R
                 nc.remove(&media);
                 oc.remove(&media);
                 let what = if is_added { "added" } else { "removed" };
-                let line = format!(
-                    "{at}/content: media type {what}: {media} ({}) [media type check]",
-                    if response { "response" } else { "request" }
-                );
-                if is_added == response {
-                    report.breaking.push(line);
-                } else {
-                    report.other.push(line);
-                }
+                let direction = if response { "response" } else { "request" };
+                let content = format!("{at}/content");
+                let named = vec![format!("{content}/{}", super::diff::escape(&media))];
+                found.push(Found {
+                    change: Change {
+                        at: content,
+                        direction,
+                        what: format!("media type {what}: {media} ({direction})"),
+                        breaking: is_added == response,
+                        rule: Rule::MediaType,
+                    },
+                    named,
+                    details: Vec::new(),
+                });
             }
         }
     }
@@ -330,7 +550,7 @@ fn media_types(old: &mut Value, new: &mut Value, at: &mut String, report: &mut R
             let len = at.len();
             at.push('/');
             at.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            media_types(child, other, at, report);
+            media_types(child, other, at, found);
             at.truncate(len);
         }
     }
@@ -365,7 +585,7 @@ fn property_diff(
 }
 
 /// Documentation keywords, removed by [`strip_docs`].
-const DOC_KEYWORDS: [&str; 6] = [
+pub const DOC_KEYWORDS: [&str; 6] = [
     "description",
     "summary",
     "title",
@@ -376,7 +596,7 @@ const DOC_KEYWORDS: [&str; 6] = [
 
 /// Maps whose keys are names chosen by the author (a property may be called
 /// `description`), not OpenAPI keywords: their keys are kept.
-const NAMED_MAPS: [&str; 14] = [
+pub const NAMED_MAPS: [&str; 14] = [
     "properties",
     "schemas",
     "parameters",
@@ -419,7 +639,7 @@ pub fn strip_docs(v: &Value, parent_key: &str) -> Value {
     }
 }
 
-fn without_version(spec: &Value) -> Value {
+pub fn without_version(spec: &Value) -> Value {
     let mut spec = spec.clone();
     if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
         info.remove("version");

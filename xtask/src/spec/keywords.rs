@@ -32,11 +32,21 @@ const BOTH: Direction = Direction {
     output: true,
 };
 
-/// One change of `nullable` or `x-extensible-enum`: where, what, and whether it breaks.
+/// One change of `nullable` or `x-extensible-enum`: where (the JSON pointer of the schema
+/// holding the keyword), what, and whether it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeywordChange {
-    pub line: String,
+    pub at: String,
+    pub what: String,
     pub breaking: bool,
+}
+
+#[cfg(test)]
+impl KeywordChange {
+    /// `where: what`, one line.
+    pub fn line(&self) -> String {
+        format!("{}: {}", self.at, self.what)
+    }
 }
 
 /// The `nullable` and `x-extensible-enum` changes between two OpenAPI documents.
@@ -198,7 +208,8 @@ fn check_node(
         // Widening what a response may hold, or narrowing what a request may hold, breaks.
         let breaking = if is { dir.output } else { dir.input };
         out.push(KeywordChange {
-            line: format!("{at}: nullable {was} -> {is} ({})", describe(dir)),
+            at: at.to_owned(),
+            what: format!("nullable {was} -> {is} ({})", describe(dir)),
             breaking,
         });
     }
@@ -215,8 +226,9 @@ fn check_node(
         let dir = direction_at(pointer, usage);
         if !removed.is_empty() {
             out.push(KeywordChange {
-                line: format!(
-                    "{at}: x-extensible-enum value(s) removed: {} ({})",
+                at: at.to_owned(),
+                what: format!(
+                    "x-extensible-enum value(s) removed: {} ({})",
                     removed.join(", "),
                     describe(dir)
                 ),
@@ -225,8 +237,9 @@ fn check_node(
         }
         if !added.is_empty() {
             out.push(KeywordChange {
-                line: format!(
-                    "{at}: x-extensible-enum value(s) added: {} ({})",
+                at: at.to_owned(),
+                what: format!(
+                    "x-extensible-enum value(s) added: {} ({})",
                     added.join(", "),
                     describe(dir)
                 ),
@@ -238,13 +251,14 @@ fn check_node(
         // the extension itself appearing or disappearing is reported here.
         let dir = direction_at(pointer, usage);
         let opened = after.is_some();
-        let line = if opened {
-            format!("{at}: x-extensible-enum added ({})", describe(dir))
+        let what = if opened {
+            format!("x-extensible-enum added ({})", describe(dir))
         } else {
-            format!("{at}: x-extensible-enum removed ({})", describe(dir))
+            format!("x-extensible-enum removed ({})", describe(dir))
         };
         out.push(KeywordChange {
-            line,
+            at: at.to_owned(),
+            what,
             // A response enumeration that becomes open may now carry any value.
             breaking: opened && dir.output,
         });
@@ -279,7 +293,7 @@ mod tests {
     fn assert_one(found: &[KeywordChange], breaking: bool, says: &str) {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].breaking, breaking, "{found:#?}");
-        assert!(found[0].line.contains(says), "{found:#?}");
+        assert!(found[0].line().contains(says), "{found:#?}");
     }
 
     #[test]
@@ -331,10 +345,10 @@ mod tests {
         assert!(found.iter().all(|c| !c.breaking), "{found:#?}");
         assert!(found
             .iter()
-            .any(|c| c.line.contains("removed: \"creating\" (response)")));
+            .any(|c| c.line().contains("removed: \"creating\" (response)")));
         assert!(found
             .iter()
-            .any(|c| c.line.contains("added: \"suspended\" (response)")));
+            .any(|c| c.line().contains("added: \"suspended\" (response)")));
     }
 
     #[test]

@@ -2,14 +2,20 @@
 //! compatible.
 //!
 //! - `spec check`: everything CI runs (see [`check`]).
-//! - `spec bundle [--check]`: render `openapi/vpcep.json` from `openapi/vpcep.yaml`.
+//! - `spec bundle [--check]`: render `openapi/vpcep.json` from `openapi/vpcep.yaml`, and
+//!   `openapi/vpcep.deref.json`, the same with every `$ref` inlined ([`deref`]).
 //! - `spec lint`: Redocly CLI lint under `redocly.yaml`.
 //! - `spec validate`: openapiv3 parse + `openapi-spec-validator` + examples.
 //! - `spec oas30`: the reference `OAS30Validator` on every example and every body the
 //!   fake sends ([`oas30`]).
+//! - `spec fixtures`: `openapi/fixtures/` against every spec version each fixture claims
+//!   ([`fixtures`]).
 //! - `spec compat [--base REF]`: compatibility with the latest blessed version
 //!   ([`blessed::check`]), or with the spec at a git revision ([`compat`]).
-//! - `spec bless`: record the current spec as `openapi/versions/vpcep-<version>.json`.
+//! - `spec bless`: record the current spec as `openapi/versions/vpcep-<version>.json`
+//!   (and rewrite `openapi/CHANGES.md`).
+//! - `spec changelog [--check]`: `openapi/CHANGES.md`, each blessed version's changes
+//!   against the one before ([`changelog`]).
 //! - `spec docs [--test]`: HTML reference with `redocly build-docs`, and (`--test`) a
 //!   headless-Chromium check of the rendered page.
 //!
@@ -29,15 +35,22 @@ use crate::codegen;
 use crate::workspace::{ensure_file_contents, project_root, Mode};
 
 pub mod blessed;
+pub mod changelog;
 pub mod compat;
+pub mod deref;
+mod diff;
 pub mod examples;
+pub mod fixtures;
 mod keywords;
 mod oas30;
 pub mod schema;
+mod security;
 
 /// The spec and its canonical JSON rendering, relative to the workspace root.
 pub const SPEC_YAML_REL: &str = codegen::SPEC_YAML;
 pub const SPEC_JSON_REL: &str = "openapi/vpcep.json";
+/// The bundle with every `$ref` inlined ([`deref`]).
+pub const SPEC_DEREF_REL: &str = "openapi/vpcep.deref.json";
 /// Where `spec docs` writes the HTML reference, relative to the workspace root.
 pub const DOCS_HTML_REL: &str = "target/spec-docs/index.html";
 const DOCS_TEST: &str = "tests/spec_docs/check_docs.py";
@@ -51,13 +64,15 @@ const NPM_INSTALL: &str = "npm ci   (at the repo root; or run .ci/spec.sh)";
 /// `cargo xtask spec <job>`.
 #[derive(Debug, Subcommand)]
 pub enum SpecJob {
-    /// Everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator, Redocly
-    /// lint, examples vs schemas, openapi/vpcep.json drift, compat against the latest
-    /// blessed version.
+    /// Everything CI runs: openapiv3 parse, openapi-spec-validator, OAS30Validator, the
+    /// fixtures against their versions, Redocly lint, examples vs schemas,
+    /// openapi/vpcep.json drift, compat against the latest blessed version,
+    /// openapi/CHANGES.md drift.
     Check,
-    /// Render openapi/vpcep.json from openapi/vpcep.yaml.
+    /// Render openapi/vpcep.json from openapi/vpcep.yaml, and openapi/vpcep.deref.json
+    /// (every $ref inlined).
     Bundle {
-        /// Write nothing; fail if openapi/vpcep.json is stale.
+        /// Write nothing; fail if openapi/vpcep.json or vpcep.deref.json is stale.
         #[arg(long)]
         check: bool,
     },
@@ -68,6 +83,9 @@ pub enum SpecJob {
     /// The reference OAS30Validator (openapi-schema-validator) on every example and every
     /// body the fake sends (runs cargo test -p vpcep-fake --test schema).
     Oas30,
+    /// openapi/fixtures/: the manifest is whole, and every fixture validates against each
+    /// blessed version it claims (OAS30Validator) and fails the one before.
+    Fixtures,
     /// Versioning policy: the spec against the latest blessed version in openapi/versions/
     /// (bump size, immutable blessed files, CHANGELOG entry), or against --base.
     Compat {
@@ -76,8 +94,16 @@ pub enum SpecJob {
         base: Option<String>,
     },
     /// Record the current spec as openapi/versions/vpcep-<info.version>.json (never
-    /// overwrites; checks the bump against the latest blessed version first).
+    /// overwrites; checks the bump against the latest blessed version first), then
+    /// rewrite openapi/CHANGES.md.
     Bless,
+    /// Write openapi/CHANGES.md: what changed in each blessed version against the one
+    /// before it, breaking or not (by the rules of `spec compat`).
+    Changelog {
+        /// Write nothing; fail if openapi/CHANGES.md is stale.
+        #[arg(long)]
+        check: bool,
+    },
     /// HTML reference in target/spec-docs/index.html (redocly build-docs).
     Docs {
         /// Also check the page rendered by headless Chromium.
@@ -94,9 +120,14 @@ pub fn run(job: SpecJob) -> Result<()> {
         SpecJob::Lint => lint(&root),
         SpecJob::Validate => validate(&root),
         SpecJob::Oas30 => oas30::run(&root),
+        SpecJob::Fixtures => fixtures::check(&root),
         SpecJob::Compat { base: None } => blessed::check(&root),
         SpecJob::Compat { base: Some(rev) } => compat::run_against_rev(&root, &rev),
-        SpecJob::Bless => blessed::bless(&root).map(|_| ()),
+        SpecJob::Bless => {
+            blessed::bless(&root)?;
+            changelog::run(&root, Mode::Write)
+        }
+        SpecJob::Changelog { check } => changelog::run(&root, Mode::check_if(check)),
         SpecJob::Docs { test: false } => docs(&root).map(|_| ()),
         SpecJob::Docs { test: true } => docs_test(&root),
     }
@@ -105,12 +136,14 @@ pub fn run(job: SpecJob) -> Result<()> {
 /// `spec check`: each step runs even when an earlier one failed, so one run shows every
 /// problem.
 pub fn check(root: &Path) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 5] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 7] = [
         ("validate", &|| validate(root)),
         ("oas30", &|| oas30::run(root)),
+        ("fixtures", &|| fixtures::check(root)),
         ("lint", &|| lint(root)),
         ("bundle --check", &|| bundle(root, Mode::Check)),
         ("compat", &|| blessed::check(root)),
+        ("changelog --check", &|| changelog::run(root, Mode::Check)),
     ];
     let mut failed = Vec::new();
     for (name, step) in steps {
@@ -184,15 +217,21 @@ impl serde::Serialize for Canonical<'_> {
 }
 
 pub fn bundle(root: &Path, mode: Mode) -> Result<()> {
-    let text = render_json(&load_json(root)?)?;
-    ensure_file_contents(
-        &root.join(SPEC_JSON_REL),
-        &text,
-        mode,
-        "cargo xtask spec bundle",
-    )?;
-    if mode == Mode::Check {
-        eprintln!("{SPEC_JSON_REL} is up to date");
+    let spec = load_json(root)?;
+    let (inlined, kept) = deref::dereference(&spec)?;
+    for (rel, doc) in [(SPEC_JSON_REL, &spec), (SPEC_DEREF_REL, &inlined)] {
+        ensure_file_contents(
+            &root.join(rel),
+            &render_json(doc)?,
+            mode,
+            "cargo xtask spec bundle",
+        )?;
+        if mode == Mode::Check {
+            eprintln!("{rel} is up to date");
+        }
+    }
+    for at in kept {
+        eprintln!("{SPEC_DEREF_REL}: {at} is kept as a $ref (inlining it would recurse)");
     }
     Ok(())
 }
@@ -211,13 +250,15 @@ pub fn validate(root: &Path) -> Result<()> {
             py.display()
         );
     }
-    let status = Command::new(&py)
-        .args(["-m", "openapi_spec_validator", SPEC_YAML_REL])
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("running {}", py.display()))?;
-    if !status.success() {
-        bail!("openapi-spec-validator rejected {SPEC_YAML_REL}");
+    for rel in [SPEC_YAML_REL, SPEC_DEREF_REL] {
+        let status = Command::new(&py)
+            .args(["-m", "openapi_spec_validator", rel])
+            .current_dir(root)
+            .status()
+            .with_context(|| format!("running {}", py.display()))?;
+        if !status.success() {
+            bail!("openapi-spec-validator rejected {rel}");
+        }
     }
 
     let n = examples::check(&load_json(root)?)?;
@@ -323,7 +364,8 @@ pub fn docs_test(root: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// A plain `cargo test` fails when the committed openapi/vpcep.json is stale.
+    /// A plain `cargo test` fails when the committed openapi/vpcep.json or
+    /// openapi/vpcep.deref.json is stale.
     #[test]
     fn bundled_json_is_fresh() {
         bundle(&project_root(), Mode::Check).unwrap();

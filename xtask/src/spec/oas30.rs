@@ -15,14 +15,15 @@
 //!    check that accepts everything).
 //!
 //! Each body is validated against the schema the spec declares for its status and media
-//! type.
+//! type, in `openapi/vpcep.json` and again in `openapi/vpcep.deref.json` (every `$ref`
+//! inlined).
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use super::{python, SPEC_JSON_REL};
+use super::{python, SPEC_DEREF_REL, SPEC_JSON_REL};
 
 const SCRIPT: &str = "tests/spec_oas30/validate.py";
 const REAL_WORLD: &str = "tests/spec_oas30/real_world.jsonl";
@@ -55,17 +56,21 @@ pub fn run(root: &Path) -> Result<()> {
     }
 
     let py = python(root);
-    let status = Command::new(&py)
-        .arg(SCRIPT)
-        .arg(SPEC_JSON_REL)
-        .arg(&samples)
-        .arg(REAL_WORLD)
-        .args(["--must-fail", MUST_FAIL])
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("running {SCRIPT} with {}", py.display()))?;
-    if !status.success() {
-        bail!("OAS30Validator rejected examples or bodies ({SCRIPT})");
+    // The bundle, and the same with every $ref inlined: both must accept and reject the
+    // same bodies.
+    for spec in [SPEC_JSON_REL, SPEC_DEREF_REL] {
+        let status = Command::new(&py)
+            .arg(SCRIPT)
+            .arg(spec)
+            .arg(&samples)
+            .arg(REAL_WORLD)
+            .args(["--must-fail", MUST_FAIL])
+            .current_dir(root)
+            .status()
+            .with_context(|| format!("running {SCRIPT} with {}", py.display()))?;
+        if !status.success() {
+            bail!("OAS30Validator rejected examples or bodies of {spec} ({SCRIPT})");
+        }
     }
     Ok(())
 }
